@@ -1,0 +1,1 @@
+"""The `mcusim` command line."""

@@ -1,0 +1,64 @@
+"""Entry point of the `mcusim` command.
+
+Commands are loaded lazily from `COMMANDS` (name -> "module:attribute"), so `mcusim boards`
+does not pay for importing torch or onnxruntime. Each command module holds one click command
+or group; add it here with one line.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from mcusim import __version__
+from mcusim.errors import McusimError
+
+COMMANDS: dict[str, str] = {
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        return getattr(importlib.import_module(module_name), attr)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mcusim")
+def cli() -> None:
+    """PyTorch/ONNX models to STM32 firmware, validated in a Cortex-M emulator and on boards."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; user errors become one line on stderr and a non-zero exit code."""
+    from mcusim.cli.common import fail
+
+    try:
+        cli.main(args=argv, prog_name="mcusim", standalone_mode=False)
+    except McusimError as err:
+        fail(err)
+    except click.exceptions.Abort:
+        sys.stderr.write("aborted\n")
+        sys.exit(130)
+    except click.ClickException as err:
+        err.show()
+        sys.exit(err.exit_code)
+    except click.exceptions.Exit as err:
+        sys.exit(err.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
