@@ -16,6 +16,8 @@ from mcusim import __version__
 from mcusim.errors import McusimError
 
 COMMANDS: dict[str, str] = {
+    "st-import": "mcusim.cli.st_import_cmd:st_import",
+    "boards": "mcusim.cli.boards_cmd:boards",
 }
 
 

@@ -1,0 +1,52 @@
+/* mcs_conv2d_f32.c - Conv2D, NHWC input, OHWI weights, any groups. See mcs_kernels_f32.h. */
+#include "mcs_kernels_f32.h"
+
+void mcs_conv2d_f32(const float *input, const float *weights, const float *bias,
+                    float *output, const mcs_conv2d_f32_params_t *p)
+{
+    const int32_t in_c_g = p->in_c / p->groups;   /* input channels per group */
+    const int32_t out_c_g = p->out_c / p->groups; /* output channels per group */
+    int32_t n, oy, ox, o;
+
+    for (n = 0; n < p->batch; ++n) {
+        const float *in_n = input + n * p->in_h * p->in_w * p->in_c;
+        for (oy = 0; oy < p->out_h; ++oy) {
+            const int32_t iy0 = oy * p->stride_h - p->pad_top;
+            for (ox = 0; ox < p->out_w; ++ox) {
+                const int32_t ix0 = ox * p->stride_w - p->pad_left;
+                float *out_px = output + ((n * p->out_h + oy) * p->out_w + ox) * p->out_c;
+                for (o = 0; o < p->out_c; ++o) {
+                    const int32_t c0 = (o / out_c_g) * in_c_g;
+                    const float *w_o = weights + o * p->kernel_h * p->kernel_w * in_c_g;
+                    float acc = (bias != 0) ? bias[o] : 0.0f;
+                    int32_t ky, kx, ci;
+                    for (ky = 0; ky < p->kernel_h; ++ky) {
+                        const int32_t iy = iy0 + ky * p->dilation_h;
+                        if (iy < 0 || iy >= p->in_h) {
+                            continue;
+                        }
+                        for (kx = 0; kx < p->kernel_w; ++kx) {
+                            const int32_t ix = ix0 + kx * p->dilation_w;
+                            const float *in_px;
+                            const float *w_k;
+                            if (ix < 0 || ix >= p->in_w) {
+                                continue;
+                            }
+                            in_px = in_n + (iy * p->in_w + ix) * p->in_c + c0;
+                            w_k = w_o + (ky * p->kernel_w + kx) * in_c_g;
+                            for (ci = 0; ci < in_c_g; ++ci) {
+                                acc += in_px[ci] * w_k[ci];
+                            }
+                        }
+                    }
+                    if (acc < p->act_min) {
+                        acc = p->act_min;
+                    } else if (acc > p->act_max) {
+                        acc = p->act_max;
+                    }
+                    out_px[o] = acc;
+                }
+            }
+        }
+    }
+}

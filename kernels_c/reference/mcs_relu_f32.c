@@ -1,0 +1,11 @@
+/* mcs_relu_f32.c - ReLU: max(x, 0). Element-wise, in place OK. See mcs_kernels_f32.h. */
+#include "mcs_kernels_f32.h"
+
+void mcs_relu_f32(const float *input, float *output, int32_t size)
+{
+    int32_t i;
+    for (i = 0; i < size; ++i) {
+        const float v = input[i];
+        output[i] = (v < 0.0f) ? 0.0f : v; /* NaN passes through, as numpy */
+    }
+}

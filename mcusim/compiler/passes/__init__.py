@@ -1,0 +1,61 @@
+"""Graph passes, run in order by `lower(graph)`, with `verify` after every one.
+
+`MCUSIM_DEBUG=1` prints the IR after each pass on stderr. Each pass is a function
+`Graph -> Graph`, listed in `PIPELINE`; the int8 quantizer (issue 6) runs after them, on the
+lowered graph (see `mcusim.compiler.quantize`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Callable
+
+from mcusim.compiler.ir import Graph, verify
+from mcusim.compiler.passes.simplify import (
+    decompose,
+    fold_batchnorm,
+    fold_constants,
+    fuse_activations,
+    fuse_pad,
+    infer_shapes,
+    remove_copies,
+)
+from mcusim.compiler.passes.layout import channels_last, legalize
+
+Pass = Callable[[Graph], Graph]
+
+PIPELINE: tuple[tuple[str, Pass], ...] = (
+    ("infer_shapes", infer_shapes),
+    ("fold_constants", fold_constants),
+    ("remove_copies", remove_copies),
+    ("fold_batchnorm", fold_batchnorm),
+    ("fuse_pad", fuse_pad),
+    ("decompose", decompose),
+    ("fuse_activations", fuse_activations),
+    ("channels_last", channels_last),
+    ("legalize", legalize),
+    ("remove_copies_2", remove_copies),
+)
+
+
+def debug_enabled() -> bool:
+    return os.environ.get("MCUSIM_DEBUG", "") not in ("", "0")
+
+
+def lower(graph: Graph, *, stop_after: str | None = None) -> Graph:
+    """Run the pipeline; the result is what codegen and the twin's per-layer dumps use."""
+    verify(graph)
+    if debug_enabled():
+        print(f"--- IR after import\n{graph.dump()}", file=sys.stderr)
+    for name, fn in PIPELINE:
+        graph = fn(graph).pruned()
+        verify(graph)
+        if debug_enabled():
+            print(f"--- IR after {name}\n{graph.dump()}", file=sys.stderr)
+        if name == stop_after:
+            break
+    return graph
+
+
+__all__ = ["PIPELINE", "lower"]

@@ -1,0 +1,319 @@
+"""Per-core cycle model: versioned timing tables applied per translated block.
+
+Each core has a TOML table here (`cortex-m4.toml`, `cortex-m33.toml`, `cortex-m7.toml`) with
+a `version` and the citation of every number. A block is decoded once with capstone; its cost
+is the sum of the table costs of its instructions (with load/store pipelining and, on the M7,
+greedy dual-issue pairing), plus the taken-branch penalty when it ends in an unconditional
+branch. A block ending in a conditional branch pays the penalty only when the branch is taken
+(decided by the native hook from the next block's address). Flash wait states are added by
+the machine (`fetch_extra`), from what the firmware programmed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import capstone
+from capstone import arm_const as A
+
+from mcusim.errors import McusimError
+
+_DIR = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class CycleTable:
+    """One core's timing table."""
+
+    name: str
+    version: str
+    dual_issue: bool
+    costs: dict[str, int]
+    taken_penalty: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}/{self.version}"
+
+
+@cache
+def load_table(core: str) -> CycleTable:
+    """Load the table for `core` ("cortex-m4", "cortex-m33", "cortex-m7")."""
+    path = _DIR / f"{core.lower()}.toml"
+    if not path.exists():
+        known = ", ".join(sorted(p.stem for p in _DIR.glob("*.toml")))
+        raise McusimError(f"no cycle table for core {core!r}", hint=f"known cores: {known}")
+    data = tomllib.loads(path.read_text())
+    costs: dict[str, int] = {}
+    taken = None
+    if "inherits" in data:
+        base = load_table(data["inherits"])
+        costs.update(base.costs)
+        taken = base.taken_penalty
+    costs.update(data.get("costs", {}))
+    taken = data.get("branch", {}).get("taken_penalty", taken)
+    return CycleTable(data["name"], str(data["version"]), bool(data.get("dual_issue", False)),
+                      costs, int(taken))
+
+
+# --- instruction classes -------------------------------------------------------------------
+
+def _ids(*names: str) -> frozenset[int]:
+    return frozenset(getattr(A, f"ARM_INS_{n}") for n in names if hasattr(A, f"ARM_INS_{n}"))
+
+
+_MUL = _ids("MUL", "MLA", "MLS", "SMULL", "UMULL", "SMLAL", "UMLAL", "UMAAL", "SMULBB", "SMULBT",
+            "SMULTB", "SMULTT", "SMULWB", "SMULWT", "SMLABB", "SMLABT", "SMLATB", "SMLATT",
+            "SMLAWB", "SMLAWT", "SMLAD", "SMLADX", "SMLSD", "SMLSDX", "SMUAD", "SMUADX", "SMUSD",
+            "SMUSDX", "SMLALD", "SMLALDX", "SMLSLD", "SMLSLDX", "SMMUL", "SMMULR", "SMMLA",
+            "SMMLAR", "SMMLS", "SMMLSR", "SMLALBB", "SMLALBT", "SMLALTB", "SMLALTT", "USAD8",
+            "USADA8")
+_DIV = _ids("SDIV", "UDIV")
+_LOAD = _ids("LDR", "LDRB", "LDRH", "LDRSB", "LDRSH", "LDRT", "LDRBT", "LDRHT", "LDRSBT",
+             "LDRSHT")
+_STORE = _ids("STR", "STRB", "STRH", "STRT", "STRBT", "STRHT")
+_DUAL = _ids("LDRD", "STRD")
+_MULTI = _ids("LDM", "LDMDB", "STM", "STMDB", "PUSH", "POP")
+_EXCL = _ids("LDREX", "LDREXB", "LDREXH", "STREX", "STREXB", "STREXH", "LDA", "STL", "LDAEX",
+             "STLEX")
+_BARRIER = _ids("DMB", "DSB", "ISB")
+_SYSREG = _ids("MRS", "MSR")
+_CPS = _ids("CPS")
+_SVC = _ids("SVC", "BKPT", "UDF")
+_WFI = _ids("WFI", "WFE", "SEV", "YIELD")
+_NOP = _ids("NOP")
+_IT = _ids("IT")
+_BRANCH = _ids("B", "BL", "BX", "BLX", "CBZ", "CBNZ", "BXNS", "BLXNS")
+_TB = _ids("TBB", "TBH")
+_SAT = _ids("SSAT", "USAT", "SSAT16", "USAT16", "BFI", "BFC", "UBFX", "SBFX", "SXTB", "SXTH",
+            "UXTB", "UXTH", "SXTB16", "UXTB16", "SXTAB", "SXTAH", "UXTAB", "UXTAH", "SXTAB16",
+            "UXTAB16", "REV", "REV16", "REVSH", "RBIT", "CLZ")
+_FP_MAC = _ids("VMLA", "VMLS", "VNMLA", "VNMLS", "VFMA", "VFMS", "VFNMA", "VFNMS")
+_FP_DIV = _ids("VDIV")
+_FP_SQRT = _ids("VSQRT")
+_FP_LOAD = _ids("VLDR")
+_FP_STORE = _ids("VSTR")
+_FP_MULTI = _ids("VLDMIA", "VLDMDB", "VSTMIA", "VSTMDB", "VPUSH", "VPOP")
+_FP_MOV = _ids("VMOV")
+_FP_SYS = _ids("VMRS", "VMSR")
+# M7 resources for dual issue (ARMScheduleM7.td): units an instruction occupies.
+_SIMD = _ids("SADD16", "SADD8", "SSUB16", "SSUB8", "UADD16", "UADD8", "USUB16", "USUB8", "QADD",
+             "QSUB", "QADD16", "QADD8", "QSUB16", "QSUB8", "SEL", "SXTB16", "UXTB16", "SXTAB16",
+             "UXTAB16", "PKHBT", "PKHTB", "SHADD16", "SHADD8", "UHADD16", "UHADD8", "SSAT16",
+             "USAT16", "QDADD", "QDSUB", "SASX", "SSAX", "UASX", "USAX")
+_SLOT0 = _ids("CLZ", "BFI", "BFC")
+_SINGLE_ISSUE = _DIV | _DUAL | _MULTI | _FP_MULTI | _TB | _BARRIER | _SYSREG | _EXCL | _SVC | _WFI
+
+F_COND_BRANCH = 1
+F_MOVES_SP = 2
+
+
+@dataclass
+class BlockCost:
+    """Static cost of one translated block."""
+
+    n_insn: int = 0
+    cost: int = 0
+    taken_extra: int = 0
+    flags: int = 0
+    sp_drop: int = 0
+    load_prefix: int = 0        # cycles before the first non-literal load (CYCCNT reads)
+    mnemonics: list[str] = field(default_factory=list)
+
+
+def _writes_pc(insn) -> bool:
+    if insn.id in _BRANCH or insn.id in _TB:
+        return True
+    try:
+        _, written = insn.regs_access()
+    except capstone.CsError:
+        return False
+    return A.ARM_REG_PC in written
+
+
+def _is_double(insn) -> bool:
+    return ".f64" in insn.mnemonic or any(
+        op.type == A.ARM_OP_REG and A.ARM_REG_D0 <= op.reg <= A.ARM_REG_D31 for op in insn.operands
+    )
+
+
+def _reg_count(insn) -> int:
+    return sum(1 for op in insn.operands if op.type == A.ARM_OP_REG) - (
+        1 if insn.id in (_ids("LDM", "LDMDB", "STM", "STMDB", "VLDMIA", "VLDMDB", "VSTMIA",
+                               "VSTMDB")) else 0)
+
+
+class BlockCoster:
+    """Decode blocks with capstone and cost them with a `CycleTable`."""
+
+    def __init__(self, table: CycleTable):
+        self.table = table
+        self.md = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS)
+        self.md.detail = True
+
+    def insn_cost(self, insn, prev_ls: bool) -> tuple[int, str]:
+        """Cycles of one instruction and its class name."""
+        c = self.table.costs
+        i = insn.id
+        if i in _IT:
+            return c["it"], "it"
+        if i in _NOP:
+            return c["nop"], "nop"
+        if i in _MUL:
+            return c["mul"], "mul"
+        if i in _DIV:
+            return c["div"], "div"
+        if i in _LOAD or i in _STORE:
+            kind = "load" if i in _LOAD else "store"
+            return (c["ls_pipelined"] if prev_ls else c[kind]), kind
+        if i in _DUAL:
+            return c["ldrd"], "ldrd"
+        if i in _MULTI:
+            return c["multi_base"] + max(1, _reg_count(insn)), "multi"
+        if i in _EXCL:
+            return c["exclusive"], "excl"
+        if i in _BARRIER:
+            return c["barrier"], "barrier"
+        if i in _SYSREG:
+            return c["sysreg"], "sysreg"
+        if i in _CPS:
+            return c["cps"], "cps"
+        if i in _SVC:
+            return c["svc"], "svc"
+        if i in _WFI:
+            return c["wfi"], "wfi"
+        if i in _TB:
+            return c["tbb"], "branch"
+        if i in _BRANCH:
+            return c["branch"], "branch"
+        if i in _SAT:
+            return c["sat"], "sat"
+        if i in _FP_MAC:
+            return c["fp_mac"], "fp"
+        if i in _FP_DIV or i in _FP_SQRT:
+            key = "fp_div" if i in _FP_DIV else "fp_sqrt"
+            if _is_double(insn) and "fp_div64" in c:
+                return c["fp_div64"], "fpdiv"
+            return c[key], "fpdiv"
+        if i in _FP_LOAD or i in _FP_STORE:
+            base = c["fp_load"] if i in _FP_LOAD else c["fp_store"]
+            return base + (1 if _is_double(insn) else 0), "fpls"
+        if i in _FP_MULTI:
+            n = max(1, _reg_count(insn))
+            return c["fp_multi_base"] + n * (2 if _is_double(insn) else 1), "fpmulti"
+        if i in _FP_MOV:
+            core_regs = sum(1 for op in insn.operands
+                            if op.type == A.ARM_OP_REG and A.ARM_REG_R0 <= op.reg <= A.ARM_REG_R12)
+            return c["fp_mov"] * (2 if core_regs >= 2 else 1), "fp"
+        if i in _FP_SYS:
+            return c["fp_sys"], "fp"
+        if insn.mnemonic.startswith("v"):
+            return c["fp_alu"], "fp"
+        return c["alu"], "alu"
+
+    def cost(self, code: bytes, addr: int) -> BlockCost:
+        """Cost of the block of `code` starting at `addr` (a Thumb address, bit 0 clear)."""
+        out = BlockCost()
+        insns = list(self.md.disasm(code, addr))
+        decoded = sum(x.size for x in insns)
+        if decoded < len(code):                      # undecodable tail: 1 cycle per halfword
+            extra = (len(code) - decoded + 1) // 2
+            out.n_insn += extra
+            out.cost += extra * self.table.costs["alu"]
+        prev_ls = False
+        first_load_seen = False
+        costs: list[tuple[object, int, str]] = []
+        for insn in insns:
+            cyc, kind = self.insn_cost(insn, prev_ls)
+            prev_ls = kind in ("load", "store")
+            if kind in ("load", "ldrd", "excl") and not first_load_seen:
+                if "pc" not in insn.op_str.split("[", 1)[-1]:
+                    out.load_prefix = sum(x[1] for x in costs)
+                    first_load_seen = True
+            costs.append((insn, cyc, kind))
+            out.mnemonics.append(insn.mnemonic)
+            drop = self._sp_drop(insn)
+            if drop:
+                out.sp_drop += drop
+        out.n_insn += len(insns)
+        if self.table.dual_issue:
+            out.cost += self._dual_issue_cost(costs)
+        else:
+            out.cost += sum(c for _, c, _ in costs)
+        if out.sp_drop:
+            out.flags |= F_MOVES_SP
+        if insns:
+            last = insns[-1]
+            if _writes_pc(last):
+                conditional = last.id in _ids("CBZ", "CBNZ") or last.cc not in (A.ARM_CC_AL, 0)
+                if last.id in _ids("BL", "BLX") and last.cc in (A.ARM_CC_AL, 0):
+                    conditional = False
+                penalty = self.table.taken_penalty
+                if conditional:
+                    out.flags |= F_COND_BRANCH
+                    out.taken_extra = penalty
+                else:
+                    out.cost += penalty
+        return out
+
+    @staticmethod
+    def _sp_drop(insn) -> int:
+        """Bytes the instruction moves SP down (push, vpush, sub sp, stmdb sp!)."""
+        i = insn.id
+        if i in _ids("PUSH"):
+            return 4 * len(insn.operands)
+        if i in _ids("VPUSH"):
+            return sum(8 if A.ARM_REG_D0 <= op.reg <= A.ARM_REG_D31 else 4 for op in insn.operands)
+        if i in _ids("SUB", "SUBW") and insn.operands and insn.operands[0].type == A.ARM_OP_REG \
+                and insn.operands[0].reg == A.ARM_REG_SP and insn.operands[-1].type == A.ARM_OP_IMM:
+            return insn.operands[-1].imm
+        if i in _ids("STMDB", "STR") and "sp" in insn.op_str and insn.writeback:
+            return 4 * max(1, len(insn.operands) - 1)
+        return 0
+
+    def _dual_issue_cost(self, costs) -> int:
+        """Greedy pairing of adjacent instructions (Cortex-M7 approximation, see the table)."""
+        total = 0
+        k = 0
+        n = len(costs)
+        while k < n:
+            a, ca, ka = costs[k]
+            if k + 1 < n and self._can_pair(a, ka, *costs[k + 1][0::2]):
+                cb = costs[k + 1][1]
+                total += max(ca, cb, 1)
+                k += 2
+            else:
+                total += ca
+                k += 1
+        return total
+
+    def _can_pair(self, a, ka: str, b, kb: str) -> bool:
+        if a.id in _SINGLE_ISSUE or b.id in _SINGLE_ISSUE or ka == "it" or kb == "it":
+            return False
+        if b.id in _SIMD or b.id in _SLOT0:
+            return False                                  # DSP/SIMD only first of a pair
+        units = {"store": "st", "mul": "mac", "fp": "fp", "fpdiv": "fp", "fpls": "ls",
+                 "branch": "br", "fpmulti": "ls"}
+        ua, ub = units.get(ka), units.get(kb)
+        if ua is not None and ua == ub:
+            return False
+        if ka == "branch":
+            return False                                  # nothing issues after a branch
+        if self._shifted(a) and self._shifted(b):
+            return False
+        try:
+            _, wa = a.regs_access()
+            rb, _ = b.regs_access()
+        except capstone.CsError:
+            return False
+        return not (set(wa) & set(rb))
+
+    @staticmethod
+    def _shifted(insn) -> bool:
+        if insn.id in _SAT:
+            return True
+        return any(op.type == A.ARM_OP_REG and op.shift.type != 0 and op.shift.value
+                   for op in insn.operands)
