@@ -1,4 +1,4 @@
-"""Boards and chips as data: typed, validated views of `boards/chips/*.toml` and `boards/boards/*.toml`.
+"""Boards and chips as data: typed, validated views of `boards/chips` and `boards/boards` TOML.
 
 A chip file describes one STM32 part (core, memories, clock tree, caches, peripherals, power);
 a board file names its chip (``chip = "stm32u545re"``) and adds what the board wires up (the
@@ -29,19 +29,21 @@ and ``<dir>/boards/*.toml`` (board files may also sit directly in ``<dir>``).
 from __future__ import annotations
 
 import difflib
+import itertools
 import os
 import re
 import tomllib
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from types import MappingProxyType
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from mcusim.errors import BoardError
 from mcusim.resources import boards_dir
 
 __all__ = [
+    "BOARDS_PATH_ENV",
     "Board",
     "Cache",
     "Chip",
@@ -52,7 +54,6 @@ __all__ = [
     "Pin",
     "Placement",
     "Uart",
-    "BOARDS_PATH_ENV",
     "clear_cache",
     "list_boards",
     "list_chips",
@@ -71,6 +72,28 @@ MEMORY_KINDS = ("flash", "sram", "itcm", "dtcm", "ccm", "backup")
 RAM_KINDS = ("sram", "itcm", "dtcm", "ccm", "backup")
 CACHE_KINDS = ("instruction", "data", "unified")
 _U32 = 1 << 32
+
+
+class _FrozenDict(dict):
+    """A read-only dict: board data is cached and shared, so nobody may change it in place.
+
+    A dict subclass (not ``MappingProxyType``) so that ``dataclasses.asdict`` and ``json`` work.
+    """
+
+    def _readonly(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("board data is read-only")
+
+    __setitem__ = __delitem__ = __ior__ = _readonly  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = _readonly  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_FrozenDict, (dict(self),))
+
+    def __copy__(self) -> _FrozenDict:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _FrozenDict:
+        return self
 
 
 # --------------------------------------------------------------------------------------------
@@ -304,6 +327,8 @@ class Chip:
         peripherals: peripheral name (upper case) -> (base address, block size in bytes).
         documents: reference documents the facts come from (``RM0456``, ``DS14216``...).
         source: path of the chip file.
+        irq_count: number of peripheral interrupt vectors (the firmware's vector table length
+            is 16 + irq_count); 0 if the chip file does not say.
     """
 
     name: str
@@ -330,6 +355,7 @@ class Chip:
     peripherals: Mapping[str, tuple[int, int]]
     documents: tuple[str, ...]
     source: str
+    irq_count: int = 0  # NVIC interrupt lines (vector table entries after the 16 system ones)
 
     @property
     def has_fpu(self) -> bool:
@@ -431,7 +457,8 @@ class Chip:
             "flash_wait_states": {k: list(v) for k, v in self.flash_wait_states.items()},
             "caches": [c.to_dict() for c in self.caches],
             "peripherals": {
-                name: {"base": base, "size": size} for name, (base, size) in self.peripherals.items()
+                name: {"base": base, "size": size}
+                for name, (base, size) in self.peripherals.items()
             },
             "documents": list(self.documents),
             "source": self.source,
@@ -449,7 +476,7 @@ class Pin:
     def parse(cls, text: str) -> Pin:
         m = re.fullmatch(r"P([A-K])(\d{1,2})", text.strip().upper())
         if not m or int(m.group(2)) > 15:
-            raise ValueError(f"expected a pin like \"PA5\", got {text!r}")
+            raise ValueError(f'expected a pin like "PA5", got {text!r}')
         return cls(m.group(1), int(m.group(2)))
 
     @property
@@ -840,6 +867,8 @@ def _nonempty_names(value: list[str]) -> str | None:
 
 
 _CHIP_SCHEMA: dict[str, _F] = {
+    # A chip file may start with `extends = "<chip>"`: it is merged onto that chip's data the
+    # way a board is merged onto its chip (the key is consumed before validation).
     "name": _F("str", check=_ident),
     "title": _F("str"),
     "family": _F("str", allowed=FAMILIES),
@@ -851,12 +880,15 @@ _CHIP_SCHEMA: dict[str, _F] = {
     "max_clock_hz": _F("int", check=_positive),
     "reset_clock_hz": _F("int", check=_positive),
     "reset_clock_source": _F("str"),
-    "dev_id": _F("int", check=lambda v: None if 0 < v < 0x1000 else f"{v:#x} is not a 12-bit DEV_ID"),
+    "dev_id": _F(
+        "int", check=lambda v: None if 0 < v < 0x1000 else f"{v:#x} is not a 12-bit DEV_ID"
+    ),
     "idcode_address": _F("int", check=_u32),
     "supply_voltage_v": _F("float", check=_positive),
     "run_current_ua_per_mhz": _F("float", check=_positive),
     "run_current_note": _F("str", required=False),
     "documents": _F("list[str]", required=False),
+    "irq_count": _F("int", required=False, check=_positive),
     "clock": _F("table"),
     "memory": _F("tables"),
     "placement": _F("table"),
@@ -914,6 +946,7 @@ _CLOCK_COMMON: dict[str, _F] = {
     "ahb_prescaler": _F("int", allowed=(1, 2, 4, 8, 16, 64, 128, 256, 512)),
     "apb1_prescaler": _F("int", allowed=(1, 2, 4, 8, 16)),
     "apb2_prescaler": _F("int", allowed=(1, 2, 4, 8, 16)),
+    "flash_prefetch": _F("bool", required=False),
     "note": _F("str", required=False),
 }
 _CLOCK_FAMILY: dict[str, dict[str, _F]] = {
@@ -939,7 +972,9 @@ _CLOCK_FAMILY: dict[str, dict[str, _F]] = {
         "hsi_div": _F("int", required=False, allowed=(1, 2, 4, 8)),
         "pll_input_range": _F("str", allowed=("1-2MHz", "2-4MHz", "4-8MHz", "8-16MHz")),
         "pll_vco": _F("str", allowed=("wide", "medium")),
-        "pll_fracn": _F("int", required=False, check=lambda v: None if 0 <= v < 8192 else "must be 0..8191"),
+        "pll_fracn": _F(
+            "int", required=False, check=lambda v: None if 0 <= v < 8192 else "must be 0..8191"
+        ),
         "supply": _F("str", allowed=("ldo", "smps", "direct_smps", "bypass")),
         "flash_programming_delay": _F("int", required=False, allowed=(0, 1, 2, 3)),
     },
@@ -963,11 +998,25 @@ def _clock_schema(family: str) -> dict[str, _F]:
 
 
 _BOARD_SCHEMA: dict[str, _F] = {
-    "name": _F("str", check=lambda v: None if re.fullmatch(r"[a-z0-9][a-z0-9-]*", v) else f'"{v}" must be lower case (a-z, 0-9, -)'),
+    "name": _F(
+        "str",
+        check=lambda v: (
+            None
+            if re.fullmatch(r"[a-z0-9][a-z0-9-]*", v)
+            else f'"{v}" must be lower case (a-z, 0-9, -)'
+        ),
+    ),
     "title": _F("str"),
     "chip": _F("str"),
     "part_number": _F("str"),
-    "pyocd_target": _F("str", check=lambda v: None if re.fullmatch(r"[a-z0-9_]+", v) else f'"{v}" must be a lower-case pyOCD target name'),
+    "pyocd_target": _F(
+        "str",
+        check=lambda v: (
+            None
+            if re.fullmatch(r"[a-z0-9_]+", v)
+            else f'"{v}" must be a lower-case pyOCD target name'
+        ),
+    ),
     "pyocd_pack": _F("str", required=False),
     "pyocd_builtin_target": _F("str", required=False),
     "documents": _F("list[str]", required=False),
@@ -977,7 +1026,14 @@ _BOARD_SCHEMA: dict[str, _F] = {
 }
 
 _UART_SCHEMA: dict[str, _F] = {
-    "instance": _F("str", check=lambda v: None if re.fullmatch(r"(LP)?US?ART\d", v) else f'"{v}" is not a U(S)ART/LPUART instance name'),
+    "instance": _F(
+        "str",
+        check=lambda v: (
+            None
+            if re.fullmatch(r"(LP)?US?ART\d", v)
+            else f'"{v}" is not a U(S)ART/LPUART instance name'
+        ),
+    ),
     "tx": _F("str", check=_pin_text),
     "rx": _F("str", check=_pin_text),
     "af": _F("int", check=lambda v: None if 0 <= v <= 15 else "must be 0..15"),
@@ -1057,7 +1113,9 @@ def _deep_merge(base: Any, over: Any) -> Any:
 
 def _search_dirs() -> list[Path]:
     """Folders searched for boards and chips: user folders first, then the built-in one."""
-    dirs = [Path(p).expanduser() for p in os.environ.get(BOARDS_PATH_ENV, "").split(os.pathsep) if p]
+    dirs = [
+        Path(p).expanduser() for p in os.environ.get(BOARDS_PATH_ENV, "").split(os.pathsep) if p
+    ]
     return dirs + [boards_dir()]
 
 
@@ -1092,20 +1150,29 @@ def _validate_chip_data(data: dict[str, Any]) -> None:
     for i, mem in enumerate(data["memory"]):
         _check_table(mem, _MEMORY_SCHEMA, f"memory[{i}].")
         if mem["name"] in names:
-            raise _Invalid(f"memory[{i}].name", f'"{mem["name"]}" is already memory[{names[mem["name"]]}]')
+            raise _Invalid(
+                f"memory[{i}].name", f'"{mem["name"]}" is already memory[{names[mem["name"]]}]'
+            )
         names[mem["name"]] = i
         if mem["origin"] + mem["size"] > _U32:
-            raise _Invalid(f"memory[{i}].size", f"origin {mem['origin']:#x} + size {mem['size']:#x} passes the end of the 32-bit address space")
+            raise _Invalid(
+                f"memory[{i}].size",
+                f"origin {mem['origin']:#x} + size {mem['size']:#x} passes the end of"
+                " the 32-bit address space",
+            )
     if not any(m["kind"] == "flash" for m in data["memory"]):
-        raise _Invalid("memory", "no region of kind \"flash\"")
+        raise _Invalid("memory", 'no region of kind "flash"')
     if not any(m["kind"] in RAM_KINDS for m in data["memory"]):
         raise _Invalid("memory", "no RAM region")
     spans = sorted(
         (m["origin"], m["origin"] + m["size"], i, m["name"]) for i, m in enumerate(data["memory"])
     )
-    for (a0, a1, ai, an), (b0, b1, bi, bn) in zip(spans, spans[1:]):
+    for (a0, a1, ai, an), (b0, b1, bi, bn) in itertools.pairwise(spans):
         if b0 < a1:
-            raise _Invalid(f"memory[{bi}].origin", f'"{bn}" [{b0:#010x}, {b1:#010x}) overlaps "{an}" [{a0:#010x}, {a1:#010x})')
+            raise _Invalid(
+                f"memory[{bi}].origin",
+                f'"{bn}" [{b0:#010x}, {b1:#010x}) overlaps "{an}" [{a0:#010x}, {a1:#010x})',
+            )
 
     # placement
     _check_table(data["placement"], _PLACEMENT_SCHEMA, "placement.")
@@ -1114,53 +1181,101 @@ def _validate_chip_data(data: dict[str, Any]) -> None:
         group = data["placement"][key]
         for n in group:
             if n not in by_name:
-                raise _Invalid(f"placement.{key}", f'unknown memory region "{n}" (known: {", ".join(by_name)})')
+                raise _Invalid(
+                    f"placement.{key}", f'unknown memory region "{n}" (known: {", ".join(by_name)})'
+                )
             if by_name[n]["kind"] not in RAM_KINDS:
                 raise _Invalid(f"placement.{key}", f'"{n}" is not RAM')
         ordered = sorted((by_name[n] for n in group), key=lambda m: m["origin"])
-        for a, b in zip(ordered, ordered[1:]):
+        for a, b in itertools.pairwise(ordered):
             if a["origin"] + a["size"] != b["origin"]:
-                raise _Invalid(f"placement.{key}", f'"{a["name"]}" and "{b["name"]}" are not contiguous')
+                raise _Invalid(
+                    f"placement.{key}", f'"{a["name"]}" and "{b["name"]}" are not contiguous'
+                )
     groups = [set(data["placement"][k]) for k in ("work_ram", "data_ram", "stack_ram")]
     for i in range(3):
         for j in range(i + 1, 3):
             if groups[i] & groups[j] and groups[i] != groups[j]:
-                raise _Invalid("placement", "work_ram, data_ram and stack_ram must each name the same regions or disjoint ones")
+                raise _Invalid(
+                    "placement",
+                    "work_ram, data_ram and stack_ram must each name the same regions"
+                    " or disjoint ones",
+                )
     stack_size = sum(by_name[n]["size"] for n in data["placement"]["stack_ram"])
     if data["placement"]["stack_bytes"] >= stack_size:
-        raise _Invalid("placement.stack_bytes", f"{data['placement']['stack_bytes']} does not fit in {stack_size} bytes")
+        raise _Invalid(
+            "placement.stack_bytes",
+            f"{data['placement']['stack_bytes']} does not fit in {stack_size} bytes",
+        )
 
     # wait states
     fws = data["flash_wait_states"]
     ranges = _CLOCK_FAMILY[family]["voltage_range"].allowed or ()
     for vr, table in fws.items():
         if vr not in ranges:
-            raise _Invalid(f"flash_wait_states.{vr}", f"unknown voltage range for family {family} (allowed: {', '.join(ranges)})")
+            raise _Invalid(
+                f"flash_wait_states.{vr}",
+                f"unknown voltage range for family {family} (allowed: {', '.join(ranges)})",
+            )
         if not _type_ok("list[int]", table) or not table:
-            raise _Invalid(f"flash_wait_states.{vr}", f"expected a non-empty array of integers (max Hz for 0, 1, 2... wait states), got {_show(table)}")
-        if any(b <= a for a, b in zip(table, table[1:])):
-            raise _Invalid(f"flash_wait_states.{vr}", "frequencies must increase with the number of wait states")
+            raise _Invalid(
+                f"flash_wait_states.{vr}",
+                "expected a non-empty array of integers (max Hz for 0, 1, 2... wait states),"
+                f" got {_show(table)}",
+            )
+        if any(b <= a for a, b in itertools.pairwise(table)):
+            raise _Invalid(
+                f"flash_wait_states.{vr}",
+                "frequencies must increase with the number of wait states",
+            )
 
     # clock
     clock = data["clock"]
     _check_table(clock, _clock_schema(family), "clock.")
     if clock["voltage_range"] not in fws:
-        raise _Invalid("clock.voltage_range", f'"{clock["voltage_range"]}" has no flash_wait_states entry')
+        raise _Invalid(
+            "clock.voltage_range", f'"{clock["voltage_range"]}" has no flash_wait_states entry'
+        )
     cfg = _build_clock(family, clock)
     out_key = _SYSCLK_PLL_OUTPUT[family]
     if clock["sysclk_source"] in ("pll", "pll1"):
         div = clock[out_key]
-        if clock["pll_input_hz"] * clock["pll_n"] * 8192 + clock["pll_input_hz"] * clock.get("pll_fracn", 0) != clock["sysclk_hz"] * clock["pll_m"] * div * 8192:
-            got = clock["pll_input_hz"] * (clock["pll_n"] + clock.get("pll_fracn", 0) / 8192) / clock["pll_m"] / div
-            raise _Invalid("clock.sysclk_hz", f"{clock['sysclk_hz']} Hz does not match the PLL: {clock['pll_input_hz']} / M {clock['pll_m']} * N {clock['pll_n']} / {out_key[-1].upper()} {div} = {got:.0f} Hz")
+        if (
+            clock["pll_input_hz"] * clock["pll_n"] * 8192
+            + clock["pll_input_hz"] * clock.get("pll_fracn", 0)
+            != clock["sysclk_hz"] * clock["pll_m"] * div * 8192
+        ):
+            got = (
+                clock["pll_input_hz"]
+                * (clock["pll_n"] + clock.get("pll_fracn", 0) / 8192)
+                / clock["pll_m"]
+                / div
+            )
+            raise _Invalid(
+                "clock.sysclk_hz",
+                f"{clock['sysclk_hz']} Hz does not match the PLL: {clock['pll_input_hz']}"
+                f" / M {clock['pll_m']} * N {clock['pll_n']} / {out_key[-1].upper()} {div}"
+                f" = {got:.0f} Hz",
+            )
     if cfg.cpu_hz > data["max_clock_hz"]:
-        raise _Invalid("clock.sysclk_hz", f"CPU clock {cfg.cpu_hz} Hz is above max_clock_hz {data['max_clock_hz']}")
+        raise _Invalid(
+            "clock.sysclk_hz",
+            f"CPU clock {cfg.cpu_hz} Hz is above max_clock_hz {data['max_clock_hz']}",
+        )
     table = fws[clock["voltage_range"]]
     if cfg.flash_clock_hz > table[-1]:
-        raise _Invalid("clock.voltage_range", f"flash clock {cfg.flash_clock_hz} Hz is above the {table[-1]} Hz limit of {clock['voltage_range']}")
+        raise _Invalid(
+            "clock.voltage_range",
+            f"flash clock {cfg.flash_clock_hz} Hz is above the {table[-1]} Hz limit"
+            f" of {clock['voltage_range']}",
+        )
     need = next(ws for ws, hz in enumerate(table) if cfg.flash_clock_hz <= hz)
     if clock["flash_latency"] != need:
-        raise _Invalid("clock.flash_latency", f"{clock['flash_latency']} wait states, but flash_wait_states.{clock['voltage_range']} gives {need} at {cfg.flash_clock_hz} Hz")
+        raise _Invalid(
+            "clock.flash_latency",
+            f"{clock['flash_latency']} wait states, but flash_wait_states."
+            f"{clock['voltage_range']} gives {need} at {cfg.flash_clock_hz} Hz",
+        )
 
     # caches
     mem_names = set(by_name)
@@ -1171,7 +1286,9 @@ def _validate_chip_data(data: dict[str, Any]) -> None:
             raise _Invalid(f"cache[{i}].name", f'"{c["name"]}" appears twice')
         cache_names.add(c["name"])
         if c["size"] % (c["ways"] * c["line_bytes"]):
-            raise _Invalid(f"cache[{i}].size", f"{c['size']} is not a multiple of ways * line_bytes")
+            raise _Invalid(
+                f"cache[{i}].size", f"{c['size']} is not a multiple of ways * line_bytes"
+            )
         for r in c.get("regions", []):
             if r not in mem_names:
                 raise _Invalid(f"cache[{i}].regions", f'unknown memory region "{r}"')
@@ -1182,19 +1299,28 @@ def _validate_chip_data(data: dict[str, Any]) -> None:
         if not re.fullmatch(r"[A-Z][A-Z0-9_]*", pname):
             raise _Invalid(f"peripherals.{pname}", "peripheral names are upper case (A-Z, 0-9, _)")
         if not isinstance(spec, dict):
-            raise _Invalid(f"peripherals.{pname}", f"expected a table {{ base = ..., size = ... }}, got {_show(spec)}")
+            raise _Invalid(
+                f"peripherals.{pname}",
+                f"expected a table {{ base = ..., size = ... }}, got {_show(spec)}",
+            )
         _check_table(spec, _PERIPHERAL_SCHEMA, f"peripherals.{pname}.")
         if spec["base"] + spec["size"] > _U32:
-            raise _Invalid(f"peripherals.{pname}.size", "passes the end of the 32-bit address space")
+            raise _Invalid(
+                f"peripherals.{pname}.size", "passes the end of the 32-bit address space"
+            )
         spans_p.append((spec["base"], spec["base"] + spec["size"], pname))
     spans_p.sort()
-    for (a0, a1, an), (b0, b1, bn) in zip(spans_p, spans_p[1:]):
+    for (a0, a1, an), (b0, b1, bn) in itertools.pairwise(spans_p):
         if b0 < a1:
-            raise _Invalid(f"peripherals.{bn}.base", f"{b0:#010x} overlaps {an} [{a0:#010x}, {a1:#010x})")
+            raise _Invalid(
+                f"peripherals.{bn}.base", f"{b0:#010x} overlaps {an} [{a0:#010x}, {a1:#010x})"
+            )
     for b0, b1, bn in spans_p:
         for m in data["memory"]:
             if b0 < m["origin"] + m["size"] and m["origin"] < b1:
-                raise _Invalid(f"peripherals.{bn}.base", f'{b0:#010x} overlaps memory region "{m["name"]}"')
+                raise _Invalid(
+                    f"peripherals.{bn}.base", f'{b0:#010x} overlaps memory region "{m["name"]}"'
+                )
 
 
 def _build_clock(family: str, clock: Mapping[str, Any]) -> ClockConfig:
@@ -1213,9 +1339,9 @@ def _build_clock(family: str, clock: Mapping[str, Any]) -> ClockConfig:
         voltage_range=clock["voltage_range"],
         flash_latency=clock["flash_latency"],
         ahb_prescaler=clock["ahb_prescaler"],
-        apb_prescalers=MappingProxyType(apb),
+        apb_prescalers=_FrozenDict(apb),
         cpu_prescaler=clock.get("cpu_prescaler", 1),
-        params=MappingProxyType(dict(clock)),
+        params=_FrozenDict(dict(clock)),
     )
 
 
@@ -1240,7 +1366,9 @@ def _build_chip(data: dict[str, Any], source: Path) -> Chip:
         run_current_note=data.get("run_current_note", ""),
         clock=_build_clock(family, data["clock"]),
         memories=tuple(
-            MemoryRegion(m["name"], m["kind"], m["origin"], m["size"], m.get("bus", ""), m.get("note", ""))
+            MemoryRegion(
+                m["name"], m["kind"], m["origin"], m["size"], m.get("bus", ""), m.get("note", "")
+            )
             for m in data["memory"]
         ),
         placement=Placement(
@@ -1249,31 +1377,64 @@ def _build_chip(data: dict[str, Any], source: Path) -> Chip:
             stack_ram=tuple(data["placement"]["stack_ram"]),
             stack_bytes=data["placement"]["stack_bytes"],
         ),
-        flash_wait_states=MappingProxyType({k: tuple(v) for k, v in data["flash_wait_states"].items()}),
+        flash_wait_states=_FrozenDict({k: tuple(v) for k, v in data["flash_wait_states"].items()}),
         caches=tuple(
             Cache(
-                c["name"], c["kind"], c["size"], c["ways"], c["line_bytes"], c["enabled"],
-                tuple(c.get("regions", ())), c.get("note", ""),
+                c["name"],
+                c["kind"],
+                c["size"],
+                c["ways"],
+                c["line_bytes"],
+                c["enabled"],
+                tuple(c.get("regions", ())),
+                c.get("note", ""),
             )
             for c in data.get("cache", [])
         ),
-        peripherals=MappingProxyType(
-            {n: (s["base"], s["size"]) for n, s in sorted(data["peripherals"].items(), key=lambda kv: kv[1]["base"])}
+        peripherals=_FrozenDict(
+            {
+                n: (s["base"], s["size"])
+                for n, s in sorted(data["peripherals"].items(), key=lambda kv: kv[1]["base"])
+            }
         ),
         documents=tuple(data.get("documents", ())),
         source=_display(source),
+        irq_count=data.get("irq_count", 0),
     )
+
+
+def _raw_chip_data(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """One chip file's data with its ``extends`` chain merged in (not yet validated)."""
+    data = _read_toml(path)
+    base_name = data.pop("extends", None)
+    if base_name is None:
+        return data
+    shown = _display(path)
+    if not isinstance(base_name, str):
+        raise BoardError(f"{shown}: extends: expected a string, got {_show(base_name)}")
+    chips = _chip_files([path.parent.parent])
+    base_path = chips.get(base_name.lower())
+    if base_path is None:
+        raise BoardError(
+            f"{shown}: extends: unknown chip {base_name!r}; known chips: {', '.join(sorted(chips))}"
+        )
+    if base_path.resolve() in seen or base_path.resolve() == path.resolve():
+        raise BoardError(f"{shown}: extends: {base_name!r} extends this chip again (a cycle)")
+    base = _raw_chip_data(base_path, seen + (path.resolve(),))
+    return _deep_merge(base, data)
 
 
 def _chip_data(path: Path) -> dict[str, Any]:
     """Read and fully validate one chip file; errors name that file."""
-    data = _read_toml(path)
+    data = _raw_chip_data(path)
     try:
         _validate_chip_data(data)
     except _Invalid as err:
         raise BoardError(f"{_display(path)}: {err}") from None
     if data["name"] != path.stem.lower():
-        raise BoardError(f'{_display(path)}: name: "{data["name"]}" differs from the file name "{path.stem}"')
+        raise BoardError(
+            f'{_display(path)}: name: "{data["name"]}" differs from the file name "{path.stem}"'
+        )
     return data
 
 
@@ -1303,7 +1464,11 @@ def load_board_file(path: str | os.PathLike[str]) -> Board:
     of ``MCUSIM_BOARDS_PATH`` and the built-in ``boards/chips``.
     """
     path = Path(path)
-    return _load_board_file(path.resolve(), path.stat().st_mtime if path.exists() else 0.0, os.environ.get(BOARDS_PATH_ENV, ""))
+    return _load_board_file(
+        path.resolve(),
+        path.stat().st_mtime if path.exists() else 0.0,
+        os.environ.get(BOARDS_PATH_ENV, ""),
+    )
 
 
 @cache
@@ -1335,7 +1500,10 @@ def _load_board_file(path: Path, mtime: float, env: str) -> Board:
     if chip_path is None:
         close = difflib.get_close_matches(chip_name, list(chips), n=1)
         tip = f"did you mean {close[0]!r}? " if close else ""
-        raise BoardError(f"{shown}: chip: unknown chip {data['chip']!r}; {tip}known chips: {', '.join(sorted(chips))}")
+        raise BoardError(
+            f"{shown}: chip: unknown chip {data['chip']!r}; {tip}"
+            f"known chips: {', '.join(sorted(chips))}"
+        )
     chip_data = _chip_data_cached(chip_path, chip_path.stat().st_mtime)
     overrides = chip_keys
     merged = _deep_merge(chip_data, overrides) if overrides else chip_data
@@ -1352,7 +1520,9 @@ def _load_board_file(path: Path, mtime: float, env: str) -> Board:
         _check_table(data["oscillators"], _OSC_SCHEMA, "oscillators.")
         uart_d = data["uart"]
         if uart_d["instance"] not in chip.peripherals:
-            raise _Invalid("uart.instance", f'{uart_d["instance"]} is not in {chip.name} [peripherals]')
+            raise _Invalid(
+                "uart.instance", f"{uart_d['instance']} is not in {chip.name} [peripherals]"
+            )
         kernel_hz = _kernel_clock_hz(chip.clock, uart_d["kernel_clock"])
         for key in ("tx", "rx"):
             pin = Pin.parse(uart_d[key])
@@ -1404,7 +1574,9 @@ def _kernel_clock_hz(clock: ClockConfig, source: str) -> int:
     if source.startswith("pclk"):
         bus = int(source[4:])
         if bus not in clock.apb_prescalers:
-            raise _Invalid("uart.kernel_clock", f"{source}: the {clock.family} family has no APB{bus}")
+            raise _Invalid(
+                "uart.kernel_clock", f"{source}: the {clock.family} family has no APB{bus}"
+            )
         return clock.pclk_hz(bus)
     if source == "sysclk":
         return clock.sysclk_hz

@@ -21,7 +21,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -231,7 +231,7 @@ class Store:
         """Insert `run` using `conn`, inside a transaction the caller holds."""
         if run.source not in SOURCES:
             raise ValueError(f"source must be one of {SOURCES}, not {run.source!r}")
-        run.created_at = run.created_at or datetime.now(timezone.utc).isoformat(timespec="seconds")
+        run.created_at = run.created_at or datetime.now(UTC).isoformat(timespec="seconds")
         values = [getattr(run, c) for c in _RUN_COLUMNS if c != "extra_json"]
         values.append(json.dumps(run.extra, sort_keys=True, default=str))
         placeholders = ", ".join("?" for _ in _RUN_COLUMNS)
@@ -350,7 +350,29 @@ def record_run(
     from mcusim.measure import record_from_report
 
     data = report.to_json() if hasattr(report, "to_json") else report
+    data = json.loads(data) if isinstance(data, str) else data
     rec = record_from_report(data, source=source, elf=elf, board=board, probe_uid=probe_uid)
     with Store(db) as store:
         store.record(rec)
     return rec
+
+
+def store_emulator_run(report: Any, firmware: str | os.PathLike[str],
+                       db: str | os.PathLike[str] | None = None) -> int | None:
+    """Record a finished `mcusim run` (harness firmware) in the store; return the run id.
+
+    HEX/BIN runs are recorded when the ELF they came from sits beside them (`<stem>.elf`).
+    A store failure never fails the run: it is reported on stderr as one line.
+    """
+    import sys
+
+    fw = Path(firmware)
+    elf = fw if fw.suffix.lower() not in (".hex", ".bin", ".ihex") else fw.with_suffix(".elf")
+    if not elf.is_file():
+        return None
+    try:
+        rec = record_run(report, source="emulator", elf=elf, db=db)
+    except McusimError as err:
+        sys.stderr.write(f"warning: run not recorded: {err}\n")
+        return None
+    return rec.id

@@ -19,11 +19,11 @@ DTYPE_CODES = {"float32": "MCS_DTYPE_F32", "int8": "MCS_DTYPE_S8", "uint8": "MCS
 def _tensor_info(t: IoTensor) -> str:
     shape = (t.shape or [t.size_bytes])[:6]
     dims = ", ".join(str(d) for d in shape)
-    scale = t.scale if t.scale is not None else 0.0
+    scale = float(t.scale) if t.scale is not None else 0.0
     zp = t.zero_point if t.zero_point is not None else 0
     return (
         f'    {{ "{t.name}", {DTYPE_CODES.get(t.dtype, "MCS_DTYPE_S8")}, {len(shape)}, {{ {dims} }}, '
-        f"{t.size_bytes}u, {scale:.9g}f, {zp} }},"
+        f"{t.size_bytes}u, {float(f'{scale:.9g}')!r}f, {zp} }},"
     )
 
 

@@ -14,11 +14,36 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from mcusim.boards import Board
 from mcusim.build import BuildResult, build_firmware
+from mcusim.errors import McusimError
+from mcusim.inputs_c import inputs_c_source
 
 from st_import.adapter import render_adapter
 from st_import.package import StNetwork, StPackage, StPackageError, list_packages, open_package
+from st_import.report import IoTensor
+
+_NP = {"float32": np.float32, "int8": np.int8, "uint8": np.uint8}
+
+
+def to_input_dtype(a: np.ndarray, t: IoTensor) -> np.ndarray:
+    """One sample of one input in the network's input type (float data quantized for int8 I/O)."""
+    a = np.asarray(a)
+    n = int(np.prod(t.shape)) if t.shape else a.size
+    if a.size != n:
+        raise McusimError(
+            f"input '{t.name}' takes {n} values {tuple(t.shape)}, the sample has {a.size} {a.shape}",
+            hint="give inputs shaped like the network's input",
+        )
+    dtype = _NP[t.dtype]
+    if dtype is not np.float32 and np.issubdtype(a.dtype, np.floating):
+        if not t.scale:
+            raise McusimError(f"input '{t.name}' is {t.dtype} without a scale in the package: give {t.dtype} data")
+        info = np.iinfo(dtype)
+        a = np.clip(np.rint(a / np.float32(t.scale)) + (t.zero_point or 0), info.min, info.max)
+    return a.astype(dtype).reshape(-1)
 
 
 @dataclass
@@ -78,11 +103,13 @@ def import_package(
     out_dir: Path,
     *,
     network: str | None = None,
-    extra_sources: tuple[Path, ...] = (),
+    samples: list[list[np.ndarray]] | None = None,
 ) -> ImportResult:
     """Check the package at `path` for `board` and build it into `out_dir` (already prepared).
 
-    `extra_sources` may add, for example, generated test inputs (`mcs_test_inputs`).
+    `samples`: test inputs embedded in the firmware, one list of arrays (one per network
+    input) per sample; float data for an int8/uint8 input is quantized with the input's
+    scale and zero point.
     """
     work = Path(tempfile.mkdtemp(prefix="mcusim-st-"))
     try:
@@ -94,6 +121,12 @@ def import_package(
         adapter = adapter_dir / "mcs_st_adapter.c"
         adapter.write_text(render_adapter(net, model_hash))
         inputs, outputs = io_meta(net)
+        extra_sources: list[Path] = []
+        if samples:
+            blobs = [[to_input_dtype(a, t) for a, t in zip(sample, net.inputs, strict=True)] for sample in samples]
+            src = adapter_dir / "inputs.c"
+            src.write_text(inputs_c_source(blobs, f"test inputs for ST network {net.name}", [t.name for t in net.inputs]))
+            extra_sources.append(src)
         meta = {
             "kind": "st",
             "model": {
@@ -109,6 +142,7 @@ def import_package(
             "outputs": outputs,
             "layers": [f"{net.name} (ST runtime)"],
             "st_report": net.report.to_json() if net.report else None,
+            "n_samples": len(samples) if samples else 1,
         }
         result = build_firmware(
             board,
@@ -144,14 +178,44 @@ def import_folder(path: Path, board: Board, out_dir: Path, progress=None) -> lis
         try:
             res = import_package(pkg, board, Path(out_dir) / name)
             entries.append(FolderEntry(pkg, res, None))
-        except StPackageError as err:
-            entries.append(FolderEntry(pkg, None, str(err)))
-        except Exception as err:  # a build failure of one package must not stop the others
-            from mcusim.errors import McusimError
-
-            if not isinstance(err, McusimError):
-                raise
+        except McusimError as err:  # a build failure of one package must not stop the others
             entries.append(FolderEntry(pkg, None, str(err)))
         if progress:
             progress()
     return entries
+
+
+def load_st_inputs(path: Path, net: StNetwork) -> list[list[np.ndarray]]:
+    """`--inputs data.npz` for an ST network: one array per input keyed by the ST input name
+    (or any single array when the network has one input), one sample or a leading samples axis."""
+    try:
+        data = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise McusimError(f"inputs file {path} does not exist") from None
+    except Exception as exc:  # noqa: BLE001 - any failure becomes one line
+        raise McusimError(f"{path} is not a readable .npz file ({type(exc).__name__})",
+                          hint="save it with numpy.savez") from None
+    keys = list(data.files)
+    per_input = []
+    for i, t in enumerate(net.inputs):
+        if t.name in keys:
+            a = data[t.name]
+        elif len(net.inputs) == 1 and len(keys) == 1:
+            a = data[keys[0]]
+        else:
+            raise McusimError(f"{path} has no array for input '{t.name}'", hint=f"it holds {keys}; key it by the input name")
+        n_elem = int(np.prod(t.shape)) if t.shape else t.size_bytes
+        if a.size == n_elem:
+            a = a.reshape(1, -1)
+        elif a.ndim >= 2 and int(np.prod(a.shape[1:])) == n_elem:
+            a = a.reshape(a.shape[0], -1)
+        else:
+            raise McusimError(
+                f"input '{t.name}' in {path} has shape {list(a.shape)}; the network takes {t.shape}",
+                hint="give one sample shaped like the input, or N samples on a leading axis",
+            )
+        per_input.append(a)
+    counts = {a.shape[0] for a in per_input}
+    if len(counts) != 1:
+        raise McusimError(f"inputs in {path} hold different sample counts ({sorted(counts)})")
+    return [[a[i] for a in per_input] for i in range(counts.pop())]

@@ -39,6 +39,9 @@ int mcs_wait(volatile uint32_t *reg, uint32_t mask, uint32_t want);
 /* Busy-waits about `us` microseconds at core clock `hz` (no timer needed). */
 void mcs_delay_us(uint32_t us, uint32_t hz);
 
+/* Chip caches outside the core (U5 ICACHE, G4 ART), from the board data (clock_<family>.c). */
+void mcs_chip_caches_init(void);
+
 /* Cortex-M7 L1 caches (cache_m7.c): invalidate then enable; clean a range to RAM. */
 void mcs_l1_cache_enable(void);
 void mcs_dcache_clean(const void *addr, size_t bytes);
@@ -57,6 +60,7 @@ void mcs_led_off(void);
 /* Virtual-COM UART, TX only, polling (uart.c) and the printf-free formatter (fmt.c). */
 void mcs_uart_init(uint32_t kernel_hz);
 void mcs_putc(char c);
+void mcs_uart_flush(void);
 void mcs_puts(const char *s);
 void mcs_put_u32(uint32_t v);
 void mcs_put_i32(int32_t v);

@@ -37,7 +37,8 @@ typedef enum {
     X(MCS_ERR_RUN, 2, "model run failed")                    \
     X(MCS_ERR_CHECK, 3, "self-check mismatch")               \
     X(MCS_ERR_NO_SPACE, 4, "results block too small")        \
-    X(MCS_ERR_BAD_INPUT, 5, "input size does not match model")
+    X(MCS_ERR_BAD_INPUT, 5, "input size does not match model") \
+    X(MCS_ERR_FAULT, 6, "CPU fault (exception handler reached)")
 
 typedef enum {
 #define MCS_STATUS_ENUM(name, value, text) name = value,

@@ -101,6 +101,52 @@ static inline void mcs_broadcast_iter_next(mcs_broadcast_iter_t *it,
     }
 }
 
+/* Geometry of data-movement kernels; dtype independent (shared by f32 and s8). */
+
+/*
+ * Transpose (ONNX Transpose): output dim d is input dim perm[d];
+ * output shape[d] = in_shape[perm[d]]. ndim in 1..MCS_MAX_DIMS.
+ */
+typedef struct {
+    int32_t ndim;
+    int32_t in_shape[MCS_MAX_DIMS];
+    int32_t perm[MCS_MAX_DIMS];     /* a permutation of 0..ndim-1 */
+} mcs_transpose_params_t;
+
+/*
+ * Slice with steps (ONNX Slice after the caller normalized starts/ends/steps per dim):
+ * output index o_d along dim d reads input index starts[d] + o_d * steps[d], for
+ * o_d in [0, out_shape[d]). Steps may be negative; every index read must be in range.
+ */
+typedef struct {
+    int32_t ndim;
+    int32_t in_shape[MCS_MAX_DIMS];
+    int32_t out_shape[MCS_MAX_DIMS];
+    int32_t starts[MCS_MAX_DIMS];
+    int32_t steps[MCS_MAX_DIMS];    /* != 0 */
+} mcs_slice_params_t;
+
+/* Pad modes (ONNX Pad mode attribute). */
+typedef enum {
+    MCS_PAD_CONSTANT = 0,           /* fill with value */
+    MCS_PAD_REFLECT = 1,            /* mirror without the edge; needs pad < dim size */
+    MCS_PAD_EDGE = 2                /* repeat the edge element */
+} mcs_pad_mode_t;
+
+/*
+ * Pad (ONNX Pad): out_shape[d] = in_shape[d] + pads_begin[d] + pads_end[d].
+ * Negative pads crop (ONNX allows them). Output index o reads input index o - pads_begin[d]
+ * (mapped by the mode when outside [0, in_shape[d])).
+ */
+typedef struct {
+    int32_t ndim;
+    int32_t in_shape[MCS_MAX_DIMS];
+    int32_t pads_begin[MCS_MAX_DIMS];
+    int32_t pads_end[MCS_MAX_DIMS];
+    int32_t mode;                   /* mcs_pad_mode_t */
+    float value;                    /* MCS_PAD_CONSTANT fill value */
+} mcs_pad_params_t;
+
 #ifdef __cplusplus
 }
 #endif

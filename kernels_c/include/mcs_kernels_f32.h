@@ -7,7 +7,8 @@
  * -------------------------
  * - One function per file, file named after the symbol: mcs_conv2d_f32() is defined in
  *   kernels_c/reference/mcs_conv2d_f32.c. Each file includes only this header (and
- *   mcs_kernels_common.h through it) plus <math.h>; nothing else is linked but libm.
+ *   mcs_kernels_common.h through it) plus <math.h> / <float.h>; nothing but libm is
+ *   linked (GCC itself may emit memset/memcpy for zeroing and copy loops).
  * - ARGUMENT ORDER, everywhere: data pointers first - inputs, then constant operands
  *   (weights, bias, slope, gamma/beta, ...), then the output(s) - followed by sizes and
  *   attributes (scalars) or one `const ..._params_t *` pointer, always last.
@@ -16,7 +17,8 @@
  * - Layouts: tensors are dense, row-major (C order), float32.
  *     2-D activations NHWC (channels last): [batch][h][w][c] (batch is usually 1).
  *     1-D activations NLC: [batch][length][c].
- *     Conv weights OHWI: [out_c][kernel_h][kernel_w][in_c / groups]   (1-D: [out_c][k][in_c/groups]).
+ *     Conv weights OHWI: [out_c][kernel_h][kernel_w][in_c / groups];
+ *       1-D: [out_c][kernel][in_c / groups].
  *     Depthwise conv weights: [kernel_h][kernel_w][in_c * multiplier].
  *     Fully connected weights: [out_features][in_features] (ONNX Gemm B with transB = 1).
  *   Everything else works on a flat or [outer][n][inner] view described per kernel; the
@@ -25,17 +27,19 @@
  * - Fused activation: conv / fully connected / matmul take `act_min`, `act_max` and clamp
  *   every output to [act_min, act_max]:  none -> (-FLT_MAX, FLT_MAX), ReLU -> (0, FLT_MAX),
  *   ReLU6 -> (0, 6), Clip(a, b) -> (a, b). NaN passes through unchanged.
- * - In place: element-wise unary kernels (marked "in place OK") accept output == input.
- *   Every other kernel requires the output not to overlap any input.
+ * - In place: kernels marked "in place OK" (element-wise unary, PReLU, BatchNorm) accept
+ *   output == input; binary kernels accept output == a non-broadcast operand. Otherwise the
+ *   output must not overlap any input.
  * - No kernel allocates memory or needs a scratch buffer unless it has a
  *   `..._get_buffer_size()` companion (only mcs_gru_cell_f32).
- * - Math: expf, logf, tanhf, erff, sqrtf from libm (newlib on target, glibc on host); results
+ * - Math: expf, logf, tanhf, erff, sqrtf, powf from libm (newlib on target, glibc on host); results
  *   may differ from numpy by a few ulp in those functions. Summation order is the natural
  *   loop order given per kernel; the compiler may contract a*b+c into FMA on targets with
  *   one (Cortex-M33/M55/M7 FPU), so target and host results can differ in the last bits.
  *
- * Portable C99. Compiles warning-free with gcc -Wall -Wextra -Wdouble-promotion -std=c99
- * (host) and arm-none-eabi-gcc -mcpu=cortex-m33 -mthumb -mfloat-abi=hard -mfpu=fpv5-sp-d16.
+ * Portable C99. Compiles warning-free with gcc -std=c99 -Wall -Wextra -Wpedantic -Wshadow
+ * -Wdouble-promotion (host) and, with the same warnings, arm-none-eabi-gcc -mcpu=cortex-m33
+ * -mthumb -mfloat-abi=hard -mfpu=fpv5-sp-d16 -O2.
  */
 #ifndef MCS_KERNELS_F32_H
 #define MCS_KERNELS_F32_H
@@ -246,6 +250,18 @@ void mcs_gelu_f32(const float *input, float *output, int32_t size);
  * 0.5 * x * (1 + tanhf(sqrt(2/pi) * (x + 0.044715 * x^3))). */
 void mcs_gelu_tanh_f32(const float *input, float *output, int32_t size);
 
+/* Exp: expf(x). */
+void mcs_exp_f32(const float *input, float *output, int32_t size);
+
+/* Sqrt: sqrtf(x); NaN for x < 0. */
+void mcs_sqrt_f32(const float *input, float *output, int32_t size);
+
+/* Neg: -x. */
+void mcs_neg_f32(const float *input, float *output, int32_t size);
+
+/* Erf: erff(x) (GELU exported as Div, Erf, Add, Mul when not fused). */
+void mcs_erf_f32(const float *input, float *output, int32_t size);
+
 /* Copy (Flatten / Reshape / Squeeze / Unsqueeze / Identity when not removed by a pass):
  * output[i] = input[i]. output == input allowed (no-op); no other overlap. */
 void mcs_copy_f32(const float *input, float *output, int32_t size);
@@ -301,6 +317,15 @@ void mcs_layer_norm_f32(const float *input, const float *gamma, const float *bet
                         float *output, int32_t outer, int32_t n, float epsilon);
 
 /*
+ * BatchNormalization (inference) that was not folded into a conv/gemm, channels last:
+ * input viewed as [outer][channels]; output = input * scale[c] + shift[c], with
+ * scale = gamma / sqrtf(var + epsilon) and shift = beta - mean * scale precomputed by the
+ * code generator. In place OK.
+ */
+void mcs_batch_norm_f32(const float *input, const float *scale, const float *shift,
+                        float *output, int32_t outer, int32_t channels);
+
+/*
  * ReduceSum / ReduceMean over the middle axis of an [outer][n][inner] view:
  *   output[o][i] = sum_j input[o][j][i]   (mean: divided by n)
  * Several contiguous reduced axes: n is their product. Non-contiguous reduced axes: one
@@ -319,6 +344,12 @@ void mcs_reduce_max_f32(const float *input, float *output, int32_t outer, int32_
 /* ====================================================================================== */
 
 /*
+ * Expand (ONNX Expand; any broadcast copy): output (contiguous, shape p->out_shape) reads
+ * input through p->a_strides (0 on broadcast dims); p->b_strides is ignored.
+ */
+void mcs_expand_f32(const float *input, float *output, const mcs_broadcast_params_t *p);
+
+/*
  * Concat along one axis. Input i is viewed as [outer][axis_sizes[i]][inner], the output
  * as [outer][sum(axis_sizes)][inner].
  *   inputs      n_inputs pointers (n_inputs >= 1)
@@ -334,54 +365,14 @@ void mcs_concat_f32(const float *const *inputs, float *output, int32_t n_inputs,
 void mcs_split_f32(const float *input, float *const *outputs, int32_t n_outputs,
                    const int32_t *axis_sizes, int32_t outer, int32_t inner);
 
-/*
- * Transpose (ONNX Transpose): output dim d is input dim perm[d];
- * output shape[d] = in_shape[perm[d]]. ndim in 1..MCS_MAX_DIMS.
- */
-typedef struct {
-    int32_t ndim;
-    int32_t in_shape[MCS_MAX_DIMS];
-    int32_t perm[MCS_MAX_DIMS];     /* a permutation of 0..ndim-1 */
-} mcs_transpose_params_t;
-
+/* Transpose (ONNX Transpose): see mcs_transpose_params_t in mcs_kernels_common.h. */
 void mcs_transpose_f32(const float *input, float *output, const mcs_transpose_params_t *p);
 
-/*
- * Slice with steps (ONNX Slice after the caller normalized starts/ends/steps per dim):
- * output index o_d along dim d reads input index starts[d] + o_d * steps[d], for
- * o_d in [0, out_shape[d]). Steps may be negative; every index read must be in range.
- */
-typedef struct {
-    int32_t ndim;
-    int32_t in_shape[MCS_MAX_DIMS];
-    int32_t out_shape[MCS_MAX_DIMS];
-    int32_t starts[MCS_MAX_DIMS];
-    int32_t steps[MCS_MAX_DIMS];    /* != 0 */
-} mcs_slice_params_t;
-
+/* Slice with steps: see mcs_slice_params_t in mcs_kernels_common.h. */
 void mcs_slice_f32(const float *input, float *output, const mcs_slice_params_t *p);
 
-/* Pad modes (ONNX Pad mode attribute). */
-typedef enum {
-    MCS_PAD_CONSTANT = 0,           /* fill with value */
-    MCS_PAD_REFLECT = 1,            /* mirror without the edge; needs pad < dim size */
-    MCS_PAD_EDGE = 2                /* repeat the edge element */
-} mcs_pad_mode_t;
-
-/*
- * Pad (ONNX Pad): out_shape[d] = in_shape[d] + pads_begin[d] + pads_end[d].
- * Negative pads crop (ONNX allows them). Output index o reads input index o - pads_begin[d]
- * (mapped by the mode when outside [0, in_shape[d])).
- */
-typedef struct {
-    int32_t ndim;
-    int32_t in_shape[MCS_MAX_DIMS];
-    int32_t pads_begin[MCS_MAX_DIMS];
-    int32_t pads_end[MCS_MAX_DIMS];
-    int32_t mode;                   /* mcs_pad_mode_t */
-    float value;                    /* MCS_PAD_CONSTANT fill value */
-} mcs_pad_params_t;
-
+/* Pad (constant, reflect, edge; negative pads crop): see mcs_pad_params_t in
+ * mcs_kernels_common.h. */
 void mcs_pad_f32(const float *input, float *output, const mcs_pad_params_t *p);
 
 /*

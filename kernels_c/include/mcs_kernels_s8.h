@@ -45,23 +45,23 @@ extern "C" {
 /* Fixed-point helpers (shared by reference and DSP kernels, bit-exact with the twin)      */
 /* ====================================================================================== */
 
-/* gemmlowp SaturatingRoundingDoublingHighMul: floor(a * b / 2^31 + 1/2) (ties toward +inf). */
+/* gemmlowp SaturatingRoundingDoublingHighMul: floor(a * b / 2^31 + 1/2) (ties toward +inf).
+ * gemmlowp's "(ab + nudge) / 2^31, truncating" equals this floor for every a, b; the only
+ * overflow, a == b == INT32_MIN, saturates. (>> of a negative int64 is arithmetic in GCC and
+ * Clang, the compilers mcusim supports.) */
 static inline int32_t mcs_s8_srdhm(int32_t a, int32_t b)
 {
-    int64_t ab;
-    int64_t nudge;
     if (a == INT32_MIN && b == INT32_MIN) {
         return INT32_MAX;
     }
-    ab = (int64_t)a * (int64_t)b;
-    nudge = (ab >= 0) ? (1LL << 30) : (1 - (1LL << 30));
-    return (int32_t)((ab + nudge) / (1LL << 31));
+    return (int32_t)(((int64_t)a * (int64_t)b + (1LL << 30)) >> 31);
 }
 
-/* gemmlowp RoundingDivideByPOT: x / 2^exponent, ties away from zero; exponent in [0, 31]. */
+/* gemmlowp RoundingDivideByPOT: x / 2^exponent, ties away from zero; exponent in [0, 31].
+ * 32-bit only (>> of a negative int32 is arithmetic in GCC and Clang). */
 static inline int32_t mcs_s8_rdbpot(int32_t x, int32_t exponent)
 {
-    const int32_t mask = (int32_t)((1LL << exponent) - 1);
+    const int32_t mask = (int32_t)((1u << exponent) - 1u);
     const int32_t remainder = x & mask;
     const int32_t threshold = (mask >> 1) + ((x < 0) ? 1 : 0);
     return (x >> exponent) + ((remainder > threshold) ? 1 : 0);
@@ -142,11 +142,13 @@ int32_t mcs_pointwise_s8_get_buffer_size(const mcs_conv2d_s8_params_t *p);
  * input channel c.
  *   weights [kernel_h][kernel_w][out_c] int8 (symmetric per channel)
  *   bias, multiplier, shift [out_c]
- * No scratch.
+ *   scratch mcs_depthwise_conv2d_s8_get_buffer_size(p) bytes, 4-byte aligned (reference:
+ *           unused, may be NULL)
  */
 void mcs_depthwise_conv2d_s8(const int8_t *input, const int8_t *weights, const int32_t *bias,
-                             const int32_t *multiplier, const int32_t *shift, int8_t *output,
-                             const mcs_conv2d_s8_params_t *p);
+                             const int32_t *multiplier, const int32_t *shift, int16_t *scratch,
+                             int8_t *output, const mcs_conv2d_s8_params_t *p);
+int32_t mcs_depthwise_conv2d_s8_get_buffer_size(const mcs_conv2d_s8_params_t *p);
 
 /* ====================================================================================== */
 /* Matrix products                                                                        */
@@ -274,6 +276,9 @@ void mcs_softmax_s8(const int8_t *input, const uint32_t *exp_table, int8_t *outp
 /* Concat: as mcs_concat_f32 (inputs share the output's quantization). */
 void mcs_concat_s8(const int8_t *const *inputs, int8_t *output, int32_t n_inputs,
                    const int32_t *axis_sizes, int32_t outer, int32_t inner);
+
+/* Copy (Reshape / Flatten / Identity when not a view): output == input is a no-op. */
+void mcs_copy_s8(const int8_t *input, int8_t *output, int32_t size);
 
 /* Transpose: as mcs_transpose_f32. */
 void mcs_transpose_s8(const int8_t *input, int8_t *output, const mcs_transpose_params_t *p);

@@ -2,12 +2,19 @@
  * Portable reference; see mcs_kernels_s8.h. */
 #include "mcs_kernels_s8.h"
 
+int32_t mcs_depthwise_conv2d_s8_get_buffer_size(const mcs_conv2d_s8_params_t *p)
+{
+    (void)p;
+    return 0;
+}
+
 void mcs_depthwise_conv2d_s8(const int8_t *input, const int8_t *weights, const int32_t *bias,
-                             const int32_t *multiplier, const int32_t *shift, int8_t *output,
-                             const mcs_conv2d_s8_params_t *p)
+                             const int32_t *multiplier, const int32_t *shift, int16_t *scratch,
+                             int8_t *output, const mcs_conv2d_s8_params_t *p)
 {
     const int32_t mult = p->out_c / p->in_c;
     int32_t n, oy, ox, o;
+    (void)scratch;
 
     for (n = 0; n < p->batch; ++n) {
         const int8_t *in_n = input + n * p->in_h * p->in_w * p->in_c;

@@ -1,4 +1,5 @@
-/* mcs_div_f32.c - Div: a / b (IEEE) with broadcasting (mcs_broadcast_params_t). See mcs_kernels_f32.h. */
+/* mcs_div_f32.c - Div: a / b (IEEE) with broadcasting (mcs_broadcast_params_t). See
+ * mcs_kernels_f32.h. */
 #include "mcs_kernels_f32.h"
 
 void mcs_div_f32(const float *a, const float *b, float *output,

@@ -1,4 +1,5 @@
-/* mcs_gelu_f32.c - GELU, exact: 0.5 * x * (1 + erff(x / sqrt(2))). Element-wise, in place OK. See mcs_kernels_f32.h. */
+/* mcs_gelu_f32.c - GELU, exact: 0.5 * x * (1 + erff(x / sqrt(2))). Element-wise, in place OK. See
+ * mcs_kernels_f32.h. */
 #include <math.h>
 
 #include "mcs_kernels_f32.h"

@@ -1,4 +1,5 @@
-/* mcs_gelu_tanh_f32.c - GELU, tanh form: 0.5 * x * (1 + tanhf(sqrt(2/pi) * (x + 0.044715 * x^3))). Element-wise, in place OK. See mcs_kernels_f32.h. */
+/* mcs_gelu_tanh_f32.c - GELU, tanh form: 0.5*x*(1 + tanhf(sqrt(2/pi)*(x + 0.044715*x^3))).
+ * Element-wise, in place OK. See mcs_kernels_f32.h. */
 #include <math.h>
 
 #include "mcs_kernels_f32.h"

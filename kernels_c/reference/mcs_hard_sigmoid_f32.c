@@ -1,4 +1,5 @@
-/* mcs_hard_sigmoid_f32.c - HardSigmoid: max(0, min(1, alpha * x + beta)). Element-wise, in place OK. See mcs_kernels_f32.h. */
+/* mcs_hard_sigmoid_f32.c - HardSigmoid: max(0, min(1, alpha * x + beta)). Element-wise, in place
+ * OK. See mcs_kernels_f32.h. */
 #include "mcs_kernels_f32.h"
 
 void mcs_hard_sigmoid_f32(const float *input, float *output, int32_t size, float alpha, float beta)

@@ -1,4 +1,5 @@
-/* mcs_hard_swish_f32.c - HardSwish: x * max(0, min(1, x / 6 + 0.5)). Element-wise, in place OK. See mcs_kernels_f32.h. */
+/* mcs_hard_swish_f32.c - HardSwish: x * max(0, min(1, x / 6 + 0.5)). Element-wise, in place OK.
+ * See mcs_kernels_f32.h. */
 #include "mcs_kernels_f32.h"
 
 void mcs_hard_swish_f32(const float *input, float *output, int32_t size)

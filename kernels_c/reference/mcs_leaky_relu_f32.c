@@ -1,4 +1,5 @@
-/* mcs_leaky_relu_f32.c - LeakyReLU: x >= 0 ? x : alpha * x. Element-wise, in place OK. See mcs_kernels_f32.h. */
+/* mcs_leaky_relu_f32.c - LeakyReLU: x >= 0 ? x : alpha * x. Element-wise, in place OK. See
+ * mcs_kernels_f32.h. */
 #include "mcs_kernels_f32.h"
 
 void mcs_leaky_relu_f32(const float *input, float *output, int32_t size, float alpha)

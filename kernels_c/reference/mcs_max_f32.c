@@ -1,4 +1,5 @@
-/* mcs_max_f32.c - Max: max(a, b), NaN if either is NaN with broadcasting (mcs_broadcast_params_t). See mcs_kernels_f32.h. */
+/* mcs_max_f32.c - Max: max(a, b), NaN if either is NaN, with broadcasting
+ * (mcs_broadcast_params_t). See mcs_kernels_f32.h. */
 #include "mcs_kernels_f32.h"
 
 void mcs_max_f32(const float *a, const float *b, float *output,

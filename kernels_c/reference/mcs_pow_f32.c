@@ -1,4 +1,5 @@
-/* mcs_pow_f32.c - Pow: powf(a, b) with broadcasting (mcs_broadcast_params_t). See mcs_kernels_f32.h. */
+/* mcs_pow_f32.c - Pow: powf(a, b) with broadcasting (mcs_broadcast_params_t). See
+ * mcs_kernels_f32.h. */
 #include <math.h>
 
 #include "mcs_kernels_f32.h"

@@ -1,4 +1,5 @@
-/* mcs_reduce_mean_f32.c - ReduceMean (sum, then times 1/n) over the middle axis of [outer][n][inner]. See mcs_kernels_f32.h. */
+/* mcs_reduce_mean_f32.c - ReduceMean (sum, then times 1/n) over the middle axis of
+ * [outer][n][inner]. See mcs_kernels_f32.h. */
 #include "mcs_kernels_f32.h"
 
 void mcs_reduce_mean_f32(const float *input, float *output, int32_t outer, int32_t n,

@@ -1,4 +1,5 @@
-/* mcs_sigmoid_f32.c - Sigmoid: 1 / (1 + expf(-x)). Element-wise, in place OK. See mcs_kernels_f32.h. */
+/* mcs_sigmoid_f32.c - Sigmoid: 1 / (1 + expf(-x)). Element-wise, in place OK. See
+ * mcs_kernels_f32.h. */
 #include <math.h>
 
 #include "mcs_kernels_f32.h"

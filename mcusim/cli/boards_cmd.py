@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import click
+from rich import box
 from rich.table import Table
 
 from mcusim.boards import Board, list_boards, load_board
@@ -16,6 +17,8 @@ def _mhz(hz: int) -> str:
 
 
 def _kb(n: int) -> str:
+    if n >= 1 << 20 and n % (1 << 20) == 0:
+        return f"{n >> 20} MB"
     return f"{n // 1024} KB" if n % 1024 == 0 else f"{n / 1024:.1f} KB"
 
 
@@ -48,17 +51,17 @@ def boards(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         emit_json(rows)
         return
-    table = Table(title="mcusim boards", title_justify="left")
-    for col, justify in (
-        ("name", "left"),
-        ("title", "left"),
-        ("core", "left"),
-        ("clock", "right"),
-        ("flash", "right"),
-        ("RAM", "right"),
-        ("model RAM", "left"),
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for col, justify, wrap in (
+        ("name", "left", False),
+        ("title", "left", True),
+        ("core", "left", False),
+        ("clock", "right", False),
+        ("flash", "right", False),
+        ("RAM", "right", False),
+        ("model RAM", "right", False),
     ):
-        table.add_column(col, justify=justify)
+        table.add_column(col, justify=justify, no_wrap=not wrap)
     for r in rows:
         table.add_row(
             r["name"],
@@ -67,7 +70,7 @@ def boards(ctx: click.Context, as_json: bool) -> None:
             _mhz(r["clock_hz"]),
             _kb(r["flash_bytes"]),
             _kb(r["ram_bytes"]),
-            f"{r['work_ram']} ({_kb(r['work_ram_bytes'])})",
+            _kb(r["work_ram_bytes"]),
         )
     console.print(table)
 
@@ -83,7 +86,9 @@ def show(name: str, as_json: bool) -> None:
         return
     chip = board.chip
     clock = chip.clock
-    console.print(f"[bold]{board.title}[/] ({board.name}), {board.part_number}  [dim]{board.source}[/]")
+    console.print(
+        f"[bold]{board.title}[/] ({board.name}), {board.part_number}  [dim]{board.source}[/]"
+    )
 
     t = Table(show_header=False, box=None, pad_edge=False)
     t.add_column(style="bold")
@@ -104,22 +109,48 @@ def show(name: str, as_json: bool) -> None:
         f"HCLK {_mhz(clock.hclk_hz)}; "
         + ", ".join(f"APB{bus} {_mhz(clock.pclk_hz(bus))}" for bus in sorted(clock.apb_prescalers)),
     )
-    t.add_row("flash", f"{_kb(board.flash_bytes)}, {clock.flash_latency} wait states at {_mhz(clock.flash_clock_hz)} ({clock.voltage_range})")
+    t.add_row(
+        "flash",
+        f"{_kb(board.flash_bytes)}, {clock.flash_latency} wait states at"
+        f" {_mhz(clock.flash_clock_hz)} ({clock.voltage_range})",
+    )
     t.add_row("RAM", f"{_kb(board.ram_bytes)} total")
-    t.add_row("model RAM", f"{board.work_ram.name} {board.work_ram.origin:#010x} {_kb(board.work_ram.size)}")
+    t.add_row(
+        "model RAM",
+        f"{board.work_ram.name} {board.work_ram.origin:#010x} {_kb(board.work_ram.size)}",
+    )
     t.add_row("data RAM", f"{board.data_ram.name} {board.data_ram.origin:#010x}")
     t.add_row("stack", f"{board.stack_bytes} bytes at the top of {board.stack_ram.name}")
     u = board.uart
-    t.add_row("VCP UART", f"{u.instance} @ {u.base:#010x}, TX {u.tx} RX {u.rx} AF{u.af}, {u.baud} baud, kernel {u.kernel_clock} {_mhz(u.kernel_clock_hz)}")
+    t.add_row(
+        "VCP UART",
+        f"{u.instance} @ {u.base:#010x}, TX {u.tx} RX {u.rx} AF{u.af}, {u.baud} baud,"
+        f" kernel {u.kernel_clock} {_mhz(u.kernel_clock_hz)}",
+    )
     led = board.led
-    t.add_row("timing LED", f"{led.label} ({led.color}) on {led.pin}, active {'high' if led.active_high else 'low'}; probe {led.probe}")
+    t.add_row(
+        "timing LED",
+        f"{led.label} ({led.color}) on {led.pin},"
+        f" active {'high' if led.active_high else 'low'}; probe {led.probe}",
+    )
     osc = board.oscillators
-    hse = "absent" if osc.hse_hz is None else f"{osc.hse_hz / 1e6:g} MHz" + (" bypass" if osc.hse_bypass else "")
+    hse = (
+        "absent"
+        if osc.hse_hz is None
+        else f"{osc.hse_hz / 1e6:g} MHz" + (" bypass" if osc.hse_bypass else "")
+    )
     lse = "absent" if osc.lse_hz is None else f"{osc.lse_hz} Hz"
     t.add_row("oscillators", f"HSE {hse}, LSE {lse}")
-    t.add_row("pyOCD target", board.pyocd_target + (f" (pack {board.pyocd_pack})" if board.pyocd_pack else ""))
+    t.add_row(
+        "pyOCD target",
+        board.pyocd_target + (f" (pack {board.pyocd_pack})" if board.pyocd_pack else ""),
+    )
     t.add_row("DEV_ID", f"{chip.dev_id:#05x} at {chip.idcode_address:#010x}")
-    t.add_row("run current", f"{chip.run_current_ua_per_mhz:g} uA/MHz at {chip.supply_voltage_v:g} V ({chip.run_current_note})")
+    t.add_row(
+        "run current",
+        f"{chip.run_current_ua_per_mhz:g} uA/MHz at {chip.supply_voltage_v:g} V"
+        f" ({chip.run_current_note})",
+    )
     t.add_row("documents", ", ".join(chip.documents + board.documents))
     console.print(t)
 
@@ -144,7 +175,15 @@ def show(name: str, as_json: bool) -> None:
         for col in ("name", "kind", "size", "ways", "line", "enabled", "covers"):
             ct.add_column(col)
         for c in chip.caches:
-            ct.add_row(c.name, c.kind, _kb(c.size), str(c.ways), f"{c.line_bytes} B", "yes" if c.enabled else "no", ", ".join(c.regions))
+            ct.add_row(
+                c.name,
+                c.kind,
+                _kb(c.size),
+                str(c.ways),
+                f"{c.line_bytes} B",
+                "yes" if c.enabled else "no",
+                ", ".join(c.regions),
+            )
         console.print(ct)
 
     pt = Table(title=f"peripherals ({len(chip.peripherals)})", title_justify="left")

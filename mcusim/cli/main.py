@@ -16,6 +16,20 @@ from mcusim import __version__
 from mcusim.errors import McusimError
 
 COMMANDS: dict[str, str] = {
+    "zoo": "mcusim.cli.zoo_cmd:zoo",
+    "export": "mcusim.cli.export_cmd:export",
+    "prebench": "mcusim.cli.prebench_cmd:prebench",
+    "build": "mcusim.cli.build_cmd:build",
+    "selftest": "mcusim.cli.selftest_cmd:selftest",
+    "demo": "mcusim.cli.demo_cmd:demo",
+    "run": "mcusim.cli.run_cmd:run",
+    "flash": "mcusim.cli.flash_cmd:flash",
+    "compare": "mcusim.cli.compare_cmd:compare",
+    "calibrate": "mcusim.cli.calibrate_cmd:calibrate",
+    "analyze": "mcusim.cli.analyze_cmd:analyze",
+    "compile": "mcusim.cli.compile_cmd:compile_",
+    "validate": "mcusim.cli.validate_cmd:validate",
+    "ops": "mcusim.cli.ops_cmd:ops",
     "st-import": "mcusim.cli.st_import_cmd:st_import",
     "boards": "mcusim.cli.boards_cmd:boards",
 }

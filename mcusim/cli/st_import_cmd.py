@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -18,7 +19,7 @@ def _kib(n: int | None) -> str:
     return "-" if n is None else f"{n / 1024:.1f} KiB"
 
 
-def _report_table(res) -> Table:
+def _report_table(res, run=None) -> Table:
     net = res.network
     rep = net.report
     table = Table(title=f"{res.source.name}: network '{net.name}' for the ST runtime", show_header=True)
@@ -31,8 +32,19 @@ def _report_table(res) -> Table:
     table.add_row("weights", _kib(rep.weights_bytes if rep else None), _kib(net.weights_bytes))
     table.add_row("activations", _kib(rep.activations_bytes if rep else None), _kib(sum(net.activation_sizes)))
     build = res.build
-    for name, used, size in getattr(build, "region_usage", lambda: [])():
-        table.add_row(f"{name} used", "", f"{_kib(used)} of {_kib(size)}")
+    table.add_row("flash used (whole firmware)", "", _kib(build.flash_used))
+    table.add_row("RAM used (static, whole firmware)", "", _kib(build.ram_used))
+    if run is not None:
+        j = run.to_dict()
+        results = j.get("results") or {}
+        per = results.get("cycles_per_sample") or []
+        if per:
+            table.add_row("cycles per inference (emulated)", "", f"{int(sum(per) / len(per)):,}")
+            if rep and rep.macc:
+                table.add_row("cycles per MACC (emulated)", "", f"{sum(per) / len(per) / rep.macc:.2f}")
+        table.add_row("latency per inference (emulated)", "", f"{j.get('latency_ms', 0):.4f} ms at {j.get('clock_hz', 0) / 1e6:.0f} MHz")
+        table.add_row("stack peak (emulated)", "", _kib(j.get("stack_peak_bytes")))
+        table.add_row("run status", "", f"{(j.get('exit') or {}).get('kind')}, {results.get('status_text', '-')}")
     io = ", ".join(f"{t.name}:{t.dtype}{tuple(t.shape)}" for t in net.inputs)
     oo = ", ".join(f"{t.name}:{t.dtype}{tuple(t.shape)}" for t in net.outputs)
     table.add_row("inputs", io, "")
@@ -47,9 +59,13 @@ def _report_table(res) -> Table:
 @click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: st_build/<package name>).")
 @click.option("--network", default=None, help="Network name when the package holds several.")
+@click.option("--inputs", "inputs_npz", type=click.Path(path_type=Path), default=None,
+              help="Test inputs (.npz) embedded in the firmware, keyed by the ST input name.")
+@click.option("--run", "run_emu", is_flag=True, help="Run the firmware in the emulator and report what it measured.")
 @click.option("--force", is_flag=True, help="Write into an output folder that holds other files.")
 @json_option
-def st_import(path: Path, board: str, out_dir: Path | None, network: str | None, force: bool, as_json: bool) -> None:
+def st_import(path: Path, board: str, out_dir: Path | None, network: str | None, inputs_npz: Path | None,
+              run_emu: bool, force: bool, as_json: bool) -> None:
     """Build an ST Edge AI package (zip, folder, CubeIDE project, or a folder of packages)."""
     from st_import.importer import import_folder, import_package
     from st_import.package import list_packages
@@ -59,8 +75,8 @@ def st_import(path: Path, board: str, out_dir: Path | None, network: str | None,
     out_dir = out_dir or Path("st_build") / name
     packages = list_packages(path) if path.is_dir() else None
     if packages is not None:
-        if network:
-            raise McusimError("--network applies to one package, not to a folder of packages")
+        if network or inputs_npz or run_emu:
+            raise McusimError("--network, --inputs and --run apply to one package, not to a folder of packages")
         prepare_output_dir(out_dir, force, expected={p.stem if p.is_file() else p.name for p in packages})
         with Progress(console=err_console, transient=True, disable=as_json) as progress:
             task = progress.add_task(f"building {len(packages)} packages", total=len(packages))
@@ -93,12 +109,28 @@ def st_import(path: Path, board: str, out_dir: Path | None, network: str | None,
             sys.exit(1)
         return
 
+    samples = None
+    if inputs_npz is not None:
+        from st_import.importer import load_st_inputs
+        from st_import.package import open_package
+
+        with tempfile.TemporaryDirectory() as work:
+            net = open_package(path, b, Path(work)).network(network)
+            samples = load_st_inputs(inputs_npz, net)
     prepare_output_dir(out_dir, force, expected=_OUTPUT_NAMES)
-    result = import_package(path, b, out_dir, network=network)
+    result = import_package(path, b, out_dir, network=network, samples=samples)
+    run = None
+    if run_emu:
+        from mcusim.emu import run_firmware
+
+        run = run_firmware(result.elf, b)
     if as_json:
-        emit_json(result.to_json())
+        data = result.to_json()
+        if run is not None:
+            data["run"] = run.to_dict()
+        emit_json(data)
     else:
-        console.print(_report_table(result))
+        console.print(_report_table(result, run))
 
 
 # Files and folders a previous st-import wrote (reused without --force).

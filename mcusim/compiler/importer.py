@@ -9,8 +9,9 @@ emit) are folded while importing, so every tensor of the IR has a static shape.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -156,7 +157,7 @@ def load_onnx(model_or_path):
     data = path.read_bytes()
     try:
         model = onnx.load_from_string(data)
-    except Exception as exc:  # protobuf DecodeError and friends
+    except Exception as exc:  # noqa: BLE001 - protobuf DecodeError and friends
         raise ModelError(f"{path} is not a valid ONNX file ({type(exc).__name__})", hint="is it truncated? re-export it") from None
     if not model.graph.node and not model.graph.output:
         raise ModelError(f"{path} holds no ONNX graph", hint="is it truncated or another file type? re-export it")
@@ -191,7 +192,7 @@ def import_onnx(model_or_path, input_shapes: Mapping[str, tuple[int, ...]] | Non
             dims.add().dim_value = d
     try:
         model = onnx.shape_inference.infer_shapes(model, data_prop=True)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure becomes one line
         raise ModelError(f"ONNX shape inference failed: {' '.join(str(exc).split())[:200]}", hint="check the model with onnx.checker") from None
     g = model.graph
     value_shapes: dict[str, tuple[tuple[int, ...], DType]] = {}
@@ -220,7 +221,7 @@ def import_onnx(model_or_path, input_shapes: Mapping[str, tuple[int, ...]] | Non
             imp.convert(ctx, node)
         except (UnsupportedOpError, ModelError):
             raise
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure becomes one line
             raise ModelError(
                 f"cannot import {node.op_type} node {node.name!r}: {' '.join(str(exc).split())[:160]}",
                 hint="report it with the model attached",

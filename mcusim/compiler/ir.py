@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -48,7 +49,7 @@ class DType(str, enum.Enum):
         return np.dtype(self.value)
 
     @classmethod
-    def of(cls, dtype: Any) -> "DType":
+    def of(cls, dtype: Any) -> DType:
         return cls(np.dtype(dtype).name)
 
 
@@ -121,7 +122,7 @@ class Tensor:
     def nbytes(self) -> int:
         return self.size * self.dtype.itemsize
 
-    def replace(self, **changes: Any) -> "Tensor":
+    def replace(self, **changes: Any) -> Tensor:
         return dataclasses.replace(self, **changes)
 
 
@@ -210,7 +211,7 @@ class Node:
     outputs: tuple[str, ...]
     attrs: Mapping[str, Any] = field(default_factory=dict)
 
-    def replace(self, **changes: Any) -> "Node":
+    def replace(self, **changes: Any) -> Node:
         return dataclasses.replace(self, **changes)
 
     def attr(self, key: str, default: Any = None) -> Any:
@@ -228,7 +229,7 @@ class Graph:
     outputs: tuple[str, ...]
     meta: Mapping[str, Any] = field(default_factory=dict)
 
-    def replace(self, **changes: Any) -> "Graph":
+    def replace(self, **changes: Any) -> Graph:
         return dataclasses.replace(self, **changes)
 
     def tensor(self, name: str) -> Tensor:
@@ -256,7 +257,7 @@ class Graph:
     def constants(self) -> list[Tensor]:
         return [t for t in self.tensors.values() if t.is_const]
 
-    def pruned(self) -> "Graph":
+    def pruned(self) -> Graph:
         """The same graph without tensors nothing refers to."""
         used = set(self.inputs) | set(self.outputs)
         for n in self.nodes:

@@ -7,7 +7,7 @@ It runs any stage of the compiler: the imported graph, or the lowered channels-l
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 

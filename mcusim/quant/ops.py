@@ -117,12 +117,34 @@ def matmul_s8(a: np.ndarray, b: np.ndarray, *, a_zp: int, b_zp: int, output_zp: 
     return requantize(acc, multiplier, shift, output_zp, act_min, act_max)
 
 
+def _pool_windows(x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int], pads: Pads,
+                  out_hw: tuple[int, int] | None, fill: float, pad_fill: float | None = None
+                  ) -> np.ndarray:
+    """[N, OH, OW, kh, kw, C] pooling windows. Declared padding holds `pad_fill` (default
+    `fill`); positions beyond it (ceil-mode windows, `out_hw` larger than the floor formula)
+    hold `fill`."""
+    t, l_, b, r = pads
+    n, h, w, c = x.shape
+    oh = out_hw[0] if out_hw else conv_output_size(h, kernel[0], stride[0], t, b)
+    ow = out_hw[1] if out_hw else conv_output_size(w, kernel[1], stride[1], l_, r)
+    eb = max(0, (oh - 1) * stride[0] + kernel[0] - (h + t + b))
+    er = max(0, (ow - 1) * stride[1] + kernel[1] - (w + l_ + r))
+    pf = fill if pad_fill is None else pad_fill
+    xp = np.pad(x, ((0, 0), (t, b), (l_, r), (0, 0)), constant_values=pf)
+    xp = np.pad(xp, ((0, 0), (0, eb), (0, er), (0, 0)), constant_values=fill)
+    win = np.lib.stride_tricks.sliding_window_view(xp, kernel, axis=(1, 2))
+    win = win[:, :: stride[0], :: stride[1]][:, :oh, :ow]
+    return np.moveaxis(win, 3, -1)
+
+
 def maxpool2d_s8(x: np.ndarray, *, kernel: tuple[int, int], stride: tuple[int, int],
-                 pads: Pads = (0, 0, 0, 0), act_min: int = INT8_MIN,
-                 act_max: int = INT8_MAX) -> np.ndarray:
-    """`mcs_maxpool2d_s8`: max over the valid (non-padding) window, then clamp."""
-    win = _windows(x.astype(np.float64), kernel[0], kernel[1], stride, pads, (1, 1), -np.inf)
-    m = win.max(axis=(3, 4))
+                 pads: Pads = (0, 0, 0, 0), out_hw: tuple[int, int] | None = None,
+                 act_min: int = INT8_MIN, act_max: int = INT8_MAX) -> np.ndarray:
+    """`mcs_maxpool2d_s8`: max over the valid (non-padding) window, then clamp.
+
+    `out_hw` (default: floor formula) allows ceil-mode output sizes."""
+    win = _pool_windows(x.astype(np.float64), kernel, stride, pads, out_hw, -np.inf)
+    m = np.maximum(win.max(axis=(3, 4)), act_min)
     return np.clip(m, act_min, act_max).astype(np.int8)
 
 
@@ -136,20 +158,19 @@ def rounded_div(acc: np.ndarray, count: np.ndarray | int) -> np.ndarray:
 
 def avgpool2d_s8(x: np.ndarray, *, kernel: tuple[int, int], stride: tuple[int, int],
                  pads: Pads = (0, 0, 0, 0), count_include_pad: bool = False, zero_point: int,
-                 act_min: int = INT8_MIN, act_max: int = INT8_MAX) -> np.ndarray:
+                 out_hw: tuple[int, int] | None = None, act_min: int = INT8_MIN,
+                 act_max: int = INT8_MAX) -> np.ndarray:
     """`mcs_avgpool2d_s8`: mean of ``q - zp`` over the window (rounded), + zp, clamp.
 
     Input and output share scale and zero point. With ``count_include_pad`` the divisor counts
     the window positions inside the padded input (padding is real 0.0), otherwise only the
-    valid ones. An empty window gives the zero point.
+    valid ones. An empty window gives the zero point. `out_hw` as in `maxpool2d_s8`.
     """
     xf = x.astype(np.float64) - zero_point
-    win = _windows(xf, kernel[0], kernel[1], stride, pads, (1, 1), 0.0)
-    acc = win.sum(axis=(3, 4)).astype(np.int64)
-    # padding counts as a position (value 1) only with count_include_pad
+    acc = _pool_windows(xf, kernel, stride, pads, out_hw, 0.0).sum(axis=(3, 4)).astype(np.int64)
     ones = np.ones((1, x.shape[1], x.shape[2], 1))
-    count = _windows(ones, kernel[0], kernel[1], stride, pads, (1, 1),
-                     1.0 if count_include_pad else 0.0)
+    count = _pool_windows(ones, kernel, stride, pads, out_hw, 0.0,
+                          1.0 if count_include_pad else 0.0)
     count = count.sum(axis=(3, 4)).astype(np.int64)
     out = rounded_div(acc, np.maximum(count, 1)) + zero_point
     return np.clip(out, act_min, act_max).astype(np.int8)
@@ -252,6 +273,11 @@ def softmax_s8(x: np.ndarray, *, table: np.ndarray) -> np.ndarray:
     return q.astype(np.int8)
 
 
+def copy_s8(x: np.ndarray) -> np.ndarray:
+    """`mcs_copy_s8`."""
+    return np.array(x, dtype=np.int8, copy=True)
+
+
 def transpose_s8(x: np.ndarray, *, perm: Sequence[int]) -> np.ndarray:
     """`mcs_transpose_s8` (up to 4-D)."""
     return np.ascontiguousarray(np.transpose(x, perm))
@@ -283,6 +309,7 @@ KERNELS: dict[str, Callable[..., np.ndarray]] = {
     "mcs_requantize_s8": requantize_s8,
     "mcs_lut_s8": lut_s8,
     "mcs_softmax_s8": softmax_s8,
+    "mcs_copy_s8": copy_s8,
     "mcs_transpose_s8": transpose_s8,
     "mcs_pad_s8": pad_s8,
     "mcs_concat_s8": concat_s8,

@@ -45,10 +45,10 @@ class Target(ABC):
     source: ClassVar[str]
 
     # -- connection -----------------------------------------------------------------------
-    def open(self) -> None:  # noqa: B027 - optional hook
+    def open(self) -> None:
         """Connect. Called by `__enter__`."""
 
-    def close(self) -> None:  # noqa: B027 - optional hook
+    def close(self) -> None:
         """Disconnect; leave a board running. Called by `__exit__`."""
 
     def __enter__(self) -> Target:

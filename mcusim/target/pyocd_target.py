@@ -27,11 +27,10 @@ from mcusim.target.image import Image
 ST_USB_VID = 0x0483
 
 UDEV_HINT = (
-    "on Linux, grant USB access to the ST-LINK with a udev rule, e.g. "
-    "/etc/udev/rules.d/49-stlink.rules holding "
-    'SUBSYSTEMS=="usb", ATTRS{idVendor}=="0483", MODE="0660", TAG+="uaccess", '
-    "then `sudo udevadm control --reload && sudo udevadm trigger` and replug the board "
-    "(pyOCD ships ready-made rules in its udev/ folder)"
+    "on Linux allow USB access with a udev rule: put "
+    "'SUBSYSTEMS==\"usb\", ATTRS{idVendor}==\"0483\", MODE=\"0660\", TAG+=\"uaccess\"' in "
+    "/etc/udev/rules.d/49-stlink.rules, run `sudo udevadm control --reload && sudo udevadm "
+    "trigger` and replug the board"
 )
 
 
@@ -99,7 +98,7 @@ def find_probe(unique_id: str | None = None) -> Any:
                 f"an ST-LINK is on USB ({'; '.join(visible)}) but pyOCD cannot open it",
                 hint=UDEV_HINT,
             )
-        hint = "connect the board's ST-LINK USB port (CN1 on Nucleo boards) with a data cable"
+        hint = "plug the board's ST-LINK USB connector into this computer with a data cable"
         if sys.platform.startswith("linux"):
             hint += "; " + UDEV_HINT
         raise ProbeError("no debug probe found", hint=hint)
@@ -112,21 +111,25 @@ def find_probe(unique_id: str | None = None) -> Any:
     return probes[0]
 
 
-def ensure_target_support(target_name: str, session: Any) -> None:
-    """Raise a ProbeError naming the `pyocd pack install` command when pyOCD lacks the target."""
+def choose_target_type(board: Any, session: Any) -> str:
+    """The pyOCD target type to use for `board`: its pack target when installed, else the
+    built-in target the board data names; otherwise a ProbeError with the install command."""
     from pyocd.target import TARGET
     from pyocd.target.pack.pack_target import is_pack_target_available
 
-    name = target_name.lower()
+    name = board.pyocd_target.lower()
     if name in TARGET:
-        return
+        return name
     try:
         if is_pack_target_available(name, session):
-            return
+            return name
     except Exception:  # a broken pack index is the same problem for the user
         pass
+    builtin = (getattr(board, "pyocd_builtin_target", "") or "").lower()
+    if builtin and builtin in TARGET:
+        return builtin
     raise ProbeError(
-        f"pyOCD has no support for target '{name}' installed",
+        f"pyOCD has no support for target '{name}' ({board.title}) installed",
         hint=f"run `pyocd pack install {name}` (downloads ST's CMSIS pack once), then retry",
     )
 
@@ -157,11 +160,11 @@ class PyOcdTarget(Target):
         from pyocd.core.session import Session
 
         self._probe = find_probe(self.unique_id)
-        options: dict[str, Any] = {"target_override": self.board.pyocd_target.lower()}
+        options: dict[str, Any] = {}
         if self.frequency_hz:
             options["frequency"] = int(self.frequency_hz)
         session = Session(self._probe, auto_open=False, options=options)
-        ensure_target_support(self.board.pyocd_target, session)
+        session.options["target_override"] = choose_target_type(self.board, session)
         try:
             session.open()
         except Exception as err:

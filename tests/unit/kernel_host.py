@@ -240,9 +240,9 @@ def header_prototypes(header: Path) -> dict[str, tuple[str, list[str]]]:
     pointers), which this small parser relies on.
     """
     text = Path(header).read_text()
-    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.DOTALL)
     text = re.sub(r"//[^\n]*", " ", text)
-    text = re.sub(r"^\s*#[^\n]*", " ", text, flags=re.M)
+    text = re.sub(r"^\s*#[^\n]*", " ", text, flags=re.MULTILINE)
     protos: dict[str, tuple[str, list[str]]] = {}
     for m in re.finditer(r"([A-Za-z_][\w \t\*]*?)\b(mcs_\w+)\s*\(([^;{}()]*)\)\s*;", text):
         ret = _norm_type(m.group(1))

@@ -35,17 +35,23 @@ def test_every_prototype_has_its_file():
 def test_every_float_kernel_file_has_a_prototype():
     """Files named mcs_*_f32.c that are pure float kernels (not s8 <-> f32 conversions,
     which belong to the int8 header) are all declared in mcs_kernels_f32.h."""
-    files = {p.stem for p in REFERENCE_DIR.glob("mcs_*_f32.c") if "_s8_" not in p.stem
-             and "_u8_" not in p.stem and "_s16_" not in p.stem}
+    files = {
+        p.stem
+        for p in REFERENCE_DIR.glob("mcs_*_f32.c")
+        if "_s8_" not in p.stem and "_u8_" not in p.stem and "_s16_" not in p.stem
+    }
     assert files <= set(PROTOS), f"undeclared: {sorted(files - set(PROTOS))}"
 
 
 @pytest.mark.parametrize("src", SOURCES, ids=lambda p: p.name)
 def test_file_defines_only_its_symbol(src):
-    text = re.sub(r"/\*.*?\*/", " ", src.read_text(), flags=re.S)
+    text = re.sub(r"/\*.*?\*/", " ", src.read_text(), flags=re.DOTALL)
     # external (non-static) function definitions at file scope
-    defs = re.findall(r"^(?!static)[A-Za-z_][\w \*]*?\b(mcs_\w+)\s*\([^;]*?\)\s*\{", text,
-                      flags=re.M | re.S)
+    defs = re.findall(
+        r"^(?!static)[A-Za-z_][\w \*]*?\b(mcs_\w+)\s*\([^;]*?\)\s*\{",
+        text,
+        flags=re.MULTILINE | re.DOTALL,
+    )
     expected = {src.stem} | ({src.stem + COMPANION_SUFFIX} & set(PROTOS))
     assert set(defs) == expected, f"{src.name} defines {defs}"
     assert "#ifdef" not in text and "#if " not in text, f"{src.name}: no #if in kernel bodies"
@@ -70,7 +76,9 @@ def test_ctypes_struct_mirrors_match_c(tmp_path_factory):
         assert values[f"sizeof({cname})"] == ctypes.sizeof(mirror), cname
         for field, _ in mirror._fields_:
             assert values[f"offsetof({cname}, {field})"] == getattr(mirror, field).offset, (
-                cname, field)
+                cname,
+                field,
+            )
 
 
 @pytest.fixture(scope="module")
@@ -99,12 +107,26 @@ def test_cortex_m33_objects_need_only_libm_and_no_double(arm_gcc, tmp_path):
     nm = shutil.which("arm-none-eabi-nm")
     if nm is None:
         pytest.skip("arm-none-eabi-nm not on PATH")
-    out = subprocess.run([nm, "-u", *sorted(map(str, tmp_path.glob("*.o")))],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [nm, "-u", *sorted(map(str, tmp_path.glob("*.o")))],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     undefined = set(re.findall(r"\bU (\S+)", out))
     assert not {u for u in undefined if u.startswith("__aeabi_d")}, undefined
     # libm, plus what GCC itself may emit for zeroing/copy loops even when freestanding
     # (GCC manual, "Standards": memcpy, memmove, memset and memcmp must be provided).
-    allowed = {"expf", "logf", "tanhf", "erff", "sqrtf", "powf",
-               "memcpy", "memmove", "memset", "memcmp"}
+    allowed = {
+        "expf",
+        "logf",
+        "tanhf",
+        "erff",
+        "sqrtf",
+        "powf",
+        "memcpy",
+        "memmove",
+        "memset",
+        "memcmp",
+    }
     assert undefined <= allowed, f"unexpected external symbols: {undefined - allowed}"

@@ -8,7 +8,7 @@ dtype, so they are a slightly *better* reference than float32 firmware. Spatial 
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 from mcusim.compiler.ir import DType, Op
-from mcusim.compiler.ops.definitions import window_out
 from mcusim.compiler.ops.registry import onnx_op
 from mcusim.errors import UnsupportedOpError
 

@@ -7,8 +7,8 @@ nodes), the twin executor (`mcusim.compiler.twin`), and the `mcusim ops` listing
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 from mcusim.compiler.ir import Graph, verify
+from mcusim.compiler.passes.layout import channels_last, legalize
 from mcusim.compiler.passes.simplify import (
     decompose,
     fold_batchnorm,
@@ -21,7 +22,6 @@ from mcusim.compiler.passes.simplify import (
     infer_shapes,
     remove_copies,
 )
-from mcusim.compiler.passes.layout import channels_last, legalize
 
 Pass = Callable[[Graph], Graph]
 

@@ -1,0 +1,181 @@
+/* mcs_depthwise_conv2d_s8.c - int8 depthwise Conv2D for Cortex-M DSP, channel multiplier 1:
+ * four channels per pass straight from NHWC memory (SXTB16, SMLABB/SMLATT per channel).
+ * Interior pixels (the whole window inside the input) start from a per-channel constant
+ * bias + input_offset * sum(weights) computed once per call into the scratch, so their inner
+ * loop needs no offset add; border pixels add the offset with SADD16 and skip padding.
+ * Other multipliers use the portable loop. Bit-exact with
+ * kernels_c/reference/mcs_depthwise_conv2d_s8.c; see mcs_dsp_s8.h. */
+#include "mcs_dsp_s8.h"
+
+int32_t mcs_depthwise_conv2d_s8_get_buffer_size(const mcs_conv2d_s8_params_t *p)
+{
+    return (p->out_c == p->in_c) ? p->out_c * (int32_t)sizeof(int32_t) : 0;
+}
+
+/* Channels [c_lo, c_hi) of output pixel (oy, ox), any multiplier, one at a time. */
+static void dw_scalar(const int8_t *in_n, const int8_t *weights, const int32_t *bias,
+                      const int32_t *multiplier, const int32_t *shift, int8_t *out_px,
+                      const mcs_conv2d_s8_params_t *p, int32_t oy, int32_t ox, int32_t c_lo,
+                      int32_t c_hi)
+{
+    const int32_t mult = p->out_c / p->in_c;
+    const int32_t iy0 = oy * p->stride_h - p->pad_top;
+    const int32_t ix0 = ox * p->stride_w - p->pad_left;
+    int32_t o;
+    for (o = c_lo; o < c_hi; ++o) {
+        const int32_t c = o / mult;
+        int32_t acc = (bias != 0) ? bias[o] : 0;
+        int32_t ky, kx;
+        for (ky = 0; ky < p->kernel_h; ++ky) {
+            const int32_t iy = iy0 + ky * p->dilation_h;
+            if (iy < 0 || iy >= p->in_h) {
+                continue;
+            }
+            for (kx = 0; kx < p->kernel_w; ++kx) {
+                const int32_t ix = ix0 + kx * p->dilation_w;
+                if (ix < 0 || ix >= p->in_w) {
+                    continue;
+                }
+                acc += ((int32_t)in_n[(iy * p->in_w + ix) * p->in_c + c] - p->input_zp) *
+                       (int32_t)weights[(ky * p->kernel_w + kx) * p->out_c + o];
+            }
+        }
+        out_px[o] = mcs_s8_requant(acc, multiplier[o], shift[o], p->output_zp, p->act_min,
+                                   p->act_max);
+    }
+}
+
+static inline int32_t ld_i32(const int16_t *base, int32_t i)
+{
+    int32_t v;
+    memcpy(&v, (const char *)base + 4 * i, 4);
+    return v;
+}
+
+static inline void requant4(int8_t *out, const int32_t *multiplier, const int32_t *shift,
+                            int32_t a0, int32_t a1, int32_t a2, int32_t a3,
+                            const mcs_conv2d_s8_params_t *p)
+{
+    out[0] = mcs_s8_requant(a0, multiplier[0], shift[0], p->output_zp, p->act_min, p->act_max);
+    out[1] = mcs_s8_requant(a1, multiplier[1], shift[1], p->output_zp, p->act_min, p->act_max);
+    out[2] = mcs_s8_requant(a2, multiplier[2], shift[2], p->output_zp, p->act_min, p->act_max);
+    out[3] = mcs_s8_requant(a3, multiplier[3], shift[3], p->output_zp, p->act_min, p->act_max);
+}
+
+void mcs_depthwise_conv2d_s8(const int8_t *input, const int8_t *weights, const int32_t *bias,
+                             const int32_t *multiplier, const int32_t *shift, int16_t *scratch,
+                             int8_t *output, const mcs_conv2d_s8_params_t *p)
+{
+    const int32_t ch = p->in_c;
+    const int32_t off = -p->input_zp;
+    const int32_t off2 = (int32_t)(((uint32_t)off & 0xFFFFu) | ((uint32_t)off << 16));
+    const int32_t c4 = (p->out_c == ch) ? (ch & ~3) : 0;
+    const int32_t taps = p->kernel_h * p->kernel_w;
+    const int32_t row_step = p->dilation_h * p->in_w * ch; /* input bytes between kernel rows */
+    const int32_t col_step = p->dilation_w * ch;           /* ... between kernel columns */
+    int32_t n, oy, ox, c;
+
+    if (c4 > 0) {
+        /* corrections: bias + off * sum over all taps of w, per channel */
+        for (c = 0; c < c4; ++c) {
+            int32_t s = 0;
+            int32_t t;
+            int32_t v;
+            for (t = 0; t < taps; ++t) {
+                s += weights[t * ch + c];
+            }
+            v = ((bias != 0) ? bias[c] : 0) + off * s;
+            memcpy((char *)scratch + 4 * c, &v, 4);
+        }
+    }
+    for (n = 0; n < p->batch; ++n) {
+        const int8_t *in_n = input + n * p->in_h * p->in_w * ch;
+        for (oy = 0; oy < p->out_h; ++oy) {
+            const int32_t iy0 = oy * p->stride_h - p->pad_top;
+            const int32_t rows_in = iy0 >= 0 && iy0 + (p->kernel_h - 1) * p->dilation_h < p->in_h;
+            for (ox = 0; ox < p->out_w; ++ox) {
+                const int32_t ix0 = ox * p->stride_w - p->pad_left;
+                int8_t *out_px = output + ((n * p->out_h + oy) * p->out_w + ox) * p->out_c;
+                if (rows_in && ix0 >= 0 && ix0 + (p->kernel_w - 1) * p->dilation_w < p->in_w) {
+                    const int8_t *win = in_n + (iy0 * p->in_w + ix0) * ch;
+                    for (c = 0; c < c4; c += 4) {
+                        int32_t a0 = ld_i32(scratch, c);
+                        int32_t a1 = ld_i32(scratch, c + 1);
+                        int32_t a2 = ld_i32(scratch, c + 2);
+                        int32_t a3 = ld_i32(scratch, c + 3);
+                        const int8_t *w = weights + c;
+                        const int8_t *row = win + c;
+                        int32_t ky, kx;
+                        for (ky = p->kernel_h; ky > 0; --ky) {
+                            const int8_t *x = row;
+                            for (kx = p->kernel_w; kx > 0; --kx) {
+                                const int32_t xv = mcs_dsp_ld_s8x4(x);
+                                const int32_t wv = mcs_dsp_ld_s8x4(w);
+                                const int32_t xl = (int32_t)__sxtb16(xv);
+                                const int32_t wl = (int32_t)__sxtb16(wv);
+                                const int32_t xh = mcs_dsp_sxtb16_ror8(xv);
+                                const int32_t wh = mcs_dsp_sxtb16_ror8(wv);
+                                a0 = __smlabb(xl, wl, a0);
+                                a2 = __smlatt(xl, wl, a2);
+                                a1 = __smlabb(xh, wh, a1);
+                                a3 = __smlatt(xh, wh, a3);
+                                x += col_step;
+                                w += ch;
+                            }
+                            row += row_step;
+                        }
+                        requant4(out_px + c, multiplier + c, shift + c, a0, a1, a2, a3, p);
+                    }
+                } else {
+                    int32_t ky_lo = 0;
+                    int32_t ky_hi = p->kernel_h;
+                    int32_t kx_lo = 0;
+                    int32_t kx_hi = p->kernel_w;
+                    while (ky_lo < ky_hi && iy0 + ky_lo * p->dilation_h < 0) {
+                        ++ky_lo;
+                    }
+                    while (ky_hi > ky_lo && iy0 + (ky_hi - 1) * p->dilation_h >= p->in_h) {
+                        --ky_hi;
+                    }
+                    while (kx_lo < kx_hi && ix0 + kx_lo * p->dilation_w < 0) {
+                        ++kx_lo;
+                    }
+                    while (kx_hi > kx_lo && ix0 + (kx_hi - 1) * p->dilation_w >= p->in_w) {
+                        --kx_hi;
+                    }
+                    for (c = 0; c < c4; c += 4) {
+                        int32_t a0 = (bias != 0) ? bias[c] : 0;
+                        int32_t a1 = (bias != 0) ? bias[c + 1] : 0;
+                        int32_t a2 = (bias != 0) ? bias[c + 2] : 0;
+                        int32_t a3 = (bias != 0) ? bias[c + 3] : 0;
+                        int32_t ky, kx;
+                        for (ky = ky_lo; ky < ky_hi; ++ky) {
+                            const int8_t *in_row =
+                                in_n + (iy0 + ky * p->dilation_h) * p->in_w * ch + c;
+                            const int8_t *w_row = weights + ky * p->kernel_w * ch + c;
+                            for (kx = kx_lo; kx < kx_hi; ++kx) {
+                                const int32_t xv =
+                                    mcs_dsp_ld_s8x4(in_row + (ix0 + kx * p->dilation_w) * ch);
+                                const int32_t wv = mcs_dsp_ld_s8x4(w_row + kx * ch);
+                                const int32_t xl = (int32_t)__sadd16(__sxtb16(xv), off2);
+                                const int32_t xh =
+                                    (int32_t)__sadd16(mcs_dsp_sxtb16_ror8(xv), off2);
+                                const int32_t wl = (int32_t)__sxtb16(wv);
+                                const int32_t wh = mcs_dsp_sxtb16_ror8(wv);
+                                a0 = __smlabb(xl, wl, a0);
+                                a2 = __smlatt(xl, wl, a2);
+                                a1 = __smlabb(xh, wh, a1);
+                                a3 = __smlatt(xh, wh, a3);
+                            }
+                        }
+                        requant4(out_px + c, multiplier + c, shift + c, a0, a1, a2, a3, p);
+                    }
+                }
+                if (c4 < p->out_c) {
+                    dw_scalar(in_n, weights, bias, multiplier, shift, out_px, p, oy, ox, c4,
+                              p->out_c);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,321 @@
+/*
+ * mcs_dsp_s8.h - private helpers of the int8 DSP kernels (kernels_c/dsp/), not a public API.
+ *
+ * Target: cores with the DSP extension (ARMv7E-M: Cortex-M4/M7; ARMv8-M Mainline with DSP:
+ * Cortex-M33/M35P/M55), i.e. __ARM_FEATURE_DSP; ACLE intrinsics from arm_acle.h:
+ *   __sxtb16  SXTB16: two signed bytes (0 and 2) -> two signed halfwords
+ *   __sadd16  SADD16: halfwise add
+ *   __smlad   SMLAD:  acc + lo*lo + hi*hi (dual 16x16 multiply-accumulate)
+ *   __smlabb / __smlatt: acc + 16x16 of the bottom / top halfwords
+ * GCC 12's arm_acle.h has no __ror and __sxtb16 takes no rotation, hence the one-instruction
+ * helper mcs_dsp_sxtb16_ror8 (inline asm: SXTB16 Rd, Rm, ROR #8).
+ *
+ * Reordered int16 layout ("q15r"): a vector of K int8 values x, offset by `off`, is stored as
+ * int16 in groups of four as (x0, x2, x1, x3), the tail (K % 4 values) in natural order. Then
+ * one int8 weight word w = (w0, w1, w2, w3) dots with it as
+ *   smlad(col[0..1], sxtb16(w)) + smlad(col[2..3], sxtb16(ror(w, 8))).
+ * Two-column layout ("q15r2", MCS_DSP_COLS2_INT16(K) int16): the q15r groups of two columns
+ * interleaved, group g of column j at [8g + 4j .. 8g + 4j + 3], then the tails as pairs,
+ * value t of column j at [8G + 2t + j] (G = K / 4), so one pointer walks both columns.
+ * Buffers are 4-byte aligned. Integer sums are exact, so the results equal the reference
+ * kernels bit for bit.
+ */
+#ifndef MCS_DSP_S8_H
+#define MCS_DSP_S8_H
+
+#include <arm_acle.h>
+#include <string.h>
+
+#include "mcs_kernels_s8.h"
+
+#if !defined(__ARM_FEATURE_DSP) || (__ARM_FEATURE_DSP != 1)
+#error "kernels_c/dsp needs a core with the DSP extension (Cortex-M4/M7/M33 with DSP)"
+#endif
+
+/* int16 elements per im2col column of K values (even, so columns stay word aligned). */
+#define MCS_DSP_COL_STRIDE(k) (((k) + 1) & ~1)
+/* int16 elements of a q15r2 pair of columns of K values. */
+#define MCS_DSP_COLS2_INT16(k) (2 * (k))
+
+/* SXTB16 with its ROR #8 operand: bytes 1 and 3 -> two signed halfwords, one instruction
+ * (the intrinsic has no rotation argument, and GCC does not fold a separate rotate). */
+static inline int32_t mcs_dsp_sxtb16_ror8(int32_t x)
+{
+    int32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+}
+
+/* Four int8 (any alignment) as one word; LDR on cores with unaligned access. */
+static inline int32_t mcs_dsp_ld_s8x4(const int8_t *p)
+{
+    int32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/* Two int16 (4-byte aligned) as one word. */
+static inline int32_t mcs_dsp_ld_s16x2(const int16_t *p)
+{
+    int32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static inline void mcs_dsp_st_s16x2(int16_t *p, int32_t v)
+{
+    memcpy(p, &v, 4);
+}
+
+/* n int8 values + off -> q15r layout at dst (n % 4 == 0 required). */
+static inline void mcs_dsp_s8_to_q15r(const int8_t *src, int16_t *dst, int32_t n, int32_t off)
+{
+    const int32_t off2 = (int32_t)(((uint32_t)off & 0xFFFFu) | ((uint32_t)off << 16));
+    int32_t i;
+    for (i = n >> 2; i > 0; --i) {
+        const int32_t w = mcs_dsp_ld_s8x4(src);
+        const int32_t lo = (int32_t)__sadd16((int16x2_t)__sxtb16(w), (int16x2_t)off2);
+        const int32_t hi = (int32_t)__sadd16(mcs_dsp_sxtb16_ror8(w), (int16x2_t)off2);
+        mcs_dsp_st_s16x2(dst, lo);
+        mcs_dsp_st_s16x2(dst + 2, hi);
+        src += 4;
+        dst += 4;
+    }
+}
+
+/* Dot product of one q15r column with one int8 weight row over k values. */
+static inline int32_t mcs_dsp_dot_1x1(const int16_t *col, const int8_t *w, int32_t k,
+                                      int32_t acc)
+{
+    int32_t i;
+    for (i = k >> 2; i > 0; --i) {
+        const int32_t wv = mcs_dsp_ld_s8x4(w);
+        acc = __smlad(mcs_dsp_ld_s16x2(col), __sxtb16(wv), acc);
+        acc = __smlad(mcs_dsp_ld_s16x2(col + 2), mcs_dsp_sxtb16_ror8(wv), acc);
+        col += 4;
+        w += 4;
+    }
+    for (i = k & 3; i > 0; --i) {
+        acc += (int32_t)(*col++) * (int32_t)(*w++);
+    }
+    return acc;
+}
+
+/* n int8 values (n % 4 == 0) + off -> column j of a q15r2 pair at cols (groups only). */
+static inline void mcs_dsp_s8_to_q15r2(const int8_t *src, int16_t *cols, int32_t j, int32_t n,
+                                       int32_t off)
+{
+    const int32_t off2 = (int32_t)(((uint32_t)off & 0xFFFFu) | ((uint32_t)off << 16));
+    int16_t *dst = cols + 4 * j;
+    int32_t i;
+    for (i = n >> 2; i > 0; --i) {
+        const int32_t w = mcs_dsp_ld_s8x4(src);
+        mcs_dsp_st_s16x2(dst, (int32_t)__sadd16(__sxtb16(w), off2));
+        mcs_dsp_st_s16x2(dst + 2, (int32_t)__sadd16(mcs_dsp_sxtb16_ror8(w), off2));
+        src += 4;
+        dst += 8;
+    }
+}
+
+/* A contiguous int8 vector (k values, + off) -> column j of a q15r2 pair. */
+static inline void mcs_dsp_vec_to_q15r2(const int8_t *src, int16_t *cols, int32_t j, int32_t k,
+                                        int32_t off)
+{
+    const int32_t k4 = k & ~3;
+    int16_t *tail = cols + 2 * k4 + j;
+    int32_t t;
+    mcs_dsp_s8_to_q15r2(src, cols, j, k4, off);
+    for (t = 0; t < (k & 3); ++t) {
+        tail[2 * t] = (int16_t)((int32_t)src[k4 + t] + off);
+    }
+}
+
+/* A natural-order int16 column (k values) -> column j of a q15r2 pair. */
+static inline void mcs_dsp_pack_q15r2(const int16_t *nat, int16_t *cols, int32_t j, int32_t k)
+{
+    const int32_t groups = k >> 2;
+    int16_t *dst = cols + 4 * j;
+    int16_t *tail = cols + 8 * groups + j;
+    int32_t g, t;
+    for (g = 0; g < groups; ++g) {
+        dst[0] = nat[0];
+        dst[1] = nat[2];
+        dst[2] = nat[1];
+        dst[3] = nat[3];
+        nat += 4;
+        dst += 8;
+    }
+    for (t = 0; t < (k & 3); ++t) {
+        tail[2 * t] = nat[t];
+    }
+}
+
+/*
+ * A q15r2 pair of columns (k values each) times all out_c weight rows ([out_c][k] int8):
+ * out0[o] = requant(bias[o] + col0 . w[o]), out1[o] likewise (out1 may be NULL: column 1 is
+ * then ignored). Two channels per pass: every loaded weight word feeds two SMLADs, every
+ * loaded column word two as well (2 pixels x 2 channels).
+ */
+static inline void mcs_dsp_mat_2col(const int8_t *weights, const int32_t *bias,
+                                    const int32_t *multiplier, const int32_t *shift,
+                                    const int16_t *cols, int32_t k, int32_t out_c, int8_t *out0,
+                                    int8_t *out1, int32_t output_zp, int32_t act_min,
+                                    int32_t act_max)
+{
+    const int32_t groups = k >> 2;
+    const int16_t *ctail = cols + 8 * groups;
+    int32_t o;
+    for (o = 0; o + 1 < out_c; o += 2) {
+        const int8_t *wa = weights + o * k;
+        const int16_t *c = cols;
+        int32_t a0 = (bias != 0) ? bias[o] : 0;
+        int32_t b0 = (bias != 0) ? bias[o + 1] : 0;
+        int32_t a1 = a0;
+        int32_t b1 = b0;
+        int32_t i;
+        for (i = groups; i > 0; --i) {
+            const int32_t wva = mcs_dsp_ld_s8x4(wa);
+            const int32_t wvb = mcs_dsp_ld_s8x4(wa + k);
+            const int32_t wal = (int32_t)__sxtb16(wva);
+            const int32_t wah = mcs_dsp_sxtb16_ror8(wva);
+            const int32_t wbl = (int32_t)__sxtb16(wvb);
+            const int32_t wbh = mcs_dsp_sxtb16_ror8(wvb);
+            int32_t x = mcs_dsp_ld_s16x2(c);
+            a0 = __smlad(x, wal, a0);
+            b0 = __smlad(x, wbl, b0);
+            x = mcs_dsp_ld_s16x2(c + 2);
+            a0 = __smlad(x, wah, a0);
+            b0 = __smlad(x, wbh, b0);
+            x = mcs_dsp_ld_s16x2(c + 4);
+            a1 = __smlad(x, wal, a1);
+            b1 = __smlad(x, wbl, b1);
+            x = mcs_dsp_ld_s16x2(c + 6);
+            a1 = __smlad(x, wah, a1);
+            b1 = __smlad(x, wbh, b1);
+            c += 8;
+            wa += 4;
+        }
+        for (i = 0; i < (k & 3); ++i) {
+            const int32_t x0 = ctail[2 * i];
+            const int32_t x1 = ctail[2 * i + 1];
+            const int32_t va = wa[i];
+            const int32_t vb = wa[k + i];
+            a0 += x0 * va;
+            a1 += x1 * va;
+            b0 += x0 * vb;
+            b1 += x1 * vb;
+        }
+        out0[o] = mcs_s8_requant(a0, multiplier[o], shift[o], output_zp, act_min, act_max);
+        out0[o + 1] = mcs_s8_requant(b0, multiplier[o + 1], shift[o + 1], output_zp, act_min,
+                                     act_max);
+        if (out1 != 0) {
+            out1[o] = mcs_s8_requant(a1, multiplier[o], shift[o], output_zp, act_min, act_max);
+            out1[o + 1] = mcs_s8_requant(b1, multiplier[o + 1], shift[o + 1], output_zp,
+                                         act_min, act_max);
+        }
+    }
+    if (o < out_c) {
+        const int8_t *wa = weights + o * k;
+        const int16_t *c = cols;
+        int32_t a0 = (bias != 0) ? bias[o] : 0;
+        int32_t a1 = a0;
+        int32_t i;
+        for (i = groups; i > 0; --i) {
+            const int32_t wv = mcs_dsp_ld_s8x4(wa);
+            const int32_t wl = (int32_t)__sxtb16(wv);
+            const int32_t wh = mcs_dsp_sxtb16_ror8(wv);
+            a0 = __smlad(mcs_dsp_ld_s16x2(c), wl, a0);
+            a0 = __smlad(mcs_dsp_ld_s16x2(c + 2), wh, a0);
+            a1 = __smlad(mcs_dsp_ld_s16x2(c + 4), wl, a1);
+            a1 = __smlad(mcs_dsp_ld_s16x2(c + 6), wh, a1);
+            c += 8;
+            wa += 4;
+        }
+        for (i = 0; i < (k & 3); ++i) {
+            a0 += (int32_t)ctail[2 * i] * (int32_t)wa[i];
+            a1 += (int32_t)ctail[2 * i + 1] * (int32_t)wa[i];
+        }
+        out0[o] = mcs_s8_requant(a0, multiplier[o], shift[o], output_zp, act_min, act_max);
+        if (out1 != 0) {
+            out1[o] = mcs_s8_requant(a1, multiplier[o], shift[o], output_zp, act_min, act_max);
+        }
+    }
+}
+
+/*
+ * One q15r column times all out_c weight rows, four channels per pass (the column words are
+ * loaded once for four rows): fully connected with batch 1, the odd last pixel of a conv.
+ */
+static inline void mcs_dsp_mat_1col(const int8_t *weights, const int32_t *bias,
+                                    const int32_t *multiplier, const int32_t *shift,
+                                    const int16_t *col, int32_t k, int32_t out_c, int8_t *out,
+                                    int32_t output_zp, int32_t act_min, int32_t act_max)
+{
+    int32_t o;
+    for (o = 0; o + 3 < out_c; o += 4) {
+        const int8_t *w0 = weights + o * k;
+        const int8_t *w1 = w0 + k;
+        const int8_t *w2 = w1 + k;
+        const int8_t *w3 = w2 + k;
+        const int16_t *c = col;
+        int32_t a0 = (bias != 0) ? bias[o] : 0;
+        int32_t a1 = (bias != 0) ? bias[o + 1] : 0;
+        int32_t a2 = (bias != 0) ? bias[o + 2] : 0;
+        int32_t a3 = (bias != 0) ? bias[o + 3] : 0;
+        int32_t i;
+        for (i = k >> 2; i > 0; --i) {
+            const int32_t xl = mcs_dsp_ld_s16x2(c);
+            const int32_t xh = mcs_dsp_ld_s16x2(c + 2);
+            int32_t wv = mcs_dsp_ld_s8x4(w0);
+            a0 = __smlad(xl, __sxtb16(wv), a0);
+            a0 = __smlad(xh, mcs_dsp_sxtb16_ror8(wv), a0);
+            wv = mcs_dsp_ld_s8x4(w1);
+            a1 = __smlad(xl, __sxtb16(wv), a1);
+            a1 = __smlad(xh, mcs_dsp_sxtb16_ror8(wv), a1);
+            wv = mcs_dsp_ld_s8x4(w2);
+            a2 = __smlad(xl, __sxtb16(wv), a2);
+            a2 = __smlad(xh, mcs_dsp_sxtb16_ror8(wv), a2);
+            wv = mcs_dsp_ld_s8x4(w3);
+            a3 = __smlad(xl, __sxtb16(wv), a3);
+            a3 = __smlad(xh, mcs_dsp_sxtb16_ror8(wv), a3);
+            c += 4;
+            w0 += 4;
+            w1 += 4;
+            w2 += 4;
+            w3 += 4;
+        }
+        for (i = k & 3; i > 0; --i) {
+            const int32_t x = *c++;
+            a0 += x * (int32_t)(*w0++);
+            a1 += x * (int32_t)(*w1++);
+            a2 += x * (int32_t)(*w2++);
+            a3 += x * (int32_t)(*w3++);
+        }
+        out[o] = mcs_s8_requant(a0, multiplier[o], shift[o], output_zp, act_min, act_max);
+        out[o + 1] = mcs_s8_requant(a1, multiplier[o + 1], shift[o + 1], output_zp, act_min,
+                                    act_max);
+        out[o + 2] = mcs_s8_requant(a2, multiplier[o + 2], shift[o + 2], output_zp, act_min,
+                                    act_max);
+        out[o + 3] = mcs_s8_requant(a3, multiplier[o + 3], shift[o + 3], output_zp, act_min,
+                                    act_max);
+    }
+    for (; o < out_c; ++o) {
+        const int32_t b = (bias != 0) ? bias[o] : 0;
+        out[o] = mcs_s8_requant(mcs_dsp_dot_1x1(col, weights + o * k, k, b), multiplier[o],
+                                shift[o], output_zp, act_min, act_max);
+    }
+}
+
+/* One input pixel row (n int8 values, contiguous) -> q15r column with offset. */
+static inline void mcs_dsp_pixel_to_q15r(const int8_t *src, int16_t *dst, int32_t n,
+                                         int32_t off)
+{
+    int32_t i;
+    const int32_t n4 = n & ~3;
+    mcs_dsp_s8_to_q15r(src, dst, n4, off);
+    for (i = n4; i < n; ++i) {
+        dst[i] = (int16_t)((int32_t)src[i] + off);
+    }
+}
+
+#endif /* MCS_DSP_S8_H */

@@ -1,0 +1,52 @@
+/* mcs_pointwise_s8.c - int8 1x1 convolution for Cortex-M DSP: each input pixel is already a
+ * column; two pixels go to the interleaved int16 buffer (q15r2) and through the 2x2 SMLAD
+ * kernel. Bit-exact with kernels_c/reference/mcs_pointwise_s8.c; see mcs_dsp_s8.h. */
+#include "mcs_dsp_s8.h"
+
+int32_t mcs_pointwise_s8_get_buffer_size(const mcs_conv2d_s8_params_t *p)
+{
+    return MCS_DSP_COLS2_INT16(p->in_c) * (int32_t)sizeof(int16_t);
+}
+
+void mcs_pointwise_s8(const int8_t *input, const int8_t *weights, const int32_t *bias,
+                      const int32_t *multiplier, const int32_t *shift, int16_t *scratch,
+                      int8_t *output, const mcs_conv2d_s8_params_t *p)
+{
+    const int32_t c = p->in_c;
+    const int32_t off = -p->input_zp;
+    const int32_t pixels = p->out_h * p->out_w;
+    const int32_t step_x = p->stride_w * c;
+    const int32_t row_skip = (p->stride_h * p->in_w - p->out_w * p->stride_w) * c;
+    int32_t n, px;
+
+    for (n = 0; n < p->batch; ++n) {
+        const int8_t *src = input + n * p->in_h * p->in_w * c;
+        int8_t *out_n = output + n * pixels * p->out_c;
+        int32_t ox = 0;
+        for (px = 0; px < pixels; px += 2) {
+            int8_t *out1 = 0;
+            mcs_dsp_vec_to_q15r2(src, scratch, 0, c, off);
+            src += step_x;
+            if (++ox == p->out_w) {
+                ox = 0;
+                src += row_skip;
+            }
+            if (px + 1 < pixels) {
+                mcs_dsp_vec_to_q15r2(src, scratch, 1, c, off);
+                src += step_x;
+                if (++ox == p->out_w) {
+                    ox = 0;
+                    src += row_skip;
+                }
+                out1 = out_n + (px + 1) * p->out_c;
+            } else {
+                memset(scratch, 0, (size_t)MCS_DSP_COLS2_INT16(c) * sizeof(int16_t));
+                mcs_dsp_vec_to_q15r2(src - step_x - ((ox == 0) ? row_skip : 0), scratch, 0, c,
+                                     off);
+            }
+            mcs_dsp_mat_2col(weights, bias, multiplier, shift, scratch, c, p->out_c,
+                             out_n + px * p->out_c, out1, p->output_zp, p->act_min,
+                             p->act_max);
+        }
+    }
+}

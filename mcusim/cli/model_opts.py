@@ -1,0 +1,18 @@
+"""Options shared by `analyze`, `compile` and `validate`: MODEL, --board, --dtype, --input-shape."""
+
+from __future__ import annotations
+
+import click
+
+from mcusim.compiler.pipeline import DTYPES
+
+
+def model_options(f):
+    f = click.option(
+        "--input-shape", "input_shapes", multiple=True, metavar="NAME=D1xD2...",
+        help="Fix a dynamic input shape, e.g. input=1x3x32x32 (repeatable).",
+    )(f)
+    f = click.option("--dtype", type=click.Choice(DTYPES), default="float32", show_default=True, help="Arithmetic of the generated model.")(f)
+    f = click.option("--board", "-b", required=True, help="Board name (see `mcusim boards`).")(f)
+    f = click.argument("model")(f)
+    return f

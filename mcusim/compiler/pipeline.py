@@ -1,0 +1,223 @@
+"""The compiler end to end, shared by `analyze`, `compile` and `validate`.
+
+    resolve MODEL -> import ONNX -> passes (`lower`) -> [quantize, int8] -> plan -> generate C
+    -> build the ELF (mcusim.build) -> run it (mcusim.emu)
+
+int8 hook (issue 6): `--dtype int8` calls `mcusim.compiler.quantize.quantize_graph(graph,
+calibration, **options) -> Graph` on the lowered float32 graph, and codegen then finds the
+`(op, DType.INT8)` emitters that module registers in `codegen.KERNELS`. Until that module
+exists, int8 is refused with a one-line error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mcusim import __version__
+from mcusim.compiler.codegen import GeneratedModel, Target, generate, inputs_source, kernel_sources
+from mcusim.compiler.importer import import_onnx
+from mcusim.compiler.ir import Graph
+from mcusim.compiler.passes import lower
+from mcusim.compiler.planner import MemoryPlan, plan_memory
+from mcusim.errors import McusimError, ModelError
+
+DTYPES = ("float32", "int8")
+
+
+@dataclass
+class ModelSource:
+    """Where a model comes from: an ONNX path, a display name, its sha256, zoo extras."""
+
+    onnx_path: Path
+    name: str
+    sha256: str
+    zoo: Any = None  # mcusim.models.ResolvedModel for zoo names
+
+
+def resolve(spec: str) -> ModelSource:
+    """A zoo name or an .onnx path -> `ModelSource`."""
+    p = Path(spec)
+    if p.suffix.lower() == ".onnx" or p.exists():
+        if not p.is_file():
+            raise ModelError(f"model file {p} does not exist", hint="give a zoo name (mcusim zoo list) or an .onnx file")
+        return ModelSource(p, p.stem, hashlib.sha256(p.read_bytes()).hexdigest())
+    try:
+        from mcusim.models import resolve_model
+    except ImportError:
+        raise ModelError(f"{spec!r} is not an .onnx file and the model zoo is not available", hint="pass an .onnx path") from None
+    rm = resolve_model(spec)
+    path = Path(rm.onnx_path)
+    return ModelSource(path, rm.name, hashlib.sha256(path.read_bytes()).hexdigest(), rm)
+
+
+def parse_input_shapes(values: tuple[str, ...] | list[str]) -> dict[str, tuple[int, ...]]:
+    """`name=1x3x32x32` options -> {name: shape}."""
+    out = {}
+    for v in values or ():
+        name, sep, dims = v.rpartition("=")
+        try:
+            if not sep or not name:
+                raise ValueError
+            out[name] = tuple(int(d) for d in dims.lower().split("x"))
+        except ValueError:
+            raise McusimError(f"--input-shape {v!r} is not NAME=D1xD2x...", hint="e.g. --input-shape input=1x3x32x32") from None
+    return out
+
+
+@dataclass
+class Compiled:
+    source: ModelSource
+    graph: Graph  # imported
+    lowered: Graph  # after passes (and quantization)
+    plan: MemoryPlan
+    dtype: str
+    target: Target
+    gen: GeneratedModel | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def _quantize(graph: Graph, calibration, options: Mapping[str, Any]) -> Graph:
+    try:
+        from mcusim.compiler import quantize  # owned by the int8 work (issue 6)
+    except ImportError:
+        raise McusimError("--dtype int8 is not available yet in this build", hint="use --dtype float32") from None
+    fn = getattr(quantize, "quantize_graph", None)
+    if fn is None:
+        raise McusimError("--dtype int8 is not available yet in this build", hint="use --dtype float32")
+    return fn(graph, calibration, **dict(options))
+
+
+def prepare(source: ModelSource, *, board=None, dtype: str = "float32", input_shapes=None, calibration=None, quant_options=None, io_in_arena: bool = False) -> Compiled:
+    """Import, lower, (quantize), plan."""
+    if dtype not in DTYPES:
+        raise McusimError(f"unknown dtype {dtype!r}", hint=f"choose one of {', '.join(DTYPES)}")
+    graph = import_onnx(source.onnx_path, input_shapes, name=source.name)
+    graph = graph.replace(meta={**graph.meta, "sha256": source.sha256})
+    lowered = lower(graph)
+    if dtype == "int8":
+        if calibration is None:
+            ds = getattr(source.zoo, "dataset", None)
+            calibration = getattr(ds, "calibration", None)
+        if calibration is None:
+            raise McusimError(f"--dtype int8 needs calibration data for {source.name}", hint="pass --calib data.npz")
+        lowered = _quantize(lowered, calibration, quant_options or {})
+    plan = plan_memory(lowered, io_in_arena=io_in_arena)
+    target = Target.from_board(board) if board is not None else Target()
+    return Compiled(source, graph, lowered, plan, dtype, target)
+
+
+def io_meta(graph: Graph, names: list[str]) -> list[dict]:
+    out = []
+    for n in names:
+        t = graph.tensors[n.removeprefix("layer:")] if n.startswith("layer:") else graph.tensors[n]
+        out.append({
+            "name": n, "dtype": t.dtype.value, "shape": list(t.shape),
+            "scale": float(t.quant.scale[0]) if t.quant else None,
+            "zero_point": int(t.quant.zero_point[0]) if t.quant else None,
+        })
+    return out
+
+
+def _pad(n: int, to: int) -> int:
+    return (n + to - 1) // to * to
+
+
+#: Harness sizes when the build does not override them (firmware/harness/main.c, mcs_results.h).
+HARNESS_DEFAULTS = {"MCS_INPUT_BUFFER_BYTES": 1024, "MCS_OUTPUT_BUFFER_BYTES": 1024, "MCS_RESULTS_DATA_BYTES": 4096}
+
+
+def harness_defines(g: Graph, gen: GeneratedModel, n_samples: int) -> dict[str, str]:
+    """-D values sizing the harness's I/O buffers, tensor/layer limits and results block."""
+    out_tensors = [g.tensors[o] for o in g.outputs] + [g.tensors[d] for d in gen.dump_tensors]
+    in_bytes = sum(_pad(g.tensors[i].nbytes, 8) for i in g.inputs)
+    out_bytes8 = sum(_pad(t.nbytes, 8) for t in out_tensors)
+    out_bytes4 = sum(_pad(t.nbytes, 4) for t in out_tensors)
+    results_bytes = _pad(4 * len(gen.layers) + n_samples * (4 + out_bytes4) + 64, 64)
+    return {
+        "MCS_INPUT_BUFFER_BYTES": f"{max(8, _pad(in_bytes, 8))}u",
+        "MCS_OUTPUT_BUFFER_BYTES": f"{max(8, _pad(out_bytes8, 8))}u",
+        "MCS_MAX_TENSORS": f"{max(8, len(g.inputs), len(out_tensors))}u",
+        "MCS_MAX_LAYERS": f"{max(256, len(gen.layers))}u",
+        "MCS_RESULTS_DATA_BYTES": f"{max(4096, results_bytes)}u",
+    }
+
+
+def build(c: Compiled, board, out_dir: Path, *, samples: list[dict[str, np.ndarray]] | None = None, dump_layers: bool = False, quiet: bool = True):
+    """Generate the sources into `out_dir` and build `out_dir/firmware.elf`. Returns (gen, BuildResult)."""
+    from mcusim.build import build_firmware
+
+    out_dir = Path(out_dir)
+    src_dir = out_dir / "model"
+    src_dir.mkdir(parents=True, exist_ok=True)
+    gen = generate(c.lowered, c.plan, model_name=c.source.name, target=c.target, dump_layers=dump_layers)
+    c.gen = gen
+    sources = gen.write(src_dir)
+    n_samples = 1
+    if samples:
+        (src_dir / "inputs.c").write_text(inputs_source(c.lowered, samples))
+        sources.append(src_dir / "inputs.c")
+        n_samples = len(samples)
+    g = c.lowered
+    out_names = list(g.outputs) + [f"layer:{d}" for d in gen.dump_tensors]
+    defines = harness_defines(g, gen, n_samples)
+    meta = {
+        "kind": "model",
+        "model": {
+            "name": c.source.name, "sha256": c.source.sha256, "dtype": c.dtype, "generator": f"mcusim {__version__}",
+            "arena_bytes": gen.arena_bytes, "weight_bytes": gen.weight_bytes, "dump_layers": dump_layers,
+        },
+        "inputs": io_meta(g, list(g.inputs)),
+        "outputs": io_meta(g, out_names),
+        "layers": [f"{lay.node.name} ({lay.node.op.value})" for lay in gen.layers],
+    }
+    srcs = [s for s in sources if s.suffix == ".c"]
+    result = build_firmware(
+        board, srcs, out_dir, defines=defines, meta=meta, kernels=kernel_sources(gen.kernels, c.target), force=True
+    )
+    return gen, result
+
+
+def load_npz_inputs(path: Path, graph: Graph) -> list[dict[str, np.ndarray]]:
+    """`--inputs data.npz`: one array per input, one sample or a leading samples axis."""
+    try:
+        data = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise McusimError(f"inputs file {path} does not exist") from None
+    except Exception as exc:  # noqa: BLE001 - any failure becomes one line
+        raise McusimError(f"{path} is not a readable .npz file ({type(exc).__name__})", hint="save it with numpy.savez") from None
+    missing = [n for n in graph.inputs if n not in data.files]
+    if missing:
+        raise McusimError(f"{path} has no array for model input(s) {missing}", hint=f"it holds {data.files}; keys must be the ONNX input names")
+    n = None
+    arrays = {}
+    for name in graph.inputs:
+        t = graph.tensors[name]
+        a = data[name]
+        if tuple(a.shape) == tuple(t.shape):
+            a = a[None]
+        elif not (a.ndim == len(t.shape) + 1 and tuple(a.shape[1:]) == tuple(t.shape)):
+            raise McusimError(
+                f"input {name!r} in {path} has shape {list(a.shape)}; the model takes {list(t.shape)}",
+                hint=f"give {list(t.shape)} for one sample or [N, {', '.join(map(str, t.shape))}] for N samples",
+            )
+        if n is not None and a.shape[0] != n:
+            raise McusimError(f"inputs in {path} hold different sample counts ({n} and {a.shape[0]})")
+        n = a.shape[0]
+        arrays[name] = a.astype(t.dtype.np)
+    return [{k: v[i] for k, v in arrays.items()} for i in range(n or 0)]
+
+
+def onnx_reference(path: Path, samples: list[dict[str, np.ndarray]], input_shapes=None) -> list[list[np.ndarray]]:
+    """onnxruntime outputs for each sample."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    return [[np.asarray(o) for o in sess.run(None, s)] for s in samples]

@@ -1,0 +1,35 @@
+"""Scratch bytes of the int8 kernels, the host-side mirror of the C ``*_get_buffer_size``.
+
+The sizes are those of the DSP versions (``kernels_c/dsp``), which are the larger: the
+portable reference kernels need none. The code generator sizes one shared scratch buffer with
+the largest value over a model's layers; the emulator tests check that the C functions never
+ask for more.
+"""
+
+from __future__ import annotations
+
+
+def _even(n: int) -> int:
+    return (n + 1) & ~1
+
+
+def conv2d_bytes(kernel_h: int, kernel_w: int, in_c: int) -> int:
+    """`mcs_conv2d_s8`: a pair of int16 im2col columns (+ one natural-order column when
+    ``in_c % 4 != 0``)."""
+    k = kernel_h * kernel_w * in_c
+    return 2 * (2 * k + (_even(k) if in_c % 4 else 0))
+
+
+def pointwise_bytes(in_c: int) -> int:
+    """`mcs_pointwise_s8`: a pair of int16 columns of ``in_c`` values."""
+    return 4 * in_c
+
+
+def depthwise_bytes(out_c: int, depth_multiplier: int = 1) -> int:
+    """`mcs_depthwise_conv2d_s8`: one int32 per channel (multiplier 1 only)."""
+    return 4 * out_c if depth_multiplier == 1 else 0
+
+
+def fully_connected_bytes(in_features: int) -> int:
+    """`mcs_fully_connected_s8`: a pair of int16 rows of ``in_features`` values."""
+    return 4 * in_features

@@ -1,0 +1,55 @@
+"""Build errors that need no cross toolchain: missing toolchain, output folder refusal."""
+
+from __future__ import annotations
+
+import pytest
+
+from mcusim.cli.main import main
+from mcusim.errors import McusimError, ToolchainError
+from mcusim.toolchain import find_toolchain
+
+
+def test_missing_toolchain_names_the_package(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))          # nothing there
+    with pytest.raises(ToolchainError) as err:
+        find_toolchain()
+    msg = str(err.value)
+    assert "arm-none-eabi-gcc not found" in msg
+    assert "apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi" in msg
+    assert "make setup" in msg and "\n" not in msg
+
+
+def test_missing_toolchain_cli_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(SystemExit) as exit_:
+        main(["selftest", "--board", "nucleo-u545re-q", "-o", str(tmp_path / "out")])
+    assert exit_.value.code != 0
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "gcc-arm-none-eabi" in err
+
+
+def test_non_empty_output_refused_without_force(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(SystemExit) as exit_:
+        main(["selftest", "--board", "nucleo-u545re-q", "-o", str(out)])
+    assert exit_.value.code != 0
+    err = capsys.readouterr().err
+    assert "already holds other files" in err and "--force" in err
+    assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_unknown_board_lists_known(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["selftest", "--board", "nucleo-xyz", "-o", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert "nucleo-u545re-q" in err
+
+
+def test_bad_define(tmp_path):
+    from mcusim.cli.build_cmd import parse_defines
+
+    assert parse_defines(("A=1", "B")) == {"A": "1", "B": None}
+    with pytest.raises(McusimError):
+        parse_defines(("1X=2",))

@@ -1,0 +1,195 @@
+"""Post-training int8 quantization in the compiler (mcusim.compiler.quantize).
+
+Small ONNX graphs built with onnx.helper go through import -> lower -> quantize_graph; the int8
+twin must stay close to float32, and the generated C (reference kernels, host gcc) must equal
+the int8 twin bit for bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from mcusim.compiler.codegen import generate
+from mcusim.compiler.host import run_on_host
+from mcusim.compiler.importer import import_onnx
+from mcusim.compiler.ir import DType, Op
+from mcusim.compiler.passes import lower
+from mcusim.compiler.planner import plan_memory
+from mcusim.compiler.quantize import (
+    QuantizationError,
+    calibration_samples,
+    compare_with_float,
+    quantize_graph,
+)
+from mcusim.compiler.twin import run_graph
+
+
+def _init(name, arr):
+    return numpy_helper.from_array(np.asarray(arr, np.float32), name)
+
+
+def _save(tmp_path, nodes, inits, in_shape, out_shape, name):
+    g = helper.make_graph(
+        nodes, name, [helper.make_tensor_value_info("x", TensorProto.FLOAT, in_shape)],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, out_shape)], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    path = tmp_path / f"{name}.onnx"
+    onnx.save(m, path)
+    return path
+
+
+def cnn_model(tmp_path):
+    rng = np.random.default_rng(0)
+    nodes = [
+        helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c1"], ["r1"]),
+        helper.make_node("MaxPool", ["r1"], ["p1"], kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("Conv", ["p1", "wd", "bd"], ["c2"], pads=[1, 1, 1, 1], group=8),
+        helper.make_node("Clip", ["c2", "lo", "hi"], ["r2"]),
+        helper.make_node("Conv", ["r2", "wp", "bp"], ["c3"]),
+        helper.make_node("Add", ["c3", "p1"], ["a1"]),
+        helper.make_node("AveragePool", ["a1"], ["ap"], kernel_shape=[3, 3], strides=[1, 1],
+                         pads=[1, 1, 1, 1]),
+        helper.make_node("GlobalAveragePool", ["ap"], ["g"]),
+        helper.make_node("Flatten", ["g"], ["f"]),
+        helper.make_node("Gemm", ["f", "wf", "bf"], ["logits"], transB=1),
+        helper.make_node("Softmax", ["logits"], ["y"], axis=1),
+    ]
+    inits = [
+        _init("w1", rng.normal(0, 0.3, (8, 3, 3, 3))), _init("b1", rng.normal(0, 0.1, 8)),
+        _init("wd", rng.normal(0, 0.3, (8, 1, 3, 3))), _init("bd", rng.normal(0, 0.1, 8)),
+        _init("lo", 0.0), _init("hi", 6.0),
+        _init("wp", rng.normal(0, 0.3, (8, 8, 1, 1))), _init("bp", rng.normal(0, 0.1, 8)),
+        _init("wf", rng.normal(0, 0.5, (5, 8))), _init("bf", rng.normal(0, 0.1, 5)),
+    ]
+    return _save(tmp_path, nodes, inits, [1, 3, 12, 12], [1, 5], "cnn")
+
+
+def mlp_model(tmp_path):
+    rng = np.random.default_rng(1)
+    nodes = [
+        helper.make_node("Gemm", ["x", "w1", "b1"], ["h"], transB=1),
+        helper.make_node("Relu", ["h"], ["hr"]),
+        helper.make_node("Sigmoid", ["hr"], ["s"]),
+        helper.make_node("Tanh", ["h"], ["t"]),
+        helper.make_node("Concat", ["s", "t"], ["c"], axis=1),
+        helper.make_node("Mul", ["c", "k"], ["m"]),
+        helper.make_node("Div", ["m", "d"], ["dv"]),  # no int8 kernel: a float island
+        helper.make_node("Gemm", ["dv", "w2", "b2"], ["y"], transB=1),
+    ]
+    inits = [
+        _init("w1", rng.normal(0, 0.4, (16, 20))), _init("b1", rng.normal(0, 0.1, 16)),
+        _init("k", rng.uniform(0.5, 2.0, (1, 32))), _init("d", 1.7),
+        _init("w2", rng.normal(0, 0.4, (4, 32))), _init("b2", rng.normal(0, 0.1, 4)),
+    ]
+    return _save(tmp_path, nodes, inits, [1, 20], [1, 4], "mlp")
+
+
+def conv1d_model(tmp_path):
+    rng = np.random.default_rng(2)
+    nodes = [
+        helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], pads=[2, 2], strides=[2]),
+        helper.make_node("Relu", ["c1"], ["r1"]),
+        helper.make_node("AveragePool", ["r1"], ["p1"], kernel_shape=[2], strides=[2]),
+        helper.make_node("Conv", ["p1", "w2"], ["c2"], pads=[1, 1]),
+        helper.make_node("Flatten", ["c2"], ["f"]),
+        helper.make_node("Gemm", ["f", "wf", "bf"], ["y"], transB=1),
+    ]
+    inits = [
+        _init("w1", rng.normal(0, 0.3, (6, 4, 5))), _init("b1", rng.normal(0, 0.1, 6)),
+        _init("w2", rng.normal(0, 0.3, (5, 6, 3))),
+        _init("wf", rng.normal(0, 0.3, (3, 5 * 7))), _init("bf", rng.normal(0, 0.1, 3)),
+    ]
+    return _save(tmp_path, nodes, inits, [1, 4, 30], [1, 3], "conv1d")
+
+
+MODELS = {"cnn": cnn_model, "mlp": mlp_model, "conv1d": conv1d_model}
+
+
+def _samples(graph, n, seed):
+    rng = np.random.default_rng(seed)
+    t = graph.tensors[graph.inputs[0]]
+    return [{t.name: rng.normal(0, 1, t.shape).astype(np.float32)} for _ in range(n)]
+
+
+@pytest.fixture(scope="module", params=sorted(MODELS))
+def compiled(request, tmp_path_factory):
+    path = MODELS[request.param](tmp_path_factory.mktemp(request.param))
+    fgraph = lower(import_onnx(path))
+    qgraph = quantize_graph(fgraph, _samples(fgraph, 64, 1))
+    return request.param, fgraph, qgraph
+
+
+def test_int8_graph_is_int8(compiled):
+    name, fgraph, qgraph = compiled
+    kinds = {n.op for n in qgraph.nodes if n.attr("int8")}
+    assert Op.QUANTIZE in kinds and Op.DEQUANTIZE in kinds
+    for n in qgraph.nodes:
+        if n.op in (Op.CONV, Op.GEMM):
+            w = qgraph.tensors[n.inputs[1]]
+            assert w.dtype == DType.INT8 and w.quant is not None
+            assert np.max(np.abs(w.data.astype(int))) <= 127
+            if len(n.inputs) > 2:
+                assert qgraph.tensors[n.inputs[2]].dtype == DType.INT32
+    # inputs and outputs keep their float32 interface
+    assert all(qgraph.tensors[i].dtype == DType.FLOAT32 for i in qgraph.inputs)
+    assert all(qgraph.tensors[o].dtype == DType.FLOAT32 for o in qgraph.outputs)
+    assert qgraph.meta["float_islands"] == (["Div (Div)"] if name == "mlp" else [])
+
+
+def test_int8_twin_close_to_float(compiled):
+    name, fgraph, qgraph = compiled
+    rep = compare_with_float(fgraph, qgraph, _samples(fgraph, 40, 7))
+    assert rep["cosine"] > 0.98, rep
+    assert rep["top1_agreement"] >= 0.85, rep
+    assert rep["worst_layers"] and rep["worst_layers"][0]["relative_rms_error"] < 0.5
+
+
+def test_generated_c_bit_exact_with_int8_twin(compiled, tmp_path):
+    name, fgraph, qgraph = compiled
+    samples = _samples(fgraph, 5, 11)
+    gen = generate(qgraph, plan_memory(qgraph))
+    assert "mcs_kernels_s8.h" in gen.model_c
+    got = run_on_host(gen, qgraph, samples, tmp_path)
+    for feed, outs in zip(samples, got):
+        want = run_graph(qgraph, feed)
+        for g, w in zip(outs, want):
+            np.testing.assert_array_equal(g, w)
+
+
+def test_weights_take_one_byte_per_parameter(compiled):
+    name, fgraph, qgraph = compiled
+    gen = generate(qgraph, plan_memory(qgraph))
+    params = sum(t.size for t in fgraph.constants() if len(t.shape) >= 2)
+    biases = sum(t.size for t in fgraph.constants() if len(t.shape) == 1)
+    # int8 weights + int32 bias + small tables; never float weights
+    assert gen.weight_bytes <= params + 4 * biases + 2048
+
+
+def test_calibration_shape_mismatch_is_one_line(compiled, tmp_path):
+    name, fgraph, _ = compiled
+    shape = fgraph.tensors[fgraph.inputs[0]].shape
+    bad = tmp_path / "calib.npz"
+    np.savez(bad, **{fgraph.inputs[0]: np.zeros((4, *shape[:-1], shape[-1] + 1), np.float32)})
+    with pytest.raises(QuantizationError) as err:
+        calibration_samples(bad, fgraph)
+    assert "\n" not in str(err.value) and "shape" in str(err.value)
+    with pytest.raises(QuantizationError):
+        calibration_samples(None, fgraph)
+    with pytest.raises(QuantizationError):
+        calibration_samples(tmp_path / "missing.npz", fgraph)
+    good = tmp_path / "good.npz"
+    np.savez(good, **{fgraph.inputs[0]: np.zeros((3, *shape), np.float32)})
+    assert len(calibration_samples(good, fgraph)) == 3
+
+
+@pytest.mark.parametrize("method", ["percentile", "mse"])
+def test_other_calibration_methods(tmp_path, method):
+    fgraph = lower(import_onnx(cnn_model(tmp_path)))
+    qgraph = quantize_graph(fgraph, _samples(fgraph, 32, 3), method=method)
+    rep = compare_with_float(fgraph, qgraph, _samples(fgraph, 20, 9))
+    assert rep["cosine"] > 0.97
+    assert qgraph.meta["quantization"]["method"] == method
