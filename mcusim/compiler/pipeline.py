@@ -148,10 +148,21 @@ def harness_defines(g: Graph, gen: GeneratedModel, n_samples: int) -> dict[str, 
     }
 
 
+def check_fits(c: Compiled, board) -> None:
+    """One-line error when the weights or the activations alone exceed the board."""
+    from mcusim.compiler.analyze import analyze
+
+    a = analyze(c.lowered, c.plan, board, dtype=c.dtype, model_name=c.source.name)
+    if not a.fits:
+        big = ", ".join(f"{r['name']} ({r['op']}, {r['weight_bytes']} B weights, {r['activation_bytes']} B activations)" for r in a.largest_layers[:3])
+        raise McusimError(f"{c.source.name} does not fit {board.name}: {'; '.join(a.problems)}", hint=f"largest layers: {big}")
+
+
 def build(c: Compiled, board, out_dir: Path, *, samples: list[dict[str, np.ndarray]] | None = None, dump_layers: bool = False, quiet: bool = True):
     """Generate the sources into `out_dir` and build `out_dir/firmware.elf`. Returns (gen, BuildResult)."""
     from mcusim.build import build_firmware
 
+    check_fits(c, board)
     out_dir = Path(out_dir)
     src_dir = out_dir / "model"
     src_dir.mkdir(parents=True, exist_ok=True)
