@@ -55,7 +55,7 @@ def load_npz(path: str | Path, input_shape: tuple[int, ...]) -> DatasetArrays:
         raise ModelError(f"dataset file {path} does not exist")
     try:
         npz = np.load(path, allow_pickle=False)
-    except Exception as err:  # zipfile / ValueError / OSError
+    except Exception as err:  # zipfile / ValueError / OSError  # noqa: BLE001
         raise ModelError(f"{path} is not a readable .npz file ({type(err).__name__})",
                          hint="save it with numpy.savez(path, inputs=..., labels=...)") from None
     with npz:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -157,7 +158,7 @@ def _fix_input_shape(proto, shape: tuple[int, ...], path: Path):
                 d.Clear()
     try:
         return onnx.shape_inference.infer_shapes(proto, strict_mode=True, data_prop=True)
-    except Exception as err:
+    except Exception as err:  # noqa: BLE001 - any failure becomes one line
         raise ModelError(f"shape inference of {path} with input shape {list(shape)} failed: "
                          f"{str(err).splitlines()[0][:160]}") from None
 
@@ -171,6 +172,21 @@ class NodeMacs:
     op_type: str
     macs: int
     output_shape: tuple[int, ...]
+    scope: str = ""  # PyTorch module path, from the dynamo exporter's name_scopes metadata
+
+
+def torch_scope(node) -> str:
+    """The PyTorch module path a node came from ("stacks.0.a.bn"), or "" when unknown."""
+    import ast
+
+    for m in node.metadata_props:
+        if m.key == "pkg.torch.onnx.name_scopes":
+            try:
+                scopes = [s for s in ast.literal_eval(m.value) if s]
+            except (ValueError, SyntaxError):
+                return ""
+            return scopes[-2] if len(scopes) >= 2 else ""
+    return ""
 
 
 MAC_OPS = ("Conv", "ConvTranspose", "Gemm", "MatMul", "GRU", "LSTM", "RNN")
@@ -242,7 +258,7 @@ def count_onnx_macs(proto, shapes: dict[str, tuple[int, ...]] | None = None) -> 
                                  f"have no static shape")
             steps, batch = (x[1], x[0]) if _attr(node, "layout", 0) else (x[0], x[1])
             macs = steps * batch * (math.prod(w) + math.prod(r))
-        rows.append(NodeMacs(name, op, int(macs), tuple(y)))
+        rows.append(NodeMacs(name, op, int(macs), tuple(y), torch_scope(node)))
     return rows
 
 
@@ -298,7 +314,7 @@ def export_zoo_model(name: str, out: Path | None = None, *, budget: str = "full"
     model = model_zoo.get_trained(name, budget)
     ds = model_zoo.get_dataset(name, budget)
     path = Path(out) if out is not None else zoo_onnx_path(name, budget)
-    tmp = path.with_name(f".{path.name}.export")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.export")
     example = torch.from_numpy(ds.test_x[:1].copy()).reshape(spec.input_shape)
     export_module(model, example, tmp)
     samples = [ds.test_x[i:i + 1] for i in range(min(verify_samples, len(ds.test_x)))]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import os
 import re
 import warnings
 from dataclasses import dataclass
@@ -45,26 +46,59 @@ def _quiet():
             lg.setLevel(lv)
 
 
-_OP_RE = re.compile(r"(aten[:.]{1,2}[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)?)")
-_LAYER_RE = re.compile(r"(?:L__self___|L\['self'\]\.|self\.)([A-Za-z0-9_.]+)")
+_OP_RE = re.compile(r"((?:aten|prims)(?:::|\.)[A-Za-z0-9_]+)")
+_ANSI_RE = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def describe_export_failure(err: BaseException) -> str:
-    """One line naming the torch op (and layer, when the trace tells) that failed to export."""
+def _error_text(err: BaseException) -> str:
     text = f"{type(err).__name__}: {err}"
     cause = err.__cause__
     while cause is not None:
         text += f"\n{type(cause).__name__}: {cause}"
         cause = cause.__cause__
+    return _ANSI_RE.sub("", text)
+
+
+def _layer_of_op(model, examples, op: str) -> str | None:
+    """The module path and class of the first node calling `op` (from torch.export's
+    nn_module_stack), e.g. "fc (Linear)"; None when it cannot be told."""
+    import torch
+
+    short = op.split(".", 1)[-1]
+    try:
+        with _quiet():
+            ep = torch.export.export(model, examples, strict=False)
+            programs = [ep, ep.run_decompositions()]
+    except Exception:  # noqa: BLE001 - any failure becomes one line
+        return None
+    for prog in programs:
+        for node in prog.graph.nodes:
+            if node.op != "call_function" or short not in str(node.target):
+                continue
+            stack = node.meta.get("nn_module_stack") or {}
+            if not stack:
+                return None
+            path, cls = list(stack.values())[-1]
+            path = re.sub(r"L\['self'\]\.?|L__self___", "", str(path))
+            cls_name = getattr(cls, "__name__", None) or str(cls).rsplit(".", 1)[-1].strip("'>")
+            return f"layer {path} ({cls_name})" if path else f"{cls_name}.forward"
+    return None
+
+
+def describe_export_failure(err: BaseException, model=None, examples=None) -> str:
+    """One line naming the torch op, and the layer calling it when torch.export tells."""
+    text = _error_text(err)
     op = _OP_RE.search(text)
-    layer = _LAYER_RE.search(text)
-    first = next((ln.strip() for ln in str(err).splitlines() if ln.strip()), type(err).__name__)
-    parts = []
-    if op:
-        parts.append(f"torch op {op.group(1).replace('::', '.')}")
-    if layer:
-        parts.append(f"in layer '{layer.group(1)}'")
-    where = " ".join(parts) if parts else first[:200]
+    if op is None:
+        first = next((ln.strip() for ln in _ANSI_RE.sub("", str(err)).splitlines()
+                      if ln.strip()), type(err).__name__)
+        return first[:200]
+    name = op.group(1).replace("::", ".")
+    where = f"torch op {name} has no ONNX translation"
+    if model is not None:
+        layer = _layer_of_op(model, examples, name)
+        if layer:
+            where += f", called in {layer}"
     return where
 
 
@@ -95,15 +129,15 @@ def export_module(model, example, path: Path, *, input_names=("input",),
                                         input_names=list(input_names),
                                         output_names=list(output_names), optimize=True,
                                         external_data=False, verbose=False)
-    except Exception as err:  # the exporter raises many types; all become one line
+    except Exception as err:  # the exporter raises many types; all become one line  # noqa: BLE001
         raise ModelError(f"ONNX export of {type(model).__name__} failed: "
-                         f"{describe_export_failure(err)}",
+                         f"{describe_export_failure(err, model, examples)}",
                          hint="replace that op/layer with ONNX-exportable ops") from None
     proto = program.model_proto
     proto.producer_name = "mcusim"
     check_onnx(proto, what=str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     onnx.save_model(proto, str(tmp))
     tmp.replace(path)
     return path
@@ -129,7 +163,7 @@ def check_onnx(proto, *, what: str = "model") -> None:
 
     try:
         onnx.checker.check_model(proto, full_check=True)
-    except Exception as err:
+    except Exception as err:  # noqa: BLE001 - any failure becomes one line
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ModelError(f"{what} fails the ONNX checker: {first[:200]}") from None
     opset = max((o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")), default=0)
@@ -155,14 +189,26 @@ class Verification:
         return self.max_abs_error <= self.atol
 
 
-def run_onnxruntime(path: Path, inputs: list[np.ndarray]) -> list[np.ndarray]:
-    """Run an ONNX file once on CPU with onnxruntime (single thread, all optimisations)."""
+def make_session(path: Path, threads: int = 1):
+    """An onnxruntime CPU session; a model onnxruntime refuses becomes one-line ModelError."""
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 1
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
     opts.log_severity_level = 3
-    sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    try:
+        return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    except Exception as err:  # onnxruntime raises its own Fail/InvalidGraph/... types  # noqa: BLE001
+        text = " ".join(str(err).split())
+        tail = text.rsplit(")", 1)[-1].strip() if "onnxruntime::" in text else text
+        raise ModelError(f"onnxruntime cannot load {path}: {tail[:200]}",
+                         hint="re-export with opset 17-21 and a current exporter") from None
+
+
+def run_onnxruntime(path: Path, inputs: list[np.ndarray]) -> list[np.ndarray]:
+    """Run an ONNX file once on CPU with onnxruntime (single thread, all optimisations)."""
+    sess = make_session(path)
     feeds = {i.name: x for i, x in zip(sess.get_inputs(), inputs)}
     return sess.run(None, feeds)
 
@@ -174,13 +220,9 @@ def verify_against_torch(path: Path, model, samples: list[np.ndarray], *, atol: 
     Raises:
         ModelError: the difference exceeds `atol`.
     """
-    import onnxruntime as ort
     import torch
 
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 1
-    opts.log_severity_level = 3
-    sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    sess = make_session(path)
     name = sess.get_inputs()[0].name
     worst = 0.0
     model = model.eval()

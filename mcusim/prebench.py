@@ -18,8 +18,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mcusim.models import (NodeMacs, ResolvedModel, count_onnx_macs, load_onnx,
-                           onnx_int8_weight_bytes, onnx_param_count, shape_map)
+from mcusim.models import (
+    NodeMacs,
+    ResolvedModel,
+    count_onnx_macs,
+    load_onnx,
+    onnx_int8_weight_bytes,
+    onnx_param_count,
+    shape_map,
+)
 
 ALIAS_OPS = ("Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity")
 _FLOAT_BYTES = {1: 4, 10: 2, 11: 8, 3: 1, 2: 1, 6: 4, 7: 8, 9: 1, 5: 2}
@@ -147,11 +154,9 @@ def run_prebench(model: ResolvedModel, *, runs: int = 50, warmup: int = 5, threa
     proto = load_onnx(model.onnx_path)
     shapes = shape_map(proto)
     layers = count_onnx_macs(proto, shapes)
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads
-    opts.inter_op_num_threads = 1
-    opts.log_severity_level = 3
-    sess = ort.InferenceSession(str(model.onnx_path), opts, providers=["CPUExecutionProvider"])
+    from mcusim.onnx_export import make_session
+
+    sess = make_session(model.onnx_path, threads)
     feeds = _sample_input(model)
     for _ in range(warmup):
         sess.run(None, feeds)

@@ -9,10 +9,17 @@
 See `model_zoo/README.md` for the list, the tasks and the ONNX operators each model yields.
 """
 
-from model_zoo.registry import (FAMILIES, REGISTRY, ModelInfo, ZooSpec, build, get_spec,
-                                model_info, model_names)
-from model_zoo.train import (cache_dir, cached_result, evaluate, get_dataset, get_trained,
-                             model_hash)
+from model_zoo.registry import (
+                                FAMILIES,
+                                REGISTRY,
+                                ModelInfo,
+                                ZooSpec,
+                                build,
+                                get_spec,
+                                model_info,
+                                model_names,
+)
+from model_zoo.train import cache_dir, cached_result, evaluate, get_dataset, get_trained, model_hash
 
 __all__ = ["FAMILIES", "REGISTRY", "ModelInfo", "ZooSpec", "build", "cache_dir", "cached_result",
            "evaluate", "get_dataset", "get_spec", "get_trained", "model_hash", "model_info",

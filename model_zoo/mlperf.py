@@ -11,6 +11,8 @@ Inputs are NCHW (PyTorch layout): (1, C, H, W).
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 from torch import nn
 
@@ -106,8 +108,8 @@ class MobileNetV1(ZooModel):
 
     output_softmax = True
     # (pointwise filters at alpha=1, stride of the depthwise conv), from vww_model.py
-    _BLOCKS = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2),
-               (512, 1), (512, 1), (512, 1), (512, 1), (512, 1), (1024, 2), (1024, 1)]
+    _BLOCKS = ((64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2),
+               (512, 1), (512, 1), (512, 1), (512, 1), (512, 1), (1024, 2), (1024, 1))
 
     def __init__(self, n_classes: int = 2, alpha: float = 0.25, size: int = 96):
         super().__init__()
@@ -141,7 +143,7 @@ class FCAutoencoder(ZooModel):
         super().__init__()
         widths = [n_in] + [hidden] * 4 + [bottleneck] + [hidden] * 4
         layers: list[nn.Module] = []
-        for a, b in zip(widths[:-1], widths[1:]):
+        for a, b in itertools.pairwise(widths):
             layers += [nn.Linear(a, b), nn.BatchNorm1d(b), nn.ReLU()]
         layers.append(nn.Linear(hidden, n_in))
         self.net = nn.Sequential(*layers)

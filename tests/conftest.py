@@ -5,6 +5,14 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests draw the same examples on every run (a failure reproduces) and have no
+# per-example deadline: CI machines are small and shared, timing is not what they check.
+settings.register_profile(
+    "mcusim", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "mcusim"))
 
 
 @pytest.fixture(autouse=True, scope="session")

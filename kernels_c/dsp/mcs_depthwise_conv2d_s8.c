@@ -53,13 +53,42 @@ static inline int32_t ld_i32(const int16_t *base, int32_t i)
 }
 
 static inline void requant4(int8_t *out, const int32_t *multiplier, const int32_t *shift,
-                            int32_t a0, int32_t a1, int32_t a2, int32_t a3,
-                            const mcs_conv2d_s8_params_t *p)
+                            const int32_t *acc, int32_t zp, int32_t lo, int32_t hi)
 {
-    out[0] = mcs_s8_requant(a0, multiplier[0], shift[0], p->output_zp, p->act_min, p->act_max);
-    out[1] = mcs_s8_requant(a1, multiplier[1], shift[1], p->output_zp, p->act_min, p->act_max);
-    out[2] = mcs_s8_requant(a2, multiplier[2], shift[2], p->output_zp, p->act_min, p->act_max);
-    out[3] = mcs_s8_requant(a3, multiplier[3], shift[3], p->output_zp, p->act_min, p->act_max);
+    out[0] = mcs_dsp_requant(acc[0], multiplier[0], shift[0], zp, lo, hi);
+    out[1] = mcs_dsp_requant(acc[1], multiplier[1], shift[1], zp, lo, hi);
+    out[2] = mcs_dsp_requant(acc[2], multiplier[2], shift[2], zp, lo, hi);
+    out[3] = mcs_dsp_requant(acc[3], multiplier[3], shift[3], zp, lo, hi);
+}
+
+/* acc[0..3] += x[0..3] * w[0..3] (four channels of one tap, no input offset). */
+static inline void dw_tap(const int8_t *x, const int8_t *w, int32_t *acc)
+{
+    const int32_t xv = mcs_dsp_ld_s8x4(x);
+    const int32_t wv = mcs_dsp_ld_s8x4(w);
+    const int32_t xl = (int32_t)__sxtb16(xv);
+    const int32_t wl = (int32_t)__sxtb16(wv);
+    const int32_t xh = mcs_dsp_sxtb16_ror8(xv);
+    const int32_t wh = mcs_dsp_sxtb16_ror8(wv);
+    acc[0] = __smlabb(xl, wl, acc[0]);
+    acc[2] = __smlatt(xl, wl, acc[2]);
+    acc[1] = __smlabb(xh, wh, acc[1]);
+    acc[3] = __smlatt(xh, wh, acc[3]);
+}
+
+/* The same with the input offset added (SADD16), for windows that touch the padding. */
+static inline void dw_tap_off(const int8_t *x, const int8_t *w, int32_t off2, int32_t *acc)
+{
+    const int32_t xv = mcs_dsp_ld_s8x4(x);
+    const int32_t wv = mcs_dsp_ld_s8x4(w);
+    const int32_t xl = (int32_t)__sadd16(__sxtb16(xv), off2);
+    const int32_t xh = (int32_t)__sadd16(mcs_dsp_sxtb16_ror8(xv), off2);
+    const int32_t wl = (int32_t)__sxtb16(wv);
+    const int32_t wh = mcs_dsp_sxtb16_ror8(wv);
+    acc[0] = __smlabb(xl, wl, acc[0]);
+    acc[2] = __smlatt(xl, wl, acc[2]);
+    acc[1] = __smlabb(xh, wh, acc[1]);
+    acc[3] = __smlatt(xh, wh, acc[3]);
 }
 
 void mcs_depthwise_conv2d_s8(const int8_t *input, const int8_t *weights, const int32_t *bias,
@@ -73,6 +102,8 @@ void mcs_depthwise_conv2d_s8(const int8_t *input, const int8_t *weights, const i
     const int32_t taps = p->kernel_h * p->kernel_w;
     const int32_t row_step = p->dilation_h * p->in_w * ch; /* input bytes between kernel rows */
     const int32_t col_step = p->dilation_w * ch;           /* ... between kernel columns */
+    const int32_t lo = p->act_min - p->output_zp;
+    const int32_t hi = p->act_max - p->output_zp;
     int32_t n, oy, ox, c;
 
     if (c4 > 0) {
@@ -98,33 +129,52 @@ void mcs_depthwise_conv2d_s8(const int8_t *input, const int8_t *weights, const i
                 int8_t *out_px = output + ((n * p->out_h + oy) * p->out_w + ox) * p->out_c;
                 if (rows_in && ix0 >= 0 && ix0 + (p->kernel_w - 1) * p->dilation_w < p->in_w) {
                     const int8_t *win = in_n + (iy0 * p->in_w + ix0) * ch;
-                    for (c = 0; c < c4; c += 4) {
-                        int32_t a0 = ld_i32(scratch, c);
-                        int32_t a1 = ld_i32(scratch, c + 1);
-                        int32_t a2 = ld_i32(scratch, c + 2);
-                        int32_t a3 = ld_i32(scratch, c + 3);
-                        const int8_t *w = weights + c;
-                        const int8_t *row = win + c;
-                        int32_t ky, kx;
-                        for (ky = p->kernel_h; ky > 0; --ky) {
-                            const int8_t *x = row;
-                            for (kx = p->kernel_w; kx > 0; --kx) {
-                                const int32_t xv = mcs_dsp_ld_s8x4(x);
-                                const int32_t wv = mcs_dsp_ld_s8x4(w);
-                                const int32_t xl = (int32_t)__sxtb16(xv);
-                                const int32_t wl = (int32_t)__sxtb16(wv);
-                                const int32_t xh = mcs_dsp_sxtb16_ror8(xv);
-                                const int32_t wh = mcs_dsp_sxtb16_ror8(wv);
-                                a0 = __smlabb(xl, wl, a0);
-                                a2 = __smlatt(xl, wl, a2);
-                                a1 = __smlabb(xh, wh, a1);
-                                a3 = __smlatt(xh, wh, a3);
-                                x += col_step;
-                                w += ch;
-                            }
-                            row += row_step;
+                    if (p->kernel_h == 3 && p->kernel_w == 3) {
+                        /* 3x3, fully unrolled */
+                        const int8_t *r0 = win;
+                        const int8_t *r1 = win + row_step;
+                        const int8_t *r2 = win + 2 * row_step;
+                        for (c = 0; c < c4; c += 4) {
+                            const int8_t *w = weights + c;
+                            int32_t acc[4];
+                            acc[0] = ld_i32(scratch, c);
+                            acc[1] = ld_i32(scratch, c + 1);
+                            acc[2] = ld_i32(scratch, c + 2);
+                            acc[3] = ld_i32(scratch, c + 3);
+                            dw_tap(r0 + c, w, acc);
+                            dw_tap(r0 + c + col_step, w + ch, acc);
+                            dw_tap(r0 + c + 2 * col_step, w + 2 * ch, acc);
+                            dw_tap(r1 + c, w + 3 * ch, acc);
+                            dw_tap(r1 + c + col_step, w + 4 * ch, acc);
+                            dw_tap(r1 + c + 2 * col_step, w + 5 * ch, acc);
+                            dw_tap(r2 + c, w + 6 * ch, acc);
+                            dw_tap(r2 + c + col_step, w + 7 * ch, acc);
+                            dw_tap(r2 + c + 2 * col_step, w + 8 * ch, acc);
+                            requant4(out_px + c, multiplier + c, shift + c, acc, p->output_zp,
+                                     lo, hi);
                         }
-                        requant4(out_px + c, multiplier + c, shift + c, a0, a1, a2, a3, p);
+                    } else {
+                        for (c = 0; c < c4; c += 4) {
+                            const int8_t *w = weights + c;
+                            const int8_t *row = win + c;
+                            int32_t acc[4];
+                            int32_t ky, kx;
+                            acc[0] = ld_i32(scratch, c);
+                            acc[1] = ld_i32(scratch, c + 1);
+                            acc[2] = ld_i32(scratch, c + 2);
+                            acc[3] = ld_i32(scratch, c + 3);
+                            for (ky = p->kernel_h; ky > 0; --ky) {
+                                const int8_t *x = row;
+                                for (kx = p->kernel_w; kx > 0; --kx) {
+                                    dw_tap(x, w, acc);
+                                    x += col_step;
+                                    w += ch;
+                                }
+                                row += row_step;
+                            }
+                            requant4(out_px + c, multiplier + c, shift + c, acc, p->output_zp,
+                                     lo, hi);
+                        }
                     }
                 } else {
                     int32_t ky_lo = 0;
@@ -144,31 +194,23 @@ void mcs_depthwise_conv2d_s8(const int8_t *input, const int8_t *weights, const i
                         --kx_hi;
                     }
                     for (c = 0; c < c4; c += 4) {
-                        int32_t a0 = (bias != 0) ? bias[c] : 0;
-                        int32_t a1 = (bias != 0) ? bias[c + 1] : 0;
-                        int32_t a2 = (bias != 0) ? bias[c + 2] : 0;
-                        int32_t a3 = (bias != 0) ? bias[c + 3] : 0;
+                        int32_t acc[4];
                         int32_t ky, kx;
+                        acc[0] = (bias != 0) ? bias[c] : 0;
+                        acc[1] = (bias != 0) ? bias[c + 1] : 0;
+                        acc[2] = (bias != 0) ? bias[c + 2] : 0;
+                        acc[3] = (bias != 0) ? bias[c + 3] : 0;
                         for (ky = ky_lo; ky < ky_hi; ++ky) {
                             const int8_t *in_row =
                                 in_n + (iy0 + ky * p->dilation_h) * p->in_w * ch + c;
                             const int8_t *w_row = weights + ky * p->kernel_w * ch + c;
                             for (kx = kx_lo; kx < kx_hi; ++kx) {
-                                const int32_t xv =
-                                    mcs_dsp_ld_s8x4(in_row + (ix0 + kx * p->dilation_w) * ch);
-                                const int32_t wv = mcs_dsp_ld_s8x4(w_row + kx * ch);
-                                const int32_t xl = (int32_t)__sadd16(__sxtb16(xv), off2);
-                                const int32_t xh =
-                                    (int32_t)__sadd16(mcs_dsp_sxtb16_ror8(xv), off2);
-                                const int32_t wl = (int32_t)__sxtb16(wv);
-                                const int32_t wh = mcs_dsp_sxtb16_ror8(wv);
-                                a0 = __smlabb(xl, wl, a0);
-                                a2 = __smlatt(xl, wl, a2);
-                                a1 = __smlabb(xh, wh, a1);
-                                a3 = __smlatt(xh, wh, a3);
+                                dw_tap_off(in_row + (ix0 + kx * p->dilation_w) * ch,
+                                           w_row + kx * ch, off2, acc);
                             }
                         }
-                        requant4(out_px + c, multiplier + c, shift + c, a0, a1, a2, a3, p);
+                        requant4(out_px + c, multiplier + c, shift + c, acc, p->output_zp, lo,
+                                 hi);
                     }
                 }
                 if (c4 < p->out_c) {

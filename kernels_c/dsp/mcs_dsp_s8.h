@@ -67,6 +67,32 @@ static inline void mcs_dsp_st_s16x2(int16_t *p, int32_t v)
     memcpy(p, &v, 4);
 }
 
+/*
+ * mcs_s8_requant for the DSP kernels, same integers for every multiplier in [0, 2^31) (the
+ * range mcs_kernels_s8.h allows; the SRDHM overflow case needs INT32_MIN): no overflow test,
+ * and the clamp bounds come pre-shifted by the zero point (lo = act_min - zp, hi = act_max - zp).
+ */
+static inline int8_t mcs_dsp_requant(int32_t acc, int32_t multiplier, int32_t shift, int32_t zp,
+                                     int32_t lo, int32_t hi)
+{
+    int32_t x;
+    if (shift > 0 || shift < -23) {
+        x = mcs_s8_mbqm(acc, multiplier, shift);
+    } else {
+        /* SRDHM (SMLAL), then RoundingDivideByPOT as a saturating add of the rounding term
+         * and an arithmetic shift: QADD only saturates when x > 2^31 - 2^(e-1), where the
+         * exact quotient and the saturated one (2^(31-e) and 2^(31-e) - 1, both >= 2^8 for
+         * e <= 23) clamp to the same int8. */
+        const int32_t e = -shift;
+        x = (int32_t)(((int64_t)acc * (int64_t)multiplier + (1LL << 30)) >> 31);
+        if (e > 0) {
+            x = __qadd(x, (int32_t)((1u << (e - 1)) - ((uint32_t)x >> 31))) >> e;
+        }
+    }
+    x = (x < lo) ? lo : ((x > hi) ? hi : x);
+    return (int8_t)(x + zp);
+}
+
 /* n int8 values + off -> q15r layout at dst (n % 4 == 0 required). */
 static inline void mcs_dsp_s8_to_q15r(const int8_t *src, int16_t *dst, int32_t n, int32_t off)
 {
@@ -164,6 +190,8 @@ static inline void mcs_dsp_mat_2col(const int8_t *weights, const int32_t *bias,
 {
     const int32_t groups = k >> 2;
     const int16_t *ctail = cols + 8 * groups;
+    const int32_t lo = act_min - output_zp;
+    const int32_t hi = act_max - output_zp;
     int32_t o;
     for (o = 0; o + 1 < out_c; o += 2) {
         const int8_t *wa = weights + o * k;
@@ -205,13 +233,11 @@ static inline void mcs_dsp_mat_2col(const int8_t *weights, const int32_t *bias,
             b0 += x0 * vb;
             b1 += x1 * vb;
         }
-        out0[o] = mcs_s8_requant(a0, multiplier[o], shift[o], output_zp, act_min, act_max);
-        out0[o + 1] = mcs_s8_requant(b0, multiplier[o + 1], shift[o + 1], output_zp, act_min,
-                                     act_max);
+        out0[o] = mcs_dsp_requant(a0, multiplier[o], shift[o], output_zp, lo, hi);
+        out0[o + 1] = mcs_dsp_requant(b0, multiplier[o + 1], shift[o + 1], output_zp, lo, hi);
         if (out1 != 0) {
-            out1[o] = mcs_s8_requant(a1, multiplier[o], shift[o], output_zp, act_min, act_max);
-            out1[o + 1] = mcs_s8_requant(b1, multiplier[o + 1], shift[o + 1], output_zp,
-                                         act_min, act_max);
+            out1[o] = mcs_dsp_requant(a1, multiplier[o], shift[o], output_zp, lo, hi);
+            out1[o + 1] = mcs_dsp_requant(b1, multiplier[o + 1], shift[o + 1], output_zp, lo, hi);
         }
     }
     if (o < out_c) {
@@ -235,9 +261,9 @@ static inline void mcs_dsp_mat_2col(const int8_t *weights, const int32_t *bias,
             a0 += (int32_t)ctail[2 * i] * (int32_t)wa[i];
             a1 += (int32_t)ctail[2 * i + 1] * (int32_t)wa[i];
         }
-        out0[o] = mcs_s8_requant(a0, multiplier[o], shift[o], output_zp, act_min, act_max);
+        out0[o] = mcs_dsp_requant(a0, multiplier[o], shift[o], output_zp, lo, hi);
         if (out1 != 0) {
-            out1[o] = mcs_s8_requant(a1, multiplier[o], shift[o], output_zp, act_min, act_max);
+            out1[o] = mcs_dsp_requant(a1, multiplier[o], shift[o], output_zp, lo, hi);
         }
     }
 }
@@ -251,6 +277,8 @@ static inline void mcs_dsp_mat_1col(const int8_t *weights, const int32_t *bias,
                                     const int16_t *col, int32_t k, int32_t out_c, int8_t *out,
                                     int32_t output_zp, int32_t act_min, int32_t act_max)
 {
+    const int32_t lo = act_min - output_zp;
+    const int32_t hi = act_max - output_zp;
     int32_t o;
     for (o = 0; o + 3 < out_c; o += 4) {
         const int8_t *w0 = weights + o * k;
@@ -291,18 +319,15 @@ static inline void mcs_dsp_mat_1col(const int8_t *weights, const int32_t *bias,
             a2 += x * (int32_t)(*w2++);
             a3 += x * (int32_t)(*w3++);
         }
-        out[o] = mcs_s8_requant(a0, multiplier[o], shift[o], output_zp, act_min, act_max);
-        out[o + 1] = mcs_s8_requant(a1, multiplier[o + 1], shift[o + 1], output_zp, act_min,
-                                    act_max);
-        out[o + 2] = mcs_s8_requant(a2, multiplier[o + 2], shift[o + 2], output_zp, act_min,
-                                    act_max);
-        out[o + 3] = mcs_s8_requant(a3, multiplier[o + 3], shift[o + 3], output_zp, act_min,
-                                    act_max);
+        out[o] = mcs_dsp_requant(a0, multiplier[o], shift[o], output_zp, lo, hi);
+        out[o + 1] = mcs_dsp_requant(a1, multiplier[o + 1], shift[o + 1], output_zp, lo, hi);
+        out[o + 2] = mcs_dsp_requant(a2, multiplier[o + 2], shift[o + 2], output_zp, lo, hi);
+        out[o + 3] = mcs_dsp_requant(a3, multiplier[o + 3], shift[o + 3], output_zp, lo, hi);
     }
     for (; o < out_c; ++o) {
         const int32_t b = (bias != 0) ? bias[o] : 0;
-        out[o] = mcs_s8_requant(mcs_dsp_dot_1x1(col, weights + o * k, k, b), multiplier[o],
-                                shift[o], output_zp, act_min, act_max);
+        out[o] = mcs_dsp_requant(mcs_dsp_dot_1x1(col, weights + o * k, k, b), multiplier[o],
+                                shift[o], output_zp, lo, hi);
     }
 }
 

@@ -422,6 +422,20 @@ void mcs_gru_cell_f32(const float *x, const float *h_prev, const float *w, const
 /* Scratch bytes mcs_gru_cell_f32 needs: hidden floats. */
 int32_t mcs_gru_cell_f32_get_buffer_size(int32_t hidden);
 
+/* ====================================================================================== */
+/* Sequence models (issue 7)                                                              */
+/* ====================================================================================== */
+
+/*
+ * Where (ONNX Where): output = cond ? a : b.
+ *   cond    one byte per OUTPUT element (the code generator materializes a constant
+ *           condition to the output shape), non-zero = take a
+ *   a, b    read through p->a_strides / p->b_strides (broadcast)
+ *   output  contiguous, shape p->out_shape; must not overlap a broadcast operand.
+ */
+void mcs_where_f32(const uint8_t *cond, const float *a, const float *b, float *output,
+                   const mcs_broadcast_params_t *p);
+
 #ifdef __cplusplus
 }
 #endif

@@ -19,7 +19,18 @@ def run_analysis(model: str, board_name: str, dtype: str, input_shapes=(), measu
     board = load_board(board_name)
     src = resolve(model)
     c = prepare(src, board=board, dtype=dtype, input_shapes=parse_input_shapes(input_shapes))
-    code = estimate_code(c, board) if measure_code else None
+    code = None
+    if measure_code and sum(t.nbytes for t in c.lowered.constants()) > board.flash_bytes:
+        measure_code = False  # the weights alone do not fit: no point compiling them
+    if measure_code:
+        from mcusim.errors import ToolchainError
+
+        try:
+            code = estimate_code(c, board)
+        except ToolchainError as err:  # analysis still useful without the cross compiler
+            from mcusim.cli.common import err_console
+
+            err_console.print(f"warning: code size not measured ({err})")
     return analyze(
         c.lowered, c.plan, board, dtype=dtype, model_name=src.name,
         code_bytes=code.code_bytes if code else None,

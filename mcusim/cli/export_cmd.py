@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from mcusim.errors import McusimError, ModelError
 
 def parse_shape(text: str) -> tuple[int, ...]:
     """'1,3,32,32' (or '1x3x32x32') -> (1, 3, 32, 32); one-line error otherwise."""
-    parts = text.replace("x", ",").replace(" ", "").strip(",").split(",")
+    parts = re.split(r"[,x]", text.replace(" ", ""))
     try:
         shape = tuple(int(p) for p in parts)
     except ValueError:
@@ -38,7 +39,7 @@ def load_module_class(spec: str):
     sys.path.insert(0, str(path.resolve().parent))
     try:
         module_spec.loader.exec_module(module)
-    except Exception as err:
+    except Exception as err:  # noqa: BLE001 - any failure becomes one line
         raise ModelError(f"importing {path} failed: {type(err).__name__}: "
                          f"{str(err).splitlines()[0] if str(err) else ''}") from None
     finally:
@@ -78,7 +79,7 @@ def export(module_spec: str, input_shape: str, output: Path, weights: Path | Non
     cls = load_module_class(module_spec)
     try:
         model = cls()
-    except Exception as err:
+    except Exception as err:  # noqa: BLE001 - any failure becomes one line
         raise ModelError(f"{module_spec}() failed: {type(err).__name__}: {err}",
                          hint="the class must build with no arguments") from None
     if not isinstance(model, torch.nn.Module):
@@ -91,7 +92,7 @@ def export(module_spec: str, input_shape: str, output: Path, weights: Path | Non
             if isinstance(state, dict) and "state_dict" in state:
                 state = state["state_dict"]
             model.load_state_dict(state)
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001 - any failure becomes one line
             first = str(err).strip().splitlines()[0] if str(err).strip() else ""
             raise ModelError(f"loading {weights} into {module_spec} failed: {first[:200]}") from None
     model.eval()
@@ -99,7 +100,7 @@ def export(module_spec: str, input_shape: str, output: Path, weights: Path | Non
     try:
         with torch.no_grad():
             model(x)
-    except Exception as err:
+    except Exception as err:  # noqa: BLE001 - any failure becomes one line
         raise ModelError(f"{module_spec} does not run on input shape {list(shape)}: "
                          f"{type(err).__name__}: {str(err).splitlines()[0][:160]}") from None
     export_module(model, x, output)

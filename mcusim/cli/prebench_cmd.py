@@ -46,21 +46,22 @@ def prebench(model: str, runs: int, threads: int, input_shape: str | None, as_js
     t = Table(title=f"prebench {res.model} ({res.onnx_path})",
               caption=(f"onnxruntime {res.onnxruntime_version} CPU, {threads} thread(s), "
                        f"{res.runs} runs"))
-    t.add_column("layer")
+    t.add_column("node")
+    t.add_column("torch layer")
     t.add_column("op")
     t.add_column("output", justify="left")
     t.add_column("MACs", justify="right")
     t.add_column("share", justify="right")
     for r in res.layers:
-        t.add_row(r.name, r.op_type, "x".join(map(str, r.output_shape)), f"{r.macs:,}",
+        t.add_row(r.name, r.scope, r.op_type, "x".join(map(str, r.output_shape)), f"{r.macs:,}",
                   f"{100 * r.macs / total:.1f}%")
     t.add_section()
-    t.add_row("total MACs", "", "", f"{res.macs:,}", "")
-    t.add_row("latency median / p90", "", "",
+    t.add_row("total MACs", "", "", "", f"{res.macs:,}", "")
+    t.add_row("latency median / p90", "", "", "",
               f"{res.latency_ms_median:.3f} / {res.latency_ms_p90:.3f} ms", "")
-    t.add_row("parameters", "", "", f"{res.params:,}", "")
-    t.add_row("weights float32 / int8", "", "",
+    t.add_row("parameters", "", "", "", f"{res.params:,}", "")
+    t.add_row("weights float32 / int8", "", "", "",
               f"{res.weight_bytes_float32 / 1024:.1f} / {res.weight_bytes_int8 / 1024:.1f} KB", "")
-    t.add_row("peak activations float32 / int8", "", pa.at_node,
+    t.add_row("peak activations f32 / int8", "", "", f"at {pa.at_node}",
               f"{pa.float32_bytes / 1024:.1f} / {pa.int8_bytes / 1024:.1f} KB", "")
     console.print(t)

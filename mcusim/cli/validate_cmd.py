@@ -74,7 +74,8 @@ def _outputs_from_run(run: dict, graph, names: list[str]) -> list[list[np.ndarra
 
 
 def validate_model(model, board_name, dtype="float32", input_shapes=(), inputs_path=None, n_samples=8, seed=0,
-                   min_cosine=None, max_abs=None, out_dir=None, layer_rel_tol=1e-4) -> dict:
+                   min_cosine=None, max_abs=None, out_dir=None, layer_rel_tol=1e-4, calib=None,
+                   calib_method="minmax") -> dict:
     from mcusim.boards import load_board
     from mcusim.compiler.pipeline import parse_input_shapes, prepare, resolve
 
@@ -83,7 +84,8 @@ def validate_model(model, board_name, dtype="float32", input_shapes=(), inputs_p
     min_cosine = DEFAULTS[dtype]["min_cosine"] if min_cosine is None else min_cosine
     max_abs = DEFAULTS[dtype]["max_abs"] if max_abs is None else max_abs
     shapes = parse_input_shapes(input_shapes)
-    c = prepare(src, board=board, dtype=dtype, input_shapes=shapes)
+    c = prepare(src, board=board, dtype=dtype, input_shapes=shapes, calibration=calib,
+                quant_options={"method": calib_method})
     samples, origin = _samples(c, inputs_path, n_samples, seed)
     tmp = None if out_dir else tempfile.TemporaryDirectory(prefix="mcusim-validate-")
     work = Path(out_dir) if out_dir else Path(tmp.name)
@@ -107,6 +109,14 @@ def _validate(c, src, board, samples, origin, work, min_cosine, max_abs, shapes,
     m = compare(ref, got)
     m_twin = compare(twin, got)
     passed = m["cosine"] >= min_cosine and (max_abs is None or m["max_abs"] <= max_abs) and len(got) == len(samples)
+    int8_extras = {}
+    if c.dtype == "int8":  # bit-exactness against the int8 twin, accuracy against float32 (issue 6)
+        from mcusim.compiler.quantize import validation_extras
+
+        ds = getattr(c.source.zoo, "dataset", None)
+        test = getattr(ds, "test_inputs", None)
+        int8_extras = validation_extras(c, samples, got, test_samples=None if test is None else test)
+        passed = passed and int8_extras["twin_bit_exact"]
     report = {
         "model": src.name, "sha256": src.sha256, "board": board.name, "dtype": c.dtype,
         "passed": bool(passed), "n_samples": len(samples), "inputs": origin,
@@ -119,6 +129,7 @@ def _validate(c, src, board, samples, origin, work, min_cosine, max_abs, shapes,
         "ram_bytes": res.ram_used, "arena_bytes": gen.arena_bytes,
         "layers": len(gen.layers), "elf": str(res.elf) if keep else None,
         "first_divergent_layer": None,
+        **int8_extras,
     }
     if not passed:
         # the sample with the worst error, replayed by a debug build that dumps every layer
@@ -154,13 +165,16 @@ def _validate(c, src, board, samples, origin, work, min_cosine, max_abs, shapes,
 @click.option("--max-abs", type=float, help="Pass threshold on max abs error (float32: 1e-4).")
 @click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path), help="Keep the builds in this folder.")
 @click.option("--force", is_flag=True, help="Write into a non-empty output folder.")
+@click.option("--calib", type=click.Path(path_type=Path), help="int8: calibration inputs (.npz, leading samples axis); default: the zoo's calibration set.")
+@click.option("--calib-method", type=click.Choice(["minmax", "percentile", "mse"]), default="minmax", show_default=True, help="int8: how activation ranges are chosen.")
 @json_option
-def validate(model, board, dtype, input_shapes, inputs_path, n_samples, seed, min_cosine, max_abs, out_dir, force, as_json) -> None:
+def validate(model, board, dtype, input_shapes, inputs_path, n_samples, seed, min_cosine, max_abs, out_dir, force, calib, calib_method, as_json) -> None:
     """Compile MODEL, run it in the emulator, and compare with onnxruntime and the twin."""
     if out_dir:
         prepare_output_dir(out_dir, force)
     with err_console.status(f"validating {model} on {board}"):
-        rep = validate_model(model, board, dtype, input_shapes, inputs_path, n_samples, seed, min_cosine, max_abs, out_dir)
+        rep = validate_model(model, board, dtype, input_shapes, inputs_path, n_samples, seed, min_cosine, max_abs, out_dir,
+                             calib=calib, calib_method=calib_method)
     if as_json:
         emit_json(rep)
     else:
@@ -174,6 +188,14 @@ def validate(model, board, dtype, input_shapes, inputs_path, n_samples, seed, mi
         console.print(t)
         console.print(f"cycles {rep['cycles']}, latency {rep['latency_ms']} ms, energy {rep['energy_uj']} uJ, "
                       f"flash {rep['flash_bytes']} B, peak RAM (arena) {rep['peak_ram_bytes']} B")
+        if "twin_bit_exact" in rep:
+            vs = rep["vs_float32"]
+            console.print(f"int8: bit-exact with the twin: {rep['twin_bit_exact']}; vs float32 on {vs['samples']} samples: "
+                          f"top-1 agreement {vs['top1_agreement']:.3f}, cosine {vs['cosine']:.4f}")
+            if vs["collapsed"] and vs["worst_layers"]:
+                w = vs["worst_layers"][0]
+                console.print(f"[yellow]int8 accuracy collapsed; largest quantization error: {w['layer']} ({w['op']}), "
+                              f"relative RMS error {w['relative_rms_error']:.3g}[/]")
         if rep["first_divergent_layer"]:
             d = rep["first_divergent_layer"]
             console.print(f"first divergent layer: #{d['index']} {d['name']} ({d['op']}), max abs {d['max_abs']:.3g}")

@@ -495,7 +495,7 @@ class GeneratedModel:
 
 
 _DUMP_FN = """
-/* debug build: copies each layer's output into an extra model output (per-layer dumps) */
+/* byte copy: per-layer dumps (debug builds) and inputs/outputs kept inside the arena */
 static void mcs_dump_copy(void *dst, const void *src, uint32_t n)
 {
     uint8_t *d = (uint8_t *)dst;
@@ -504,6 +504,7 @@ static void mcs_dump_copy(void *dst, const void *src, uint32_t n)
         d[i] = s[i];
     }
 }
+#define mcs_io_copy mcs_dump_copy
 """
 
 
@@ -538,6 +539,10 @@ def generate(graph: Graph, plan: MemoryPlan, *, model_name: str | None = None, t
     kernels: set[str] = set()
     layers: list[Layer] = []
     dump_tensors: list[str] = []
+    io_copies = plan.io_in_arena
+    if io_copies:  # inputs live in the arena: copy them in first
+        for k, i in enumerate(graph.inputs):
+            lines.append(f"    mcs_io_copy({ctx.ptr(i)}, inputs[{k}], {graph.tensors[i].nbytes}u);")
     for node in graph.nodes:
         if node.op == Op.RESHAPE and plan.tensor_buffer[node.outputs[0]] is plan.tensor_buffer[node.inputs[0]]:
             lines.append(f"    /* {node.name}: {node.op.value} is a view, no code */")
@@ -565,6 +570,9 @@ def generate(graph: Graph, plan: MemoryPlan, *, model_name: str | None = None, t
                 k = len(graph.outputs) + len(dump_tensors)
                 dump_tensors.append(o)
                 lines.append(f"    mcs_dump_copy(outputs[{k}], {ctx.ptr(o, True)}, {graph.tensors[o].nbytes}u);")
+    if io_copies:  # outputs live in the arena: copy them out last
+        for k, o in enumerate(graph.outputs):
+            lines.append(f"    mcs_io_copy(outputs[{k}], {ctx.ptr(o, True)}, {graph.tensors[o].nbytes}u);")
     # weights
     weights: list[str] = []
     wbytes = 0
@@ -660,7 +668,7 @@ int mcs_model_run(const void *const inputs[], void *const outputs[])
 }}
 """
     model_c = model_c.replace("{s8_include}", '#include "mcs_kernels_s8.h"\n' if any(k.endswith("_s8") for k in kernels) else "")
-    model_c = model_c.replace("{dump_fn}", _DUMP_FN if dump_layers else "")
+    model_c = model_c.replace("{dump_fn}", _DUMP_FN if (dump_layers or io_copies) else "")
     return GeneratedModel(model_c, model_h, sorted(kernels), layers, wbytes, arena, dump_tensors)
 
 

@@ -82,13 +82,13 @@ class ImportContext:
         return name
 
     def add_const(self, hint: str, value: np.ndarray, layout: Layout = Layout.PLAIN) -> str:
-        value = np.ascontiguousarray(value)
+        value = np.ascontiguousarray(value).reshape(np.shape(value))  # keeps 0-d scalars 0-d
         name = self.fresh(hint)
         self.tensors[name] = Tensor(name, tuple(int(d) for d in value.shape), DType.of(value.dtype), layout, data=value)
         return name
 
     def set_const(self, name: str, value: np.ndarray) -> None:
-        value = np.ascontiguousarray(value)
+        value = np.ascontiguousarray(value).reshape(np.shape(value))  # keeps 0-d scalars 0-d
         self.tensors[name] = Tensor(name, tuple(int(d) for d in value.shape), DType.of(value.dtype), data=value)
 
     def alias(self, out: str, src: str) -> None:

@@ -178,6 +178,10 @@ class Op(str, enum.Enum):
     CAST = "Cast"  # to the output tensor's dtype
     SHAPE = "Shape"  # the input's shape as int64 (always constant-folded)
     WHERE = "Where"  # cond ? a : b
+    # --- sequence models (issue 7, mcusim.compiler.ops.sequence)
+    LSTM = "LSTM"  # ONNX LSTM, layout 0; inputs X, W, R, B, H0, C0; outputs Y, Y_h, Y_c; attrs hidden_size, direction, y_mode
+    GRU = "GRU"  # ONNX GRU, layout 0; inputs X, W, R, B, H0; outputs Y, Y_h; attrs hidden_size, direction, linear_before_reset, y_mode
+    GELU = "Gelu"  # attr approximate ("none" = erf form, "tanh")
     # --- quantization (issue 6)
     QUANTIZE = "QuantizeLinear"  # q = saturate(round(x / scale) + zero_point); params on the output tensor's quant
     DEQUANTIZE = "DequantizeLinear"  # x = scale * (q - zero_point); params on the input tensor's quant

@@ -93,13 +93,19 @@ def _quantize(graph: Graph, calibration, options: Mapping[str, Any]) -> Graph:
     return fn(graph, calibration, **dict(options))
 
 
-def prepare(source: ModelSource, *, board=None, dtype: str = "float32", input_shapes=None, calibration=None, quant_options=None, io_in_arena: bool = False) -> Compiled:
+def prepare(source: ModelSource, *, board=None, dtype: str = "float32", input_shapes=None, calibration=None, quant_options=None, io_in_arena: bool = False, streaming: bool = False) -> Compiled:
     """Import, lower, (quantize), plan."""
     if dtype not in DTYPES:
         raise McusimError(f"unknown dtype {dtype!r}", hint=f"choose one of {', '.join(DTYPES)}")
     graph = import_onnx(source.onnx_path, input_shapes, name=source.name)
     graph = graph.replace(meta={**graph.meta, "sha256": source.sha256})
     lowered = lower(graph)
+    if streaming:  # issue 7: one time step per call, recurrent state kept across calls
+        from mcusim.compiler.passes.recurrent import make_streaming
+
+        if dtype != "float32":
+            raise McusimError("--streaming is available for float32 models", hint="drop --dtype int8 or --streaming")
+        lowered = make_streaming(lowered)
     if dtype == "int8":
         if calibration is None:
             ds = getattr(source.zoo, "dataset", None)

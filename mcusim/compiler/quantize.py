@@ -55,7 +55,7 @@ from mcusim.quant.params import (
 LUT_OPS = frozenset({Op.SIGMOID, Op.TANH, Op.HARDSIGMOID, Op.HARDSWISH, Op.LEAKYRELU, Op.EXP,
                      Op.ERF, Op.NEG, Op.SQRT})
 #: Ops whose int8 output keeps the input's scale and zero point.
-PASS_THROUGH = frozenset({Op.MAXPOOL, Op.AVGPOOL, Op.GLOBALAVGPOOL, Op.GLOBALMAXPOOL, Op.RELU,
+PASS_THROUGH = frozenset({Op.MAXPOOL, Op.AVGPOOL, Op.GLOBALAVGPOOL, Op.REDUCEMEAN, Op.RELU,
                           Op.CLIP, Op.TRANSPOSE, Op.RESHAPE, Op.IDENTITY, Op.PAD})
 #: Fixed output quantization (TFLite int8 spec) of ops with a known output range.
 FIXED_OUTPUT = {Op.SOFTMAX: (1.0 / 256.0, -128), Op.SIGMOID: (1.0 / 256.0, -128),
@@ -334,6 +334,10 @@ class _Quantizer:
             return self.pool if node.attr("channels_last") and all(d == 1 for d in dl) else None
         if op == Op.GLOBALAVGPOOL:
             return self.gpool if node.attr("channels_last") else None
+        if op == Op.REDUCEMEAN:
+            x = self.g.tensors[node.inputs[0]]
+            axes = sorted(a for a in node.attr("axes") if x.shape[a] != 1)
+            return self.pool if not axes or axes == list(range(axes[0], axes[-1] + 1)) else None
         if op in (Op.RELU, Op.CLIP):
             return self.clamp
         if op in LUT_OPS:
@@ -648,6 +652,25 @@ def _run_gpool(node: Node, ins):
     return [y.reshape((n,) + (1,) * (x.ndim - 2) + (c,))]
 
 
+def _reduce_view(node: Node, shape: Sequence[int]) -> tuple[int, int, int]:
+    """ReduceMean over contiguous axes as [outer][n][inner]."""
+    axes = sorted(a for a in node.attr("axes") if shape[a] != 1)
+    outer = int(np.prod(shape[:axes[0]], dtype=np.int64))
+    n = int(np.prod([shape[a] for a in axes], dtype=np.int64))
+    return outer, n, int(np.prod(shape[axes[-1] + 1:], dtype=np.int64))
+
+
+def _run_reducemean(node: Node, ins):
+    x = ins[0]
+    y_shape = tuple(node.attr("out_shape"))
+    axes = [a for a in node.attr("axes") if x.shape[a] != 1]
+    if not axes:
+        return [x.reshape(y_shape).copy()]
+    outer, n, inner = _reduce_view(node, x.shape)
+    y = qops.global_avgpool_s8(x.reshape(outer, 1, n, inner), zero_point=node.attr("zero_point"))
+    return [y.reshape(y_shape)]
+
+
 def _run_requant_or_copy(node: Node, ins):
     if node.attr("requant"):
         return [qops.requantize_s8(ins[0], input_zp=node.attr("input_zp"),
@@ -677,6 +700,7 @@ _INT8_RUN = {
     Op.MAXPOOL: _run_pool,
     Op.AVGPOOL: _run_pool,
     Op.GLOBALAVGPOOL: _run_gpool,
+    Op.REDUCEMEAN: _run_reducemean,
     Op.RELU: lambda n, i: [qops.clamp_s8(i[0], act_min=n.attr("qmin"), act_max=n.attr("qmax"))],
     Op.CLIP: lambda n, i: [qops.clamp_s8(i[0], act_min=n.attr("qmin"), act_max=n.attr("qmax"))],
     Op.SOFTMAX: lambda n, i: [qops.softmax_s8(i[0], table=np.asarray(n.attr("table"), np.uint32))],
@@ -838,6 +862,16 @@ def _e_gpool(ctx: Ctx, node: Node) -> Emit:
     return Emit([call], {"mcs_global_avgpool_s8"}, _prelude(ctx))
 
 
+def _e_reducemean(ctx: Ctx, node: Node) -> Emit:
+    x = ctx.t(node.inputs[0])
+    if not any(x.shape[a] != 1 for a in node.attr("axes")):
+        return _e_copy(ctx, node)
+    outer, n, inner = _reduce_view(node, x.shape)
+    call = (f"mcs_global_avgpool_s8({ctx.ptr(node.inputs[0], True)}, {ctx.ptr(node.outputs[0])}, "
+            f"{outer}, {n}, {inner}, {node.attr('zero_point')}, -128, 127);")
+    return Emit([call], {"mcs_global_avgpool_s8"}, _prelude(ctx))
+
+
 def _e_clamp(ctx: Ctx, node: Node) -> Emit:
     size = ctx.t(node.outputs[0]).size
     call = (f"mcs_clamp_s8({ctx.ptr(node.inputs[0], True)}, {ctx.ptr(node.outputs[0])}, {size}, "
@@ -973,6 +1007,7 @@ INT8_KERNELS = {
     (Op.MAXPOOL, DType.INT8): _e_pool,
     (Op.AVGPOOL, DType.INT8): _e_pool,
     (Op.GLOBALAVGPOOL, DType.INT8): _e_gpool,
+    (Op.REDUCEMEAN, DType.INT8): _e_reducemean,
     (Op.RELU, DType.INT8): _e_clamp,
     (Op.CLIP, DType.INT8): _e_clamp,
     (Op.SOFTMAX, DType.INT8): _e_softmax,
@@ -1069,3 +1104,48 @@ def layer_errors(float_graph: Graph, int8_graph: Graph,
 
 __all__ = ["QuantizationError", "calibrate", "calibration_samples", "compare_with_float",
            "layer_errors", "quantize_graph"]
+
+
+def validation_extras(compiled: Any, samples: Sequence[Mapping[str, np.ndarray]],
+                      firmware_outputs: Sequence[Sequence[np.ndarray]], *,
+                      test_samples: Sequence[Mapping[str, np.ndarray]] | None = None,
+                      max_test: int = 500) -> dict:
+    """What ``validate --dtype int8`` adds to its report.
+
+    Args:
+        compiled: `mcusim.compiler.pipeline.Compiled` of an int8 build.
+        samples: the samples the firmware ran.
+        firmware_outputs: its outputs, per sample, per graph output.
+        test_samples: the model's test set (default: `samples`) for the float32 comparison,
+            in any form `calibration_samples` accepts (e.g. the zoo's ``test_inputs`` array).
+
+    Returns:
+        ``twin_bit_exact`` (every output of every sample equal to the int8 twin's, bit for
+        bit), ``twin_mismatch`` (first sample/output that differs, or None), ``vs_float32``
+        (`compare_with_float` on the test set: top1_agreement, cosine, collapsed,
+        worst_layers), ``float_islands`` and the calibration settings.
+    """
+    from mcusim.compiler.passes import lower
+    from mcusim.compiler.twin import run_graph
+
+    qgraph = compiled.lowered
+    mismatch = None
+    for k, (feed, got) in enumerate(zip(samples, firmware_outputs)):
+        want = run_graph(qgraph, feed)
+        for name, g, w in zip(qgraph.outputs, got, want):
+            g, w = np.asarray(g), np.asarray(w)
+            if g.shape != w.shape or g.tobytes() != w.astype(g.dtype).tobytes():
+                mismatch = {"sample": k, "output": name,
+                            "elements_differing": int(np.sum(g.reshape(w.shape) != w))
+                            if g.size == w.size else None}
+                break
+        if mismatch:
+            break
+    fgraph = lower(compiled.graph)
+    test = (calibration_samples(test_samples, qgraph, max_samples=max_test)
+            if test_samples is not None else list(samples))
+    vs = compare_with_float(fgraph, qgraph, test)
+    return {"twin_bit_exact": mismatch is None and len(firmware_outputs) == len(samples),
+            "twin_mismatch": mismatch, "vs_float32": vs,
+            "float_islands": list(qgraph.meta.get("float_islands", [])),
+            "quantization": dict(qgraph.meta.get("quantization", {}))}

@@ -5,8 +5,9 @@
 * Model code: the generated `model.c` and the kernels it calls are compiled to objects with the
   same flags as the real build (`mcusim.build.COMMON_CFLAGS`, -O2, the board's -mcpu/-mfpu);
   their allocated, loadable sections are summed (the weights are counted separately).
-* libm functions the kernels call (expf, tanhf, ...) are sized from the toolchain's libm.a for
-  that multilib (`nm --size-sort`).
+* Library functions the objects call (expf, tanhf, memset, ...) with everything they pull in
+  (errno, tables) are sized by a real link: the empty-model firmware plus a reference to each,
+  cached per symbol set.
 
 The harness RAM is adjusted for the I/O buffers and results block the model build sizes.
 """
@@ -19,7 +20,6 @@ import os
 import subprocess
 import tempfile
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from mcusim.compiler.codegen import generate, kernel_sources
@@ -71,20 +71,48 @@ def _harness_key(board, tc_version: str) -> str:
     return h.hexdigest()[:20]
 
 
-def harness_baseline(board) -> tuple[int, int]:
-    """(flash, RAM) bytes of the harness with an empty model, measured once and cached."""
+def _keep_source(symbols: list[str]) -> str:
+    """C that keeps `symbols` (library functions) linked, referenced from a live function."""
+    lines = ["#include <stdint.h>"]
+    for i, sym in enumerate(symbols):
+        lines.append(f'extern char mcs_keep_{i}[] __asm__("{sym}");')
+    refs = ", ".join(f"mcs_keep_{i}" for i in range(len(symbols)))
+    lines += [
+        f"static const void *volatile mcs_keep[{len(symbols)}] = {{{refs}}};",
+        "uintptr_t mcs_keep_sink(void);",
+        "uintptr_t mcs_keep_sink(void)",
+        "{",
+        "    uintptr_t x = 0;",
+        f"    for (int i = 0; i < {len(symbols)}; ++i) x ^= (uintptr_t)mcs_keep[i];",
+        "    return x;",
+        "}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def harness_baseline(board, symbols: tuple[str, ...] = ()) -> tuple[int, int]:
+    """(flash, RAM) bytes of the harness with an empty model (plus the library functions
+    `symbols` when given), measured once by a real link and cached."""
     from mcusim.build import build_firmware
     from mcusim.toolchain import find_toolchain
 
     tc = find_toolchain()
+    symbols = tuple(sorted(set(symbols)))
     key = _harness_key(board, tc.version)
+    if symbols:
+        key += "-" + hashlib.sha256(" ".join(symbols).encode()).hexdigest()[:12]
     path = cache_dir() / "sizes" / f"harness-{board.name}-{key}.json"
     if path.is_file():
         d = json.loads(path.read_text())
         return d["flash"], d["ram"]
     with tempfile.TemporaryDirectory(prefix="mcusim-null-") as tmp:
         src = Path(tmp) / "null_model.c"
-        src.write_text(_NULL_MODEL)
+        text = _NULL_MODEL
+        if symbols:
+            text = text.replace("int mcs_model_init(void) { return MCS_OK; }",
+                                "uintptr_t mcs_keep_sink(void);\nint mcs_model_init(void) { return mcs_keep_sink() == 1u; }")
+            text = "#include <stdint.h>\n" + text + _keep_source(list(symbols))
+        src.write_text(text)
         res = build_firmware(board, [src], Path(tmp) / "build", meta={"kind": "model", "model": {"name": "null"}})
         flash, ram = res.flash_used, res.ram_used
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -117,19 +145,6 @@ def _object_sizes(gcc: Path, flags: list[str], sources: list[Path], incs: list[P
     return total, undefined - defined
 
 
-@cache
-def _libm_sizes(gcc: str, flags: tuple[str, ...]) -> dict[str, int]:
-    libm = subprocess.run([gcc, *flags, "-print-file-name=libm.a"], capture_output=True, text=True, check=True).stdout.strip()
-    nm = gcc[: -len("gcc")] + "nm"
-    out = subprocess.run([nm, "--size-sort", "-S", libm], capture_output=True, text=True, check=False).stdout
-    sizes: dict[str, int] = {}
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) == 4 and parts[2] in "TtRrDd":
-            sizes[parts[3]] = sizes.get(parts[3], 0) + int(parts[1], 16)
-    return sizes
-
-
 def estimate_code(c: Compiled, board) -> CodeEstimate:
     """Measure what `analyze` cannot know from the graph alone: code and harness sizes."""
     from mcusim.build import COMMON_CFLAGS
@@ -147,9 +162,10 @@ def estimate_code(c: Compiled, board) -> CodeEstimate:
         srcs = [work / "model.c", *kernel_sources(gen.kernels, c.target)]
         incs = [work, firmware_dir() / "include", *kernel_include_dirs()]
         obj_bytes, undefined = _object_sizes(tc.gcc, flags, srcs, incs, work)
-    libm = _libm_sizes(str(tc.gcc), tuple(board.gcc_flags))
-    libm_bytes = sum(libm.get(s, 0) for s in undefined)
-    code = obj_bytes + libm_bytes - gen.weight_bytes
+    lib_syms = tuple(sorted(s for s in undefined if not s.startswith("mcs_")))
+    lib_flash, lib_ram = harness_baseline(board, lib_syms) if lib_syms else (flash0, ram0)
+    code = obj_bytes + (lib_flash - flash0) - gen.weight_bytes
+    ram0 = lib_ram
     d = harness_defines(c.lowered, gen, 1)
     extra_ram = sum(int(d[k].rstrip("u")) - v for k, v in HARNESS_DEFAULTS.items())
     return CodeEstimate(code_bytes=code, harness_flash=flash0, harness_ram=ram0 + extra_ram)

@@ -46,6 +46,7 @@ class Image:
     meta: dict | None = None
     attributes: dict[str, object] = field(default_factory=dict)
     sections: dict[str, tuple[int, int]] = field(default_factory=dict)  # name -> (addr, size)
+    symbols_from: Path | None = None              # HEX/BIN: the matching ELF symbols came from
 
     def __post_init__(self) -> None:
         self._funcs = sorted((s for s in self.symbols if s.kind == "func" and s.addr),
@@ -110,14 +111,51 @@ def load_image(path: str | Path, base: int | None = None) -> Image:
     if head == b"\x7fELF":
         return _load_elf(path)
     if suffix in (".hex", ".ihex") or head[:1] == b":":
-        return _load_hex(path)
+        return _with_sibling_elf(_load_hex(path))
     if suffix == ".bin":
+        if base is None:
+            sibling = _sibling_elf(path)
+            if sibling is not None:
+                base = min(a for a, _ in sibling.segments)
         if base is None:
             raise McusimError(f"{path.name} is a raw binary with no load address",
                               hint="pass --base ADDR or --board (its flash start is used)")
-        return Image(path, "bin", [(base, path.read_bytes())])
+        return _with_sibling_elf(Image(path, "bin", [(base, path.read_bytes())]))
     raise McusimError(f"{path.name} is not an ELF, Intel HEX or .bin file",
                       hint="pass firmware.elf, firmware.hex or firmware.bin")
+
+
+def _sibling_elf(path: Path) -> Image | None:
+    elf = path.with_suffix(".elf")
+    if not elf.is_file():
+        return None
+    try:
+        return _load_elf(elf)
+    except McusimError:
+        return None
+
+
+def _with_sibling_elf(image: Image) -> Image:
+    """Give a HEX/BIN the symbols and metadata of the ELF beside it when its bytes are the
+    same (mcusim's build writes firmware.elf/.hex/.bin together); else leave it bare."""
+    elf = _sibling_elf(image.path)
+    if elf is None:
+        return image
+    flat: dict[int, bytes] = {}
+    for addr, data in image.segments:
+        flat[addr] = bytes(data)
+
+    def read(addr: int, n: int) -> bytes | None:
+        for a, d in image.segments:
+            if a <= addr and addr + n <= a + len(d):
+                return bytes(d[addr - a: addr - a + n])
+        return None
+
+    for addr, data in elf.segments:
+        if read(addr, len(data)) != bytes(data):
+            return image
+    return Image(image.path, image.format, image.segments, elf.symbols, elf.meta, elf.attributes,
+                 elf.sections, symbols_from=elf.path)
 
 
 def _load_hex(path: Path) -> Image:

@@ -12,11 +12,12 @@ the event and takes any exception that is due. Exceptions are taken at block bou
 
 from __future__ import annotations
 
+import ctypes
 import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from unicorn import (UC_ARCH_ARM, UC_HOOK_INTR, UC_HOOK_MEM_INVALID, UC_HOOK_MEM_WRITE,
+from unicorn import (UC_ARCH_ARM, UC_HOOK_INTR, UC_HOOK_MEM_INVALID,
                      UC_MODE_THUMB, UC_PROT_ALL, UC_PROT_EXEC, UC_PROT_READ, Uc, UcError)
 from unicorn import arm_const as R
 from unicorn import unicorn_const as UCC
@@ -150,6 +151,7 @@ class Machine:
 
     # ------------------------------------------------------------------ memory & peripherals
     def _map_memory(self) -> None:
+        self.ram_buffers: list[tuple[int, int, object]] = []
         self.flash_regions = []
         self.ram_ranges = []
         spans = []
@@ -167,7 +169,13 @@ class Machine:
             if lo >= hi:
                 continue
             perms = UC_PROT_READ | UC_PROT_EXEC if mem.kind == "flash" else UC_PROT_ALL
-            self.uc.mem_map(lo, hi - lo, perms)
+            if mem.kind == "flash":
+                self.uc.mem_map(lo, hi - lo, perms)
+            else:
+                # RAM lives in host buffers we own, so the native hook can watch a word of it.
+                buf = (ctypes.c_char * (hi - lo))()
+                self.uc.mem_map_ptr(lo, hi - lo, perms, ctypes.addressof(buf))
+                self.ram_buffers.append((lo, hi, buf))
             mapped.append((lo, hi))
             if mem.kind == "flash":
                 self.flash_regions.append((lo, hi))
@@ -264,8 +272,10 @@ class Machine:
         self.results_addr = res.addr if res else None
         self.results_size = res.size if res else 0
         if res:
-            uc.hook_add(UC_HOOK_MEM_WRITE, self._on_results_write, begin=res.addr,
-                        end=res.addr + 3)
+            for lo, hi, buf in self.ram_buffers:
+                if lo <= res.addr < hi - 4:
+                    self.hook.state.magic_ptr = ctypes.addressof(buf) + res.addr - lo
+                    self.hook.state.magic_value = RESULTS_MAGIC
 
     def _on_intr(self, uc, intno, _ud):
         self.py_event = ("intr", intno, uc.reg_read(R.UC_ARM_REG_PC))
@@ -274,13 +284,6 @@ class Machine:
     def _on_invalid(self, uc, access, address, size, value, _ud):
         self.fault_access = (access, address, size, value)
         return False
-
-    def _on_results_write(self, uc, access, address, size, value, _ud):
-        if address == self.results_addr and size == 4 and value & 0xFFFFFFFF == RESULTS_MAGIC:
-            self.results_done = True
-            if self.pending_stop is None:
-                self.pending_stop = Exit("results", "the results block was written")
-            self._soft_stop()
 
     def _cost_block(self, addr: int, size: int, blk) -> None:
         code = bytes(self.uc.mem_read(addr, size))
@@ -488,7 +491,14 @@ class Machine:
         if self.opt.max_instructions:
             st.insn_deadline = self.opt.max_instructions
         exit_: Exit | None = None
+        stalled = 0
+        last = (-1, -1)
         while exit_ is None:
+            progress = (st.insns, st.cycles)
+            stalled = stalled + 1 if progress == last else 0
+            last = progress
+            if stalled > 10_000:
+                raise RuntimeError(f"emulator loop made no progress at 0x{pc:08x}")
             st.stop_reason = native.STOP_NONE
             st.prev = -1
             st.cycle_deadline = self._next_deadline()
@@ -533,6 +543,10 @@ class Machine:
                 break
             if reason == native.STOP_STACK:
                 exit_ = self._fault_exit("stack_overflow", pc, None)
+                break
+            if reason == native.STOP_MAGIC:
+                exit_ = Exit("results", "the results block was written (magic)", pc=pc,
+                             where=self.image.describe(pc))
                 break
             if reason == native.STOP_MISS_FAIL:
                 raise RuntimeError("block table allocation failed")

@@ -232,13 +232,21 @@ def depthwise_case(name: str, hw: tuple[int, int], cin: int, k: tuple[int, int],
                       scratch_bytes=scratch.depthwise_bytes(cout, depth_multiplier))
 
 
-def fully_connected_case(name: str, batch: int, k: int, n: int, seed: int = 0) -> KernelCase:
-    """`mcs_fully_connected_s8`."""
+def fully_connected_case(name: str, batch: int, k: int, n: int, seed: int = 0,
+                         extreme: bool = False) -> KernelCase:
+    """`mcs_fully_connected_s8`. `extreme` draws accumulators near the int32 limits (huge
+    biases) and multipliers/shifts over their whole range, to exercise every requantization
+    path (left shifts, right shifts up to 31, saturation)."""
     rng = np.random.default_rng(seed)
     x = _s8(rng, (batch, k))
     w = _s8(rng, (n, k), -127, 127)
     bias = rng.integers(-8000, 8000, n).astype(np.int32)
     mult, shift = _requant(rng, n, k)
+    if extreme:
+        room = 2**31 - 1 - k * 255 * 127
+        bias = rng.integers(-room, room, n, endpoint=True).astype(np.int32)
+        mult = rng.integers(1 << 30, 1 << 31, n).astype(np.int32)
+        shift = rng.integers(-31, 6, n).astype(np.int32)
     izp, ozp = (int(v) for v in rng.integers(-128, 128, 2))
     y = ops.fully_connected_s8(x, w, bias, input_zp=izp, output_zp=ozp, multiplier=mult,
                                shift=shift)

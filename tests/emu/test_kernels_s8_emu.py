@@ -137,6 +137,8 @@ def _cases() -> list[kfw.KernelCase]:
         kfw.fully_connected_case("fc_1x37x11", 1, 37, 11, seed=11),
         kfw.fully_connected_case("fc_3x64x10", 3, 64, 10, seed=12),
         kfw.fully_connected_case("fc_2x128x6", 2, 128, 6, seed=13),
+        kfw.fully_connected_case("fc_extreme_requant", 2, 32, 96, seed=16, extreme=True),
+        kfw.fully_connected_case("fc_extreme_requant_1", 1, 16, 64, seed=17, extreme=True),
         kfw.softmax_case("softmax", 3, 10, 0.125, seed=14),
         kfw.avgpool_case("avgpool", (6, 5), 5, (3, 3), (2, 2), (1, 1, 1, 1), seed=15),
     ]
@@ -199,3 +201,28 @@ def _compare(got: bytes, cases) -> None:
 def test_kernels_s8_bit_exact_on_core(tmp_path, cases, core, folder):
     got = _build_and_run(tmp_path, cases, core, folder)
     _compare(got, cases)
+
+
+# ---------------------------------------------------------------------------------------
+# the same cases through mcusim's own build (harness, board linker script) and emulator
+# ---------------------------------------------------------------------------------------
+
+# One board per core: M33, M7, M4 (boards/boards/*.toml).
+BOARDS = ("nucleo-u545re-q", "nucleo-h723zg", "nucleo-g474re")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("board", BOARDS)
+def test_dsp_and_reference_bit_exact_in_mcusim_emulator(tmp_path, cases, board):
+    _tool("arm-none-eabi-gcc")
+    want = kfw.expected_output(cases)
+    runs = {}
+    for folder in ("dsp", "reference"):
+        runs[folder] = kfw.run_cases(cases, board, folder, tmp_path / folder)
+        _compare(runs[folder].output, cases)
+    assert runs["dsp"].output == runs["reference"].output == want
+    # the DSP build really is faster on the MAC-heavy layers (a check that can fail)
+    for c, ref, dsp in zip(cases, runs["reference"].cycles_per_layer, runs["dsp"].cycles_per_layer):
+        if c.kernel in ("mcs_conv2d_s8", "mcs_pointwise_s8", "mcs_fully_connected_s8") \
+                and c.macs >= 2000:
+            assert dsp < ref, f"{c.name}: dsp {dsp} cycles, reference {ref}"

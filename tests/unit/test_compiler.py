@@ -172,15 +172,18 @@ host_gcc = pytest.mark.skipif(shutil.which("gcc") is None, reason="host gcc is n
 
 
 @host_gcc
-@pytest.mark.parametrize("model,shape", [(SmallCNN, (1, 3, 16, 16)), (Conv1DNet, (1, 2, 40))])
-def test_generated_c_on_host_matches_twin_per_layer(tmp_path, model, shape):
+@pytest.mark.parametrize("model,shape,io_in_arena", [(SmallCNN, (1, 3, 16, 16), False), (Conv1DNet, (1, 2, 40), False), (SmallCNN, (1, 3, 16, 16), True)])
+def test_generated_c_on_host_matches_twin_per_layer(tmp_path, model, shape, io_in_arena):
     from mcusim.compiler.host import run_on_host
 
     torch.manual_seed(0)
     path = export(model(), shape, tmp_path)
     g = import_onnx(path)
     lg = lower(g)
-    gen = generate(lg, plan_memory(lg), dump_layers=True)
+    plan = plan_memory(lg, io_in_arena=io_in_arena)
+    if io_in_arena:
+        assert plan.offset(lg.inputs[0]) is not None and plan.offset(lg.outputs[0]) is not None
+    gen = generate(lg, plan, dump_layers=True)
     rng = np.random.default_rng(3)
     samples = [{g.inputs[0]: rng.standard_normal(shape).astype(np.float32)} for _ in range(3)]
     got = run_on_host(gen, lg, samples, tmp_path / "host")
@@ -226,3 +229,31 @@ def test_generated_c_handles_transpose_concat_pad_reduce_softmax_axis(tmp_path):
     s = {"x": rng.standard_normal((1, 3, 6, 5)).astype(np.float32), "c2": rng.standard_normal((1, 4, 6, 5)).astype(np.float32)}
     got = run_on_host(gen, lg, [s], tmp_path / "host")[0][0]
     np.testing.assert_allclose(got, ort_run(path, s)[0], rtol=1e-5, atol=1e-6)
+
+
+@host_gcc
+def test_lib_output_builds_standalone(tmp_path):
+    """`compile --lib`: the folder alone (model + kernels + headers) builds with a plain gcc."""
+    import subprocess
+
+    from mcusim.cli.compile_cmd import write_library
+    from mcusim.compiler.host import _MAIN
+    from mcusim.compiler.pipeline import ModelSource, prepare
+
+    torch.manual_seed(0)
+    path = export(SmallCNN(), (1, 3, 16, 16), tmp_path)
+    c = prepare(ModelSource(path, "small_cnn", "0" * 64))
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    write_library(c, lib)
+    readme = (lib / "README.md").read_text()
+    assert "CMake" in readme and "STM32CubeIDE" in readme
+    (tmp_path / "main.c").write_text(_MAIN)
+    srcs = [str(p) for p in [*lib.glob("*.c"), *(lib / "kernels").glob("*.c"), tmp_path / "main.c"]]
+    exe = tmp_path / "app"
+    subprocess.run(["gcc", "-std=c99", "-o", str(exe), *srcs, f"-I{lib}", f"-I{lib / 'kernels' / 'include'}", "-lm"], check=True)
+    x = np.random.default_rng(0).standard_normal((1, 3, 16, 16)).astype(np.float32)
+    (tmp_path / "in.bin").write_bytes(x.tobytes())
+    subprocess.run([str(exe), str(tmp_path / "in.bin"), str(tmp_path / "out.bin"), "1"], check=True)
+    got = np.frombuffer((tmp_path / "out.bin").read_bytes(), np.float32).reshape(1, 5)
+    np.testing.assert_allclose(got, ort_run(path, {c.graph.inputs[0]: x})[0], rtol=1e-5, atol=1e-6)

@@ -95,13 +95,13 @@ def conv1d_model(tmp_path):
         helper.make_node("Relu", ["c1"], ["r1"]),
         helper.make_node("AveragePool", ["r1"], ["p1"], kernel_shape=[2], strides=[2]),
         helper.make_node("Conv", ["p1", "w2"], ["c2"], pads=[1, 1]),
-        helper.make_node("Flatten", ["c2"], ["f"]),
+        helper.make_node("ReduceMean", ["c2"], ["f"], axes=[2], keepdims=0),
         helper.make_node("Gemm", ["f", "wf", "bf"], ["y"], transB=1),
     ]
     inits = [
         _init("w1", rng.normal(0, 0.3, (6, 4, 5))), _init("b1", rng.normal(0, 0.1, 6)),
         _init("w2", rng.normal(0, 0.3, (5, 6, 3))),
-        _init("wf", rng.normal(0, 0.3, (3, 5 * 7))), _init("bf", rng.normal(0, 0.1, 3)),
+        _init("wf", rng.normal(0, 0.3, (3, 5))), _init("bf", rng.normal(0, 0.1, 3)),
     ]
     return _save(tmp_path, nodes, inits, [1, 4, 30], [1, 3], "conv1d")
 

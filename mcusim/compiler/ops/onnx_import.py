@@ -245,6 +245,8 @@ def batchnorm(ctx, node):
         raise _unsupported(ctx, "training-mode outputs (mean/var)")
     if a.get("training_mode", 0):
         raise _unsupported(ctx, "training_mode=1")
+    if int(a.get("spatial", 1)) != 1:
+        raise _unsupported(ctx, "spatial=0 (per-activation statistics)")
     for i in range(1, 5):
         ctx.require_const(node.input[i], "scale, bias, mean and var")
     ctx.add(Op.BATCHNORM, list(node.input[:5]), [node.output[0]], {"epsilon": float(a.get("epsilon", 1e-5))})

