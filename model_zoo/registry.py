@@ -100,7 +100,7 @@ _SPECS = [
             "tell whether a 96x96 RGB scene holds a 'person' (head over tall body) among clutter",
             "softmax over (no person, person)",
             data.person_scenes, classes=2,
-            recipe=Recipe(n_train=600, epochs=5, batch=16, lr=1e-2, n_cal=100, n_test=200),
+            recipe=Recipe(n_train=600, epochs=5, batch=16, lr=5e-3, n_cal=100, n_test=200),
             reference="MLPerf Tiny VWW MobileNetV1 0.25 (mlcommons/tiny visual_wake_words "
                       "vww_model.py)"),
     ZooSpec("ad_autoencoder", "ad", mlperf.FCAutoencoder, (1, 640),

@@ -26,7 +26,15 @@ sys.path.insert(0, str(ROOT / "tests" / "emu"))
 
 def run_plain(elf: Path, board) -> float:
     """Seconds for Unicorn with no hooks (stops at the first BKPT: semihosting exit)."""
-    from unicorn import UC_ARCH_ARM, UC_MODE_THUMB, UC_PROT_ALL, UC_PROT_EXEC, UC_PROT_READ, Uc, UcError
+    from unicorn import (
+        UC_ARCH_ARM,
+        UC_MODE_THUMB,
+        UC_PROT_ALL,
+        UC_PROT_EXEC,
+        UC_PROT_READ,
+        Uc,
+        UcError,
+    )
     from unicorn import arm_const as R
 
     from mcusim.emu.loader import load_image

@@ -9,7 +9,9 @@
 
 int32_t mcs_depthwise_conv2d_s8_get_buffer_size(const mcs_conv2d_s8_params_t *p)
 {
-    return (p->out_c == p->in_c) ? p->out_c * (int32_t)sizeof(int32_t) : 0;
+    /* per channel: one int32 correction, plus one zero-point byte (the padding row) */
+    return (p->out_c == p->in_c) ? p->out_c * (int32_t)sizeof(int32_t) + ((p->out_c + 3) & ~3)
+                                 : 0;
 }
 
 /* Channels [c_lo, c_hi) of output pixel (oy, ox), any multiplier, one at a time. */
@@ -44,6 +46,9 @@ static void dw_scalar(const int8_t *in_n, const int8_t *weights, const int32_t *
                                    p->act_max);
     }
 }
+
+/* Largest window handled by the tap-pointer path (larger ones use the bounds-checked loop). */
+#define MAX_TAPS 49
 
 static inline int32_t ld_i32(const int16_t *base, int32_t i)
 {
@@ -102,6 +107,7 @@ void mcs_depthwise_conv2d_s8(const int8_t *input, const int8_t *weights, const i
     const int32_t taps = p->kernel_h * p->kernel_w;
     const int32_t row_step = p->dilation_h * p->in_w * ch; /* input bytes between kernel rows */
     const int32_t col_step = p->dilation_w * ch;           /* ... between kernel columns */
+    int8_t *zp_row = (int8_t *)((char *)scratch + 4 * ch);
     const int32_t lo = p->act_min - p->output_zp;
     const int32_t hi = p->act_max - p->output_zp;
     int32_t n, oy, ox, c;
@@ -118,6 +124,8 @@ void mcs_depthwise_conv2d_s8(const int8_t *input, const int8_t *weights, const i
             v = ((bias != 0) ? bias[c] : 0) + off * s;
             memcpy((char *)scratch + 4 * c, &v, 4);
         }
+        /* a row of ch zero points: padded taps read it, and (zp + off) * w = 0 */
+        memset(zp_row, p->input_zp & 0xFF, (size_t)ch);
     }
     for (n = 0; n < p->batch; ++n) {
         const int8_t *in_n = input + n * p->in_h * p->in_w * ch;
@@ -175,6 +183,33 @@ void mcs_depthwise_conv2d_s8(const int8_t *input, const int8_t *weights, const i
                             requant4(out_px + c, multiplier + c, shift + c, acc, p->output_zp,
                                      lo, hi);
                         }
+                    }
+                } else if (taps <= MAX_TAPS) {
+                    /* window touches the padding: padded taps read the zero-point row */
+                    const int8_t *tp[MAX_TAPS];
+                    int32_t ky, kx, t = 0;
+                    for (ky = 0; ky < p->kernel_h; ++ky) {
+                        const int32_t iy = iy0 + ky * p->dilation_h;
+                        for (kx = 0; kx < p->kernel_w; ++kx) {
+                            const int32_t ix = ix0 + kx * p->dilation_w;
+                            tp[t++] = (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w)
+                                          ? zp_row
+                                          : in_n + (iy * p->in_w + ix) * ch;
+                        }
+                    }
+                    for (c = 0; c < c4; c += 4) {
+                        const int8_t *w = weights + c;
+                        int32_t acc[4];
+                        acc[0] = ld_i32(scratch, c);
+                        acc[1] = ld_i32(scratch, c + 1);
+                        acc[2] = ld_i32(scratch, c + 2);
+                        acc[3] = ld_i32(scratch, c + 3);
+                        for (t = 0; t < taps; ++t) {
+                            dw_tap(tp[t] + c, w, acc);
+                            w += ch;
+                        }
+                        requant4(out_px + c, multiplier + c, shift + c, acc, p->output_zp, lo,
+                                 hi);
                     }
                 } else {
                     int32_t ky_lo = 0;

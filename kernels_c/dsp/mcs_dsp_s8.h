@@ -281,37 +281,37 @@ static inline void mcs_dsp_mat_1col(const int8_t *weights, const int32_t *bias,
     const int32_t hi = act_max - output_zp;
     int32_t o;
     for (o = 0; o + 3 < out_c; o += 4) {
-        const int8_t *w0 = weights + o * k;
-        const int8_t *w1 = w0 + k;
-        const int8_t *w2 = w1 + k;
-        const int8_t *w3 = w2 + k;
+        const int8_t *w = weights + o * k;
         const int16_t *c = col;
+        const int16_t *end = col + (k & ~3);
         int32_t a0 = (bias != 0) ? bias[o] : 0;
         int32_t a1 = (bias != 0) ? bias[o + 1] : 0;
         int32_t a2 = (bias != 0) ? bias[o + 2] : 0;
         int32_t a3 = (bias != 0) ? bias[o + 3] : 0;
         int32_t i;
-        for (i = k >> 2; i > 0; --i) {
+        const int8_t *w0, *w1, *w2, *w3;
+        while (c < end) {
             const int32_t xl = mcs_dsp_ld_s16x2(c);
             const int32_t xh = mcs_dsp_ld_s16x2(c + 2);
-            int32_t wv = mcs_dsp_ld_s8x4(w0);
+            int32_t wv = mcs_dsp_ld_s8x4(w);
             a0 = __smlad(xl, __sxtb16(wv), a0);
             a0 = __smlad(xh, mcs_dsp_sxtb16_ror8(wv), a0);
-            wv = mcs_dsp_ld_s8x4(w1);
+            wv = mcs_dsp_ld_s8x4(w + k);
             a1 = __smlad(xl, __sxtb16(wv), a1);
             a1 = __smlad(xh, mcs_dsp_sxtb16_ror8(wv), a1);
-            wv = mcs_dsp_ld_s8x4(w2);
+            wv = mcs_dsp_ld_s8x4(w + 2 * k);
             a2 = __smlad(xl, __sxtb16(wv), a2);
             a2 = __smlad(xh, mcs_dsp_sxtb16_ror8(wv), a2);
-            wv = mcs_dsp_ld_s8x4(w3);
+            wv = mcs_dsp_ld_s8x4(w + 3 * k);
             a3 = __smlad(xl, __sxtb16(wv), a3);
             a3 = __smlad(xh, mcs_dsp_sxtb16_ror8(wv), a3);
             c += 4;
-            w0 += 4;
-            w1 += 4;
-            w2 += 4;
-            w3 += 4;
+            w += 4;
         }
+        w0 = w;
+        w1 = w + k;
+        w2 = w + 2 * k;
+        w3 = w + 3 * k;
         for (i = k & 3; i > 0; --i) {
             const int32_t x = *c++;
             a0 += x * (int32_t)(*w0++);

@@ -8,7 +8,9 @@ or group; add it here with one line.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -31,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "validate": "mcusim.cli.validate_cmd:validate",
     "ops": "mcusim.cli.ops_cmd:ops",
     "st-import": "mcusim.cli.st_import_cmd:st_import",
+    "compare-backends": "mcusim.cli.compare_backends_cmd:compare_backends",
     "boards": "mcusim.cli.boards_cmd:boards",
 }
 
@@ -74,6 +77,21 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(1)
+    except Exception as err:  # noqa: BLE001 - last resort: one line, not a traceback
+        if os.environ.get("MCUSIM_DEBUG"):
+            raise
+        where = ""
+        tb = err.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        if tb is not None:
+            where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}"
+        msg = " ".join(str(err).split())[:300]
+        sys.stderr.write(
+            f"internal error: {type(err).__name__}: {msg}{where} "
+            "(a bug in mcusim: please report it; MCUSIM_DEBUG=1 shows the traceback)\n"
+        )
+        sys.exit(2)
 
 
 if __name__ == "__main__":

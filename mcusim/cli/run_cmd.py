@@ -77,8 +77,14 @@ def run(file, board, base, vcd, uart_input, strict, max_instructions, timeout_s,
         if report.uart and not report.uart.endswith("\n"):
             console.print()
         render(report, console)
+    err = None
     if not report.ok:
         err = EmulationError(report.exit["message"])
+    elif report.results and report.results.get("status", 0) != 0:
+        res = report.results
+        err = EmulationError(f"{file.name} finished but reported status {res['status']} "
+                             f"({res.get('status_text', '?')})", hint="see its UART output")
+    if err is not None:
         if as_json:
             sys.exit(err.exit_code)
         raise err

@@ -86,6 +86,12 @@ def validate_model(model, board_name, dtype="float32", input_shapes=(), inputs_p
     shapes = parse_input_shapes(input_shapes)
     c = prepare(src, board=board, dtype=dtype, input_shapes=shapes, calibration=calib,
                 quant_options={"method": calib_method})
+    if not inputs_path:
+        # embedded samples take flash: keep what fits beside the weights (64 KiB for code)
+        from mcusim.compiler.pipeline import sample_bytes
+
+        room = board.flash_bytes - sum(t.nbytes for t in c.lowered.constants()) - 65536
+        n_samples = max(1, min(n_samples, room // max(1, sample_bytes(c.lowered))))
     samples, origin = _samples(c, inputs_path, n_samples, seed)
     tmp = None if out_dir else tempfile.TemporaryDirectory(prefix="mcusim-validate-")
     work = Path(out_dir) if out_dir else Path(tmp.name)

@@ -47,7 +47,8 @@ class Analysis:
     flash_estimate_bytes: int
     ram_estimate_bytes: int
     flash_capacity: int
-    ram_capacity: int
+    ram_capacity: int  # the RAM region holding the arena
+    arena_region: str
     fits: bool
     problems: list[str] = field(default_factory=list)
     largest_layers: list[dict[str, Any]] = field(default_factory=list)
@@ -95,16 +96,20 @@ def analyze(
     flash = weight_bytes + (code_bytes or 0) + (harness_flash or 0)
     # the harness holds the I/O buffers: measured harness RAM already includes them
     ram = plan.arena_bytes + (harness_ram if harness_ram is not None else io)
+    from mcusim.compiler.pipeline import arena_placement
+
     flash_cap = board.flash_bytes
-    ram_cap = board.work_ram.size
+    io_buf = sum((graph.tensors[i].nbytes + 7) // 8 * 8 for i in (*graph.inputs, *graph.outputs))
+    _section, region = arena_placement(board, plan.arena_bytes, io_buf)
+    ram_cap = region.size
     problems = []
     if flash > flash_cap:
         problems.append(f"flash: needs {flash} bytes, {board.name} has {flash_cap} ({flash - flash_cap} over)")
-    if plan.arena_bytes + io > ram_cap:
-        problems.append(
-            f"RAM ({board.work_ram.name}): needs {plan.arena_bytes + io} bytes of activations and I/O, has {ram_cap} "
-            f"({plan.arena_bytes + io - ram_cap} over)"
-        )
+    need = plan.arena_bytes + (io_buf if region.name == board.work_ram.name else 0)
+    if need > ram_cap:
+        problems.append(f"RAM ({region.name}): needs {need} bytes of activations and I/O, has {ram_cap} ({need - ram_cap} over)")
+    elif region.name != board.work_ram.name and io_buf > board.work_ram.size:
+        problems.append(f"RAM ({board.work_ram.name}): needs {io_buf} bytes of I/O buffers, has {board.work_ram.size}")
     largest: list[dict[str, Any]] = []
     if problems:
         by_w = sorted(layers, key=lambda r: -r.weight_bytes)[:3]
@@ -127,6 +132,7 @@ def analyze(
         ram_estimate_bytes=ram,
         flash_capacity=flash_cap,
         ram_capacity=ram_cap,
+        arena_region=region.name,
         fits=not problems,
         problems=problems,
         largest_layers=largest,

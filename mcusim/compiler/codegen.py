@@ -38,19 +38,15 @@ class Target:
     cache: bool = False
 
     @classmethod
-    def from_board(cls, board) -> Target:
+    def from_board(cls, board) -> "Target":
+        """Capabilities from the board's chip data (fpu, dsp, caches), never from its name."""
         chip = board.chip
-        core = board.core
-        fpu = getattr(chip, "fpu", None)
-        dsp = getattr(chip, "dsp", None)
-        # Cortex-M4/M7/M33 (with the DSP extension) all have an FPU and the DSP instructions on
-        # the STM32 parts mcusim supports (ARM DDI 0403E / 0553B); board data can override.
-        if fpu is None:
-            fpu = any(f.startswith("-mfpu=") and "none" not in f for f in board.gcc_flags)
-        if dsp is None:
-            dsp = core in ("cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55")
-        cache = bool(getattr(chip, "cache", None)) if not isinstance(getattr(chip, "cache", None), bool) else chip.cache
-        return cls(core=core, fpu=bool(fpu), dsp=bool(dsp), cache=bool(cache))
+        return cls(
+            core=board.core,
+            fpu=str(chip.fpu).lower() != "none",
+            dsp=bool(chip.dsp),
+            cache=bool(getattr(chip, "caches", ())),
+        )
 
 
 class CodegenError(McusimError):
@@ -520,7 +516,8 @@ def _tensor_info(name: str, t: Tensor) -> str:
     return f"    {{{c_str(name)}, {_MCS_DTYPE[t.dtype]}, {len(t.shape)}, {_ints(shape)}, {t.nbytes}u, {scale}, {zp}}},"
 
 
-def generate(graph: Graph, plan: MemoryPlan, *, model_name: str | None = None, target: Target | None = None, dump_layers: bool = False) -> GeneratedModel:
+def generate(graph: Graph, plan: MemoryPlan, *, model_name: str | None = None, target: Target | None = None, dump_layers: bool = False,
+             arena_section: str = ".mcs_arena") -> GeneratedModel:
     """Render `model.c` / `model.h` for a lowered graph and its memory plan."""
     target = target or Target()
     name = model_name or graph.name
@@ -624,8 +621,8 @@ def generate(graph: Graph, plan: MemoryPlan, *, model_name: str | None = None, t
 #include "mcs_kernels_f32.h"
 {{s8_include}}#include "model.h"
 {{dump_fn}}
-/* ---- activations: one arena, offsets from the memory planner */
-static uint8_t mcs_arena[{arena}] __attribute__((section(".mcs_arena"), aligned(16)));
+/* ---- activations: one arena, offsets from the memory planner ({arena_section}) */
+static uint8_t mcs_arena[{arena}] __attribute__((section("{arena_section}"), aligned(16)));
 
 /* ---- weights (flash) */
 {chr(10).join(weights)}

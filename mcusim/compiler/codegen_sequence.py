@@ -133,15 +133,13 @@ def _where(ctx: Ctx, node: Node) -> Emit:
             f"Where {node.name!r}: a condition computed at run time (an attention mask input?) is not supported",
             hint="bake a fixed mask into the model as a constant, or remove the mask input",
         )
-    cond = np.ascontiguousarray(np.broadcast_to(c.data.astype(bool), y.shape)).astype(np.uint8).reshape(-1)
-    cname = ctx.uniq("where_cond")
+    if c.dtype != DType.UINT8 or tuple(c.shape) != tuple(y.shape):
+        raise CodegenError(f"Where {node.name!r}: the condition was not legalised to uint8 (where_condition_bytes did not run)")
+    cname = ctx.ptr(node.inputs[0])
     nd, shape, sa, sb = broadcast_params(tuple(a.shape), tuple(b.shape), tuple(y.shape))
     pname = ctx.uniq("where")
     pad = lambda v: _ints(list(v) + [0] * (6 - len(v)))  # noqa: E731
-    statics = [
-        f"static const uint8_t {cname}[{max(1, cond.size)}] = {_ints(cond if cond.size else [0])};",
-        f"static const mcs_broadcast_params_t {pname} = {{{nd}, {pad(shape)}, {pad(sa)}, {pad(sb)}}};",
-    ]
+    statics = [f"static const mcs_broadcast_params_t {pname} = {{{nd}, {pad(shape)}, {pad(sa)}, {pad(sb)}}};"]
     call = f"mcs_where_f32({cname}, {ctx.ptr(node.inputs[1], True)}, {ctx.ptr(node.inputs[2], True)}, {ctx.ptr(node.outputs[0])}, &{pname});"
     return Emit([call], {"mcs_where_f32"}, statics)
 

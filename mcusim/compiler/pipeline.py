@@ -70,6 +70,21 @@ def parse_input_shapes(values: tuple[str, ...] | list[str]) -> dict[str, tuple[i
     return out
 
 
+#: Linker input sections for the arena: the board's work RAM (fastest), or its data RAM.
+ARENA_WORK, ARENA_DATA = ".mcs_arena", ".bss.mcs_arena"
+_RAM_MARGIN = 1024  # harness statics sharing the region besides the I/O buffers
+
+
+def arena_placement(board, arena_bytes: int, io_bytes: int) -> tuple[str, object]:
+    """(section, region) for the arena: the work RAM when arena, I/O buffers (always there)
+    and the stack (when it shares that RAM) fit, else the data RAM if that is another region."""
+    work, data = board.work_ram, board.data_ram
+    stack = board.stack_bytes if board.stack_ram.name == work.name else 0
+    if work.name == data.name or arena_bytes + io_bytes + stack + _RAM_MARGIN <= work.size:
+        return ARENA_WORK, work
+    return ARENA_DATA, data
+
+
 @dataclass
 class Compiled:
     source: ModelSource
@@ -154,11 +169,16 @@ def harness_defines(g: Graph, gen: GeneratedModel, n_samples: int) -> dict[str, 
     }
 
 
-def check_fits(c: Compiled, board) -> None:
-    """One-line error when the weights or the activations alone exceed the board."""
+def sample_bytes(g: Graph) -> int:
+    """Flash bytes one embedded test sample takes (inputs.c, each input padded to 8)."""
+    return sum(_pad(g.tensors[i].nbytes, 8) for i in g.inputs)
+
+
+def check_fits(c: Compiled, board, n_samples: int = 0) -> None:
+    """One-line error when the weights (+ embedded samples) or the activations exceed the board."""
     from mcusim.compiler.analyze import analyze
 
-    a = analyze(c.lowered, c.plan, board, dtype=c.dtype, model_name=c.source.name)
+    a = analyze(c.lowered, c.plan, board, dtype=c.dtype, model_name=c.source.name, code_bytes=n_samples * sample_bytes(c.lowered))
     if not a.fits:
         big = ", ".join(f"{r['name']} ({r['op']}, {r['weight_bytes']} B weights, {r['activation_bytes']} B activations)" for r in a.largest_layers[:3])
         raise McusimError(f"{c.source.name} does not fit {board.name}: {'; '.join(a.problems)}", hint=f"largest layers: {big}")
@@ -168,11 +188,13 @@ def build(c: Compiled, board, out_dir: Path, *, samples: list[dict[str, np.ndarr
     """Generate the sources into `out_dir` and build `out_dir/firmware.elf`. Returns (gen, BuildResult)."""
     from mcusim.build import build_firmware
 
-    check_fits(c, board)
+    check_fits(c, board, len(samples) if samples else 0)
     out_dir = Path(out_dir)
     src_dir = out_dir / "model"
     src_dir.mkdir(parents=True, exist_ok=True)
-    gen = generate(c.lowered, c.plan, model_name=c.source.name, target=c.target, dump_layers=dump_layers)
+    io = sum(_pad(c.lowered.tensors[t].nbytes, 8) for t in (*c.lowered.inputs, *c.lowered.outputs))
+    section, _ = arena_placement(board, c.plan.arena_bytes, io)
+    gen = generate(c.lowered, c.plan, model_name=c.source.name, target=c.target, dump_layers=dump_layers, arena_section=section)
     c.gen = gen
     sources = gen.write(src_dir)
     n_samples = 1
@@ -236,5 +258,13 @@ def onnx_reference(path: Path, samples: list[dict[str, np.ndarray]], input_shape
 
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
-    sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    try:
+        sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own Fail/InvalidGraph types
+        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        reason = reason.split(" failed:")[-1].split(") ")[-1].strip()
+        raise McusimError(
+            f"onnxruntime {ort.__version__} cannot load {path} for the reference run: {reason}",
+            hint="re-export it for this onnxruntime (e.g. lower model.ir_version, or an older opset) and save it again",
+        ) from None
     return [[np.asarray(o) for o in sess.run(None, s)] for s in samples]

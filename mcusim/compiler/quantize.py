@@ -214,9 +214,9 @@ def _act_range_q(node: Node, qp: QuantParams) -> tuple[int, int]:
     lo, hi = node.attr("act_min"), node.attr("act_max")
     qmin, qmax = fp.INT8_MIN, fp.INT8_MAX
     if lo is not None and math.isfinite(lo):
-        qmin = max(qmin, min(qmax, zp + int(round(lo / s))))
+        qmin = max(qmin, min(qmax, zp + round(lo / s)))
     if hi is not None and math.isfinite(hi):
-        qmax = min(qmax, max(fp.INT8_MIN, zp + int(round(hi / s))))
+        qmax = min(qmax, max(fp.INT8_MIN, zp + round(hi / s)))
     return qmin, max(qmin, qmax)
 
 
@@ -257,7 +257,7 @@ class _Quantizer:
                 data = np.asarray(t.data, dtype=np.float64)
                 qp = activation_params(float(data.min()), float(data.max()))
                 self.tensors[qname] = Tensor(qname, t.shape, DType.INT8, t.layout, _ir_q(qp),
-                                             quantize(data, qp))
+                                             quantize(data, qp).reshape(t.shape))  # 0-d stays 0-d
             return qname
         if name in self.have_q:
             return self.qn(name)
@@ -415,7 +415,8 @@ class _Quantizer:
         self._linear(node, xq, qx, wq, wp, depthwise)
         x = self.g.tensors[node.inputs[0]]
         if depthwise:
-            need = scratch.depthwise_bytes(w.shape[-1], w.shape[-1] // x.shape[-1])
+            need = scratch.depthwise_bytes(w.shape[-1], w.shape[-1] // x.shape[-1],
+                                           w.shape[1], w.shape[2])
         elif len(x.shape) == 4 and w.shape[1] == 1 and w.shape[2] == 1 and not any(
                 node.attr("pads")):
             need = scratch.pointwise_bytes(x.shape[-1])
@@ -592,9 +593,9 @@ def _run_conv(node: Node, ins):
         st, dl = (1, st[0]), (1, dl[0])
     mult = np.asarray(node.attr("multiplier"), np.int32)
     shift = np.asarray(node.attr("shift"), np.int32)
-    kw = dict(stride=st, pads=_pads4(node, x.ndim), dilation=dl, input_zp=node.attr("input_zp"),
-              output_zp=node.attr("output_zp"), multiplier=mult, shift=shift,
-              act_min=node.attr("qmin"), act_max=node.attr("qmax"))
+    kw = {"stride": st, "pads": _pads4(node, x.ndim), "dilation": dl, "input_zp": node.attr("input_zp"),
+              "output_zp": node.attr("output_zp"), "multiplier": mult, "shift": shift,
+              "act_min": node.attr("qmin"), "act_max": node.attr("qmax")}
     if node.attr("depthwise"):
         wd = w.reshape(w.shape[1], w.shape[2], w.shape[3])
         y = qops.depthwise_conv2d_s8(x4, wd, bias, depth_multiplier=w.shape[3] // x.shape[-1],
@@ -918,8 +919,8 @@ def _e_add(ctx: Ctx, node: Node) -> Emit:
     qname = ctx.uniq("add_s8_params")
     keys = ("a_zp", "a_mult", "a_shift", "b_zp", "b_mult", "b_shift", "left_shift",
             "output_zp", "out_mult", "out_shift", "qmin", "qmax")
-    statics += [bdecl, f"static const mcs_add_s8_params_t {qname} = "
-                       f"{{{', '.join(str(int(node.attr(k))) for k in keys)}}};"]
+    statics += [bdecl, (f"static const mcs_add_s8_params_t {qname} = "
+                       f"{{{', '.join(str(int(node.attr(k))) for k in keys)}}};")]
     call = (f"mcs_add_s8({ctx.ptr(node.inputs[0], True)}, {ctx.ptr(node.inputs[1], True)}, "
             f"{ctx.ptr(node.outputs[0])}, &{bname}, &{qname});")
     return Emit([call], {"mcs_add_s8"}, statics)
@@ -930,8 +931,8 @@ def _e_mul(ctx: Ctx, node: Node) -> Emit:
     bname, bdecl = _bcast_static(ctx, node)
     qname = ctx.uniq("mul_s8_params")
     keys = ("a_zp", "b_zp", "output_zp", "multiplier", "shift", "qmin", "qmax")
-    statics += [bdecl, f"static const mcs_mul_s8_params_t {qname} = "
-                       f"{{{', '.join(str(int(node.attr(k))) for k in keys)}}};"]
+    statics += [bdecl, (f"static const mcs_mul_s8_params_t {qname} = "
+                       f"{{{', '.join(str(int(node.attr(k))) for k in keys)}}};")]
     call = (f"mcs_mul_s8({ctx.ptr(node.inputs[0], True)}, {ctx.ptr(node.inputs[1], True)}, "
             f"{ctx.ptr(node.outputs[0])}, &{bname}, &{qname});")
     return Emit([call], {"mcs_mul_s8"}, statics)
@@ -948,8 +949,8 @@ def _e_concat(ctx: Ctx, node: Node) -> Emit:
     arr = ctx.uniq("cat_in")
     ptrs = ", ".join(ctx.ptr(i, True) for i in node.inputs)
     call = ["{", f"    const int8_t *const {arr}[{len(node.inputs)}] = {{{ptrs}}};",
-            f"    mcs_concat_s8({arr}, {ctx.ptr(node.outputs[0])}, {len(node.inputs)}, {sname}, "
-            f"{outer}, {inner});", "}"]
+            (f"    mcs_concat_s8({arr}, {ctx.ptr(node.outputs[0])}, {len(node.inputs)}, {sname}, "
+            f"{outer}, {inner});"), "}"]
     return Emit(call, {"mcs_concat_s8"}, statics)
 
 
@@ -1082,7 +1083,7 @@ def layer_errors(float_graph: Graph, int8_graph: Graph,
         _, fenv = run_graph(float_graph, feed, dump=True)
         _, qenv = run_graph(int8_graph, feed, dump=True)
         for name, node in producers.items():
-            base = name[:-3] if name.endswith("__q") else name
+            base = name.removesuffix("__q")
             if base not in fenv or name not in qenv:
                 continue
             t = int8_graph.tensors[name]

@@ -154,7 +154,10 @@ def estimate_code(c: Compiled, board) -> CodeEstimate:
 
     tc = find_toolchain()
     flash0, ram0 = harness_baseline(board)
-    gen = generate(c.lowered, c.plan, model_name=c.source.name, target=c.target)
+    from mcusim.compiler.pipeline import _pad, arena_placement
+
+    io = sum(_pad(c.lowered.tensors[t].nbytes, 8) for t in (*c.lowered.inputs, *c.lowered.outputs))
+    gen = generate(c.lowered, c.plan, model_name=c.source.name, target=c.target, arena_section=arena_placement(board, c.plan.arena_bytes, io)[0])
     flags = [*board.gcc_flags, "-O2", *COMMON_CFLAGS]
     with tempfile.TemporaryDirectory(prefix="mcusim-size-") as tmp:
         work = Path(tmp)

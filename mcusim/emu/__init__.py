@@ -19,7 +19,7 @@ from pathlib import Path
 
 from mcusim.errors import McusimError
 
-__all__ = ["run_firmware", "resolve_board"]
+__all__ = ["resolve_board", "run_firmware"]
 
 
 def resolve_board(image, board=None):
@@ -91,5 +91,5 @@ def run_firmware(path, board=None, *, base: int | None = None, max_instructions:
     finally:
         machine.close()
     if vcd is not None:
-        write_vcd(Path(vcd), facts.pin_changes, facts.clock_hz)
+        write_vcd(Path(vcd), facts.pin_changes, facts.clock_segments or facts.clock_hz)
     return report

@@ -145,9 +145,6 @@ class ExceptionUnit:
         fpca = bool(control & 4)
         use_psp = (not handler_mode) and bool(control & 2)
         sp = uc.reg_read(R.UC_ARM_REG_PSP if use_psp else R.UC_ARM_REG_MSP)
-        if use_psp:
-            # Leave thread mode on the process stack; handlers run on the main stack.
-            pass
         xpsr = uc.reg_read(R.UC_ARM_REG_XPSR)
         frame_size = FRAME_EXTENDED if fpca else FRAME_BASIC
         new_sp = sp - frame_size
@@ -155,9 +152,8 @@ class ExceptionUnit:
         if new_sp & 4:
             new_sp -= 4
             align = 1 << 9
-        words = [uc.reg_read(r) for r in _BASE_REGS] + [return_pc & ~1,
-                                                         (xpsr & ~0x1FF & ~(1 << 9)) | align
-                                                         | (xpsr & 0x1FF) | (1 << 24)]
+        stacked_xpsr = (xpsr & ~(1 << 9)) | align | (1 << 24)   # bit 9: realigned; T bit
+        words = [uc.reg_read(r) for r in _BASE_REGS] + [return_pc & ~1, stacked_xpsr]
         if fpca:
             words += [uc.reg_read(r) for r in _FP_REGS]
             words += [uc.reg_read(R.UC_ARM_REG_FPSCR), 0]

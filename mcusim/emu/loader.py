@@ -141,10 +141,6 @@ def _with_sibling_elf(image: Image) -> Image:
     elf = _sibling_elf(image.path)
     if elf is None:
         return image
-    flat: dict[int, bytes] = {}
-    for addr, data in image.segments:
-        flat[addr] = bytes(data)
-
     def read(addr: int, n: int) -> bytes | None:
         for a, d in image.segments:
             if a <= addr and addr + n <= a + len(d):

@@ -14,11 +14,21 @@ from __future__ import annotations
 
 import ctypes
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import ClassVar
 
-from unicorn import (UC_ARCH_ARM, UC_HOOK_INTR, UC_HOOK_MEM_INVALID,
-                     UC_MODE_THUMB, UC_PROT_ALL, UC_PROT_EXEC, UC_PROT_READ, Uc, UcError)
+from unicorn import (
+    UC_ARCH_ARM,
+    UC_HOOK_INTR,
+    UC_HOOK_MEM_INVALID,
+    UC_MODE_THUMB,
+    UC_PROT_ALL,
+    UC_PROT_EXEC,
+    UC_PROT_READ,
+    Uc,
+    UcError,
+)
 from unicorn import arm_const as R
 from unicorn import unicorn_const as UCC
 
@@ -119,6 +129,8 @@ class Machine:
         self.fam = family_data(self.chip.family)
         self.uc = uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB)
         uc.ctl_set_cpu_model(_CPU_MODEL[core])      # plain THUMB mode + model: see reference note
+        if uc.ctl_get_cpu_model() != _CPU_MODEL[core]:     # UC_MODE_MCLASS would force an M33
+            raise RuntimeError(f"Unicorn did not accept the {core} CPU model")
         self.nvic = X.NvicState(prio_bits=self.fam.get("nvic_prio_bits", 4))
         self.pin_changes: list[tuple[int, str, int]] = []
         self.uart_text: list[str] = []
@@ -137,7 +149,7 @@ class Machine:
         self.cpu_hz = self.clock.cpu_hz()
         self.seg_start_cycles = 0
         self.seconds_done = 0.0
-        self.clock_segments: list[tuple[int, int]] = []
+        self.clock_segments: list[tuple[int, int]] = [(0, self.cpu_hz)]  # (from cycle, Hz)
         self._timing = self._timing_params()
         self.exc = X.ExceptionUnit(uc, self.nvic, self.read_word, self.write_word,
                                    self._write_mem, self._read_mem)
@@ -556,13 +568,13 @@ class Machine:
                     exit_ = res
                     break
                 spin_regs = res
-            elif reason == native.STOP_NONE and self.py_event is None and err is None:
-                # emu_start returned by itself: WFI/WFE (PC after it), or an irq_changed stop.
-                if self._after_wfi(pc) and not self.irq_check:
-                    res = self._idle(pc)
-                    if isinstance(res, Exit):
-                        exit_ = res
-                        break
+            elif reason == native.STOP_NONE and self.py_event is None and err is None \
+                    and self._after_wfi(pc) and not self.irq_check:
+                # emu_start returned by itself after WFI/WFE (PC after it).
+                res = self._idle(pc)
+                if isinstance(res, Exit):
+                    exit_ = res
+                    break
             self.irq_check = False
             if self.opt.timeout_s and time.perf_counter() - t0 > self.opt.timeout_s:
                 exit_ = self._limit_exit("timeout", f"wall-clock timeout of {self.opt.timeout_s:g} s "
@@ -646,14 +658,15 @@ class Machine:
         return new_pc
 
     def _exc_return(self, pc: int):
-        exc_return = pc | 1 if (pc & 0xF) != 0 else pc | 1
-        # The low bit is lost in PC; bits 2-4 come through intact.
+        # Unicorn reports the branch target with bit 0 cleared; bits 2-4 (SPSEL, mode, FP
+        # frame) come through intact.
+        exc_return = (pc | 1) | 0xFFFFFF00
         was = self.nvic.active[-1] if self.nvic.active else None
         if was is None:
             return self._fault_exit("bad_exception_return", pc, None,
                                     note="branch to an EXC_RETURN value outside any handler")
         try:
-            new_pc, chained = self.exc.exception_return(exc_return | 0xFFFFFF00)
+            new_pc, chained = self.exc.exception_return(exc_return)
         except UcError:
             return self._fault_exit("stack_overflow", pc, None, note="unstacking failed")
         cost = EXC_TAIL_CYCLES if chained is not None else EXC_RETURN_CYCLES
@@ -664,7 +677,7 @@ class Machine:
         return new_pc
 
     # ------------------------------------------------------------------ faults
-    _FAULT_KINDS = {
+    _FAULT_KINDS: ClassVar[dict[int, str]] = {
         UCC.UC_ERR_READ_UNMAPPED: "unmapped_read",
         UCC.UC_ERR_WRITE_UNMAPPED: "unmapped_write",
         UCC.UC_ERR_FETCH_UNMAPPED: "unmapped_fetch",
@@ -680,7 +693,7 @@ class Machine:
     }
     # CFSR bits set on HardFault entry (DDI0403 B3.2.15): BusFault PRECISERR|BFARVALID,
     # UsageFault UNDEFINSTR, IACCVIOL for fetches, STKOF (v8-M) for stack limit.
-    _CFSR = {"unmapped_read": 0x8200, "unmapped_write": 0x8200, "unmapped_access": 0x8200,
+    _CFSR: ClassVar[dict[str, int]] = {"unmapped_read": 0x8200, "unmapped_write": 0x8200, "unmapped_access": 0x8200,
              "write_to_flash": 0x8200, "unmapped_fetch": 0x0100, "invalid_instruction": 0x10000,
              "stack_overflow": 0x100000}
 
@@ -812,6 +825,9 @@ class Machine:
             return pc
         if self.hardfault_from is not None:
             return self._hardfault_hang(pc)
+        found = self._results_in_ram()
+        if found is not None:
+            return found
         return Exit("hang", f"WFI with no interrupt pending or scheduled at "
                     f"{self.image.describe(pc - 2)}", pc=pc - 2, where=self.image.describe(pc - 2))
 
@@ -828,6 +844,9 @@ class Machine:
         if same and masked and self.nvic.best_pending() is None:
             if self.hardfault_from is not None:
                 return self._hardfault_hang(pc)
+            found = self._results_in_ram()
+            if found is not None:
+                return found
             why = "interrupts masked (PRIMASK)" if regs["primask"] & 1 else \
                 "no interrupt can occur"
             return Exit("hang", f"infinite loop at {self.image.describe(pc)} with {why}",
@@ -835,6 +854,21 @@ class Machine:
         return None
 
     # ------------------------------------------------------------------ results
+    def _results_in_ram(self) -> Exit | None:
+        """No symbols (bare HEX/BIN): a finished results block anywhere in RAM ends the run
+        normally once the firmware goes idle (the cycle count then includes that tail)."""
+        if self.results_addr is not None:
+            return None
+        pattern = RESULTS_MAGIC.to_bytes(4, "little") + (1).to_bytes(4, "little")
+        for lo, _hi, buf in self.ram_buffers:
+            at = bytes(buf).find(pattern)
+            if at >= 0 and (at & 3) == 0:
+                self.results_addr = lo + at
+                self.results_size = 48 + int.from_bytes(bytes(buf)[at + 44:at + 48], "little")
+                return Exit("results", f"results block found at 0x{lo + at:08x} after the "
+                            "firmware went idle (no symbols to stop on its magic write)")
+        return None
+
     def _stack_peak(self) -> int | None:
         top = self.stack_top
         lim = self.stack_limit

@@ -27,6 +27,7 @@ class RunReport:
 
     file: str
     format: str
+    symbols: str | None
     board: str
     core: str
     cycle_model: dict
@@ -63,7 +64,12 @@ class RunReport:
 
 
 def decode_results(raw: bytes, meta: dict | None) -> dict | None:
-    """Decode the results block, through `mcusim.results` when available."""
+    """Decode the results block to a JSON-ready dict (see `decode_results_obj`)."""
+    return decode_results_obj(raw, meta)[0]
+
+
+def decode_results_obj(raw: bytes, meta: dict | None) -> tuple[dict | None, object | None]:
+    """(dict, `mcusim.results.Results` or None), through `mcusim.results` when available."""
     try:
         from mcusim import results as results_mod  # written by the harness work
     except ImportError:
@@ -71,15 +77,15 @@ def decode_results(raw: bytes, meta: dict | None) -> dict | None:
     if results_mod is not None and hasattr(results_mod, "decode_results"):
         try:
             res = results_mod.decode_results(raw, meta)
-            return res.to_json() if hasattr(res, "to_json") else res
-        except Exception:  # noqa: BLE001 - fall back to the header-only decoding below
+            return res.to_json(), res
+        except Exception:  # noqa: BLE001, S110 - fall back to the header-only decoding below
             pass
     if len(raw) < _HEADER.size:
-        return None
+        return None, None
     (magic, version, status, clock_hz, n_samples, n_layers, output_bytes, crc, cyc_init,
-     lo, hi, data_bytes) = _HEADER.unpack_from(raw)
+     lo, hi, _data_bytes) = _HEADER.unpack_from(raw)
     if magic != 0x5253434D:
-        return None
+        return None, None
     status = status - (1 << 32) if status & 0x80000000 else status
     data = raw[_HEADER.size:]
     words = struct.unpack_from(f"<{min(len(data) // 4, n_samples + n_layers)}I", data)
@@ -92,7 +98,7 @@ def decode_results(raw: bytes, meta: dict | None) -> dict | None:
             "version": version, "clock_hz": clock_hz, "n_samples": n_samples,
             "n_layers": n_layers, "cycles_init": cyc_init, "cycles_total": lo | hi << 32,
             "cycles_per_sample": per_sample, "cycles_per_layer": per_layer,
-            "output_crc32": crc, "outputs_hex": outputs}
+            "output_crc32": crc, "outputs_hex": outputs}, None
 
 
 def build_report(machine, facts, image) -> RunReport:
@@ -100,8 +106,12 @@ def build_report(machine, facts, image) -> RunReport:
     board = machine.board
     chip = board.chip
     clock = facts.clock_hz
-    results = decode_results(facts.results_raw, image.meta) if facts.results_raw else None
+    results, results_obj = (decode_results_obj(facts.results_raw, image.meta)
+                            if facts.results_raw else (None, None))
     warnings: list[str] = []
+    built_for = (image.meta or {}).get("board")
+    if built_for and built_for != board.name:
+        warnings.append(f"{image.path.name} was built for {built_for}, run on {board.name}")
     if results and results.get("cycles_per_sample"):
         cps = results["cycles_per_sample"]
         mean = sum(cps) / len(cps)
@@ -117,10 +127,12 @@ def build_report(machine, facts, image) -> RunReport:
     led = str(board.led.pin) if getattr(board, "led", None) else None
     gp = []
     pins = sorted({name for _, name, _ in facts.pin_changes})
+    active_high = bool(getattr(getattr(board, "led", None), "active_high", True))
     for pin in pins:
-        for start, width in pulses(facts.pin_changes, pin):
-            gp.append({"pin": pin, "led": pin == led, "start_cycle": start, "width_cycles": width,
-                       "width_us": round(width / clock * 1e6, 3)})
+        high = active_high if pin == led else True
+        for start, width in pulses(facts.pin_changes, pin, high):
+            gp.append({"pin": pin, "led": pin == led, "active_high": high, "start_cycle": start,
+                       "width_cycles": width, "width_us": round(width / clock * 1e6, 3)})
     profile = _profile(facts.blocks, image, facts.cycles)
     flash_bytes = sum(len(d) for a, d in image.segments
                       if any(lo <= a < hi for lo, hi in machine.flash_regions))
@@ -129,8 +141,9 @@ def build_report(machine, facts, image) -> RunReport:
     if ex.get("fault") and ex["fault"].get("registers"):
         ex["fault"]["registers"] = {k: f"0x{v:08x}" for k, v in ex["fault"]["registers"].items()}
     table = machine.table
-    return RunReport(
-        file=str(image.path), format=image.format, board=board.name, core=chip.core,
+    report = RunReport(
+        file=str(image.path), format=image.format,
+        symbols=str(image.symbols_from or image.path) if image.symbols else None, board=board.name, core=chip.core,
         cycle_model={"name": table.name, "version": table.version, "label": table.label,
                      "dual_issue": table.dual_issue},
         exit=ex, instructions=facts.instructions, cycles=facts.cycles, clock_hz=clock,
@@ -141,6 +154,8 @@ def build_report(machine, facts, image) -> RunReport:
         exceptions_taken=facts.exceptions_taken, unmodelled_accesses=facts.unmodelled,
         wall_s=facts.wall_s, mips=facts.instructions / facts.wall_s / 1e6 if facts.wall_s else 0.0,
         warnings=warnings)
+    report.results_obj = results_obj          # the decoded Results (not serialised)
+    return report
 
 
 def _profile(blocks, image, total: int, top: int = 15) -> list[dict]:
@@ -206,3 +221,8 @@ def render(report: RunReport, console) -> None:
         console.print(p)
     for w in report.warnings:
         console.print(f"[yellow]warning:[/] {w}")
+    if report.unmodelled_accesses:
+        shown = ", ".join(report.unmodelled_accesses[:6])
+        more = len(report.unmodelled_accesses) - 6
+        console.print(f"[dim]unmodelled peripheral registers (read 0 / write ignored): {shown}"
+                      + (f" and {more} more" if more > 0 else "") + "[/]")

@@ -56,7 +56,7 @@ class Semihost:
             self.output(out.decode("utf-8", "replace"))
             return 0
         if op == SYS_WRITE:
-            fd, buf, length = (self.read_word(arg + 4 * i) for i in range(3))
+            _fd, buf, length = (self.read_word(arg + 4 * i) for i in range(3))
             self.output(self.read_bytes(buf, length).decode("utf-8", "replace"))
             return 0
         if op == SYS_OPEN:

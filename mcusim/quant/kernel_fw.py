@@ -110,6 +110,14 @@ def model_source(cases: Sequence[KernelCase], model_name: str = "kernel_cases") 
         for key, arr in c.arrays.items():
             out.append(_c_array(f"c{i}_{key}", arr, const=(key != "input")))
         vals = ", ".join(str(int(v)) for v in c.params)
+        if "bc" in c.extra:
+            nd, shape, sa, sb = c.extra["bc"]
+
+            def six(v):
+                return "{" + ", ".join(str(int(x)) for x in list(v) + [0] * (6 - len(v))) + "}"
+
+            out.append(f"static const mcs_broadcast_params_t c{i}_bc = "
+                       f"{{{nd}, {six(shape)}, {six(sa)}, {six(sb)}}};")
         if c.params_type:
             out.append(f"static const {c.params_type} c{i}_p = {{{vals}}};")
     total = output_bytes(cases)
@@ -139,7 +147,7 @@ def model_source(cases: Sequence[KernelCase], model_name: str = "kernel_cases") 
     ]
     for i, (c, (off, _size)) in enumerate(zip(cases, output_layout(cases))):
         fmt = {key: f"c{i}_{key}" for key in c.arrays}
-        fmt.update(scratch="scratch", out=f"out + {off}", p=f"&c{i}_p")
+        fmt.update(scratch="scratch", out=f"out + {off}", p=f"&c{i}_p", bc=f"&c{i}_bc")
         if c.scratch_bytes or c.kernel in _WITH_SCRATCH:
             out.append(f"    if ({c.kernel}_get_buffer_size(&c{i}_p) > (int32_t)sizeof(scratch)) "
                        "return MCS_ERR_RUN;")
@@ -229,7 +237,7 @@ def depthwise_case(name: str, hw: tuple[int, int], cin: int, k: tuple[int, int],
                       {"input": x, "weights": w, "bias": bias, "mult": mult, "shift": shift},
                       "mcs_conv2d_s8_params_t", params, _CONV_ARGS, y,
                       macs=y.size * k[0] * k[1],
-                      scratch_bytes=scratch.depthwise_bytes(cout, depth_multiplier))
+                      scratch_bytes=scratch.depthwise_bytes(cout, depth_multiplier, k[0], k[1]))
 
 
 def fully_connected_case(name: str, batch: int, k: int, n: int, seed: int = 0,
@@ -280,6 +288,49 @@ def avgpool_case(name: str, hw: tuple[int, int], c: int, k: tuple[int, int],
                       params, "{input}, {out}, {p}", y, macs=0)
 
 
+def add_case(name: str, a_shape: tuple[int, ...], b_shape: tuple[int, ...],
+             seed: int = 0) -> KernelCase:
+    """`mcs_add_s8` with numpy broadcasting of `a_shape` and `b_shape`."""
+    rng = np.random.default_rng(seed)
+    a = _s8(rng, a_shape)
+    b = _s8(rng, b_shape)
+    sa, sb, so = (float(v) for v in rng.uniform(0.01, 0.1, 3))
+    prm = ops.add_params(sa, sb, so)
+    azp, bzp, ozp = (int(v) for v in rng.integers(-128, 128, 3))
+    lo, hi = int(rng.integers(-128, -60)), int(rng.integers(60, 128))
+    y = ops.add_s8(a, b, a_zp=azp, b_zp=bzp, output_zp=ozp, act_min=lo, act_max=hi, **prm)
+    out = tuple(y.shape)
+    r = len(out)
+
+    def strides(shape):
+        full = (1,) * (r - len(shape)) + tuple(shape)
+        st, acc = [0] * r, 1
+        for d in range(r - 1, -1, -1):
+            st[d] = 0 if full[d] == 1 else acc
+            acc *= full[d]
+        return st
+
+    params = (azp, prm["a_mult"], prm["a_shift"], bzp, prm["b_mult"], prm["b_shift"],
+              prm["left_shift"], ozp, prm["out_mult"], prm["out_shift"], lo, hi)
+    return KernelCase(name, "mcs_add_s8", {"input": a, "b": b}, "mcs_add_s8_params_t", params,
+                      "{input}, {b}, {out}, {bc}, {p}", y.ravel(), macs=0,
+                      extra={"bc": (r, out, strides(a_shape), strides(b_shape))})
+
+
+def maxpool_case(name: str, hw: tuple[int, int], c: int, k: tuple[int, int],
+                 stride: tuple[int, int], pads: ops.Pads, out_hw: tuple[int, int] | None = None,
+                 act: tuple[int, int] = (-128, 127), seed: int = 0) -> KernelCase:
+    """`mcs_maxpool2d_s8` (`out_hw` larger than the floor formula = ceil mode)."""
+    rng = np.random.default_rng(seed)
+    x = _s8(rng, (1, hw[0], hw[1], c))
+    y = ops.maxpool2d_s8(x, kernel=k, stride=stride, pads=pads, out_hw=out_hw, act_min=act[0],
+                         act_max=act[1])
+    params = (1, hw[0], hw[1], c, y.shape[1], y.shape[2], k[0], k[1], stride[0], stride[1],
+              pads[0], pads[1], pads[2], pads[3], 0, 0, act[0], act[1])
+    return KernelCase(name, "mcs_maxpool2d_s8", {"input": x}, "mcs_pool2d_s8_params_t",
+                      params, "{input}, {out}, {p}", y, macs=0)
+
+
 # ---------------------------------------------------------------------------------------
 # build + run in the emulator
 # ---------------------------------------------------------------------------------------
@@ -304,7 +355,7 @@ class CasesRun:
     core: str
 
 
-def run_cases(cases: Sequence[KernelCase], board: str, folder: str, out_dir) -> CasesRun:
+def run_cases(cases: Sequence[KernelCase], board: str, folder: str, out_dir, **build_kw) -> CasesRun:
     """Build `cases` for `board` with the kernels of ``kernels_c/<folder>`` (``dsp`` or
     ``reference``) through `mcusim.build.build_firmware`, run the ELF in the emulator and
     return the output bytes and the cycles of each case (the harness times each layer).
@@ -336,7 +387,7 @@ def run_cases(cases: Sequence[KernelCase], board: str, folder: str, out_dir) -> 
     defines = {"MCS_RESULTS_DATA_BYTES": f"{max(4096, total + 4 * len(cases) + 256)}u"}
     build = build_firmware(board, [model_c], out_dir / "fw", kernels=kernels,
                            include_dirs=[kernels_dir() / "dsp"] if folder == "dsp" else [],
-                           meta=meta, defines=defines, force=True)
+                           meta=meta, defines=defines, force=True, **build_kw)
     elf = getattr(build, "elf", None) or (out_dir / "fw" / "firmware.elf")
     report = run_firmware(elf)
     res = report.results or {}

@@ -87,7 +87,7 @@ def depthwise_conv2d_s8(x: np.ndarray, w: np.ndarray, bias: np.ndarray | None, *
                         shift: np.ndarray, act_min: int = INT8_MIN,
                         act_max: int = INT8_MAX) -> np.ndarray:
     """`mcs_depthwise_conv2d_s8`: w [kh,kw,Cin*mult]; output channel ``c*mult + m``."""
-    kh, kw, cout = w.shape
+    kh, kw, _cout = w.shape
     xf = np.repeat(x.astype(np.float64) - input_zp, depth_multiplier, axis=-1)
     win = _windows(xf, kh, kw, stride, pads, dilation, 0.0)  # [N,OH,OW,kh,kw,Cout]
     acc = np.einsum("nhwijc,ijc->nhwc", win, w.astype(np.float64)).astype(np.int64)
@@ -124,7 +124,7 @@ def _pool_windows(x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int
     `fill`); positions beyond it (ceil-mode windows, `out_hw` larger than the floor formula)
     hold `fill`."""
     t, l_, b, r = pads
-    n, h, w, c = x.shape
+    _n, h, w, _c = x.shape
     oh = out_hw[0] if out_hw else conv_output_size(h, kernel[0], stride[0], t, b)
     ow = out_hw[1] if out_hw else conv_output_size(w, kernel[1], stride[1], l_, r)
     eb = max(0, (oh - 1) * stride[0] + kernel[0] - (h + t + b))

@@ -63,7 +63,7 @@ def activation_params(rmin: float, rmax: float) -> QuantParams:
     scale = (rmax - rmin) / (INT8_MAX - INT8_MIN)
     if scale < _EPS_SCALE:
         return QuantParams((1.0,), (0,))
-    zp = int(round(INT8_MIN - rmin / scale))
+    zp = round(INT8_MIN - rmin / scale)
     zp = max(INT8_MIN, min(INT8_MAX, zp))
     return QuantParams((float(np.float32(scale)),), (zp,))
 

@@ -25,9 +25,12 @@ def pointwise_bytes(in_c: int) -> int:
     return 4 * in_c
 
 
-def depthwise_bytes(out_c: int, depth_multiplier: int = 1) -> int:
-    """`mcs_depthwise_conv2d_s8`: one int32 per channel (multiplier 1 only)."""
-    return 4 * out_c if depth_multiplier == 1 else 0
+def depthwise_bytes(out_c: int, depth_multiplier: int = 1, kernel_h: int = 3,
+                    kernel_w: int = 3) -> int:
+    """`mcs_depthwise_conv2d_s8`: per channel one int32 and one padding byte (multiplier 1
+    only; the window size does not matter)."""
+    del kernel_h, kernel_w
+    return 4 * out_c + ((out_c + 3) & ~3) if depth_multiplier == 1 else 0
 
 
 def fully_connected_bytes(in_features: int) -> int:

@@ -33,10 +33,10 @@ def build(board_name: str, sources: list[str], out_dir: Path, *, defines=(), opt
     if with_startup:
         srcs.append(str(FIXTURES / "startup.c"))
     elf = out_dir / f"{name}.elf"
-    cmd = ["arm-none-eabi-gcc", *board.gcc_flags, opt, "-g", "-ffreestanding", "-nostdlib",
+    cmd = ["arm-none-eabi-gcc", *board.gcc_flags, *opt.split(), "-g", "-ffreestanding", "-nostdlib",
            "-ffunction-sections", "-Wall", f"-I{FIXTURES}", f"-T{ld}", "-Wl,--gc-sections",
            *[f"-D{d}" for d in defines], *srcs, "-lgcc", "-o", str(elf)]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(check=False, args=cmd, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     for fmt, ext in (("ihex", ".hex"), ("binary", ".bin")):
         subprocess.run(["arm-none-eabi-objcopy", "-O", fmt, str(elf), str(elf.with_suffix(ext))],

@@ -141,6 +141,14 @@ def _cases() -> list[kfw.KernelCase]:
         kfw.fully_connected_case("fc_extreme_requant_1", 1, 16, 64, seed=17, extreme=True),
         kfw.softmax_case("softmax", 3, 10, 0.125, seed=14),
         kfw.avgpool_case("avgpool", (6, 5), 5, (3, 3), (2, 2), (1, 1, 1, 1), seed=15),
+        kfw.maxpool_case("maxpool_c8", (8, 8), 8, (2, 2), (2, 2), (0, 0, 0, 0), seed=18),
+        kfw.add_case("add_same", (1, 6, 5, 16), (1, 6, 5, 16), seed=21),
+        kfw.add_case("add_bcast_c", (1, 4, 3, 7), (7,), seed=22),
+        kfw.add_case("add_bcast_mid", (3, 1, 5), (1, 4, 1), seed=23),
+        kfw.maxpool_case("maxpool_c7_pad_act", (7, 9), 7, (3, 3), (2, 2), (1, 1, 1, 1),
+                         act=(-20, 90), seed=19),
+        kfw.maxpool_case("maxpool_ceil", (7, 8), 12, (3, 3), (2, 2), (0, 0, 1, 0),
+                         out_hw=(4, 4), seed=20),
     ]
 
 

@@ -355,3 +355,32 @@ def zip_package(src: Path, zip_path: Path) -> Path:
             if p.is_file():
                 zf.write(p, p.relative_to(src))
     return zip_path
+
+
+def onnx_for_layers(layers: list[Dense], path: Path, input_name: str = "input_0", output_name: str = "output_0") -> Path:
+    """The ONNX model (Gemm/Relu) computing what the fixture package computes."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    nodes, inits, x = [], [], input_name
+    for i, d in enumerate(layers):
+        inits += [numpy_helper.from_array(d.weights, f"W{i}"), numpy_helper.from_array(d.bias, f"B{i}")]
+        last = i == len(layers) - 1
+        y = output_name if last and not d.relu else f"gemm{i}"
+        nodes.append(helper.make_node("Gemm", [x, f"W{i}", f"B{i}"], [y], transB=1))
+        x = y
+        if d.relu:
+            y = output_name if last else f"relu{i}"
+            nodes.append(helper.make_node("Relu", [x], [y]))
+            x = y
+    n_in, n_out = layers[0].weights.shape[1], layers[-1].weights.shape[0]
+    graph = helper.make_graph(
+        nodes, "fixture_mlp",
+        [helper.make_tensor_value_info(input_name, TensorProto.FLOAT, [1, n_in])],
+        [helper.make_tensor_value_info(output_name, TensorProto.FLOAT, [1, n_out])], inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 9  # loadable by the onnxruntime the project pins
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
+    return path

@@ -124,7 +124,7 @@ def compiled(request, tmp_path_factory):
 
 
 def test_int8_graph_is_int8(compiled):
-    name, fgraph, qgraph = compiled
+    name, _fgraph, qgraph = compiled
     kinds = {n.op for n in qgraph.nodes if n.attr("int8")}
     assert Op.QUANTIZE in kinds and Op.DEQUANTIZE in kinds
     for n in qgraph.nodes:
@@ -141,7 +141,7 @@ def test_int8_graph_is_int8(compiled):
 
 
 def test_int8_twin_close_to_float(compiled):
-    name, fgraph, qgraph = compiled
+    _name, fgraph, qgraph = compiled
     rep = compare_with_float(fgraph, qgraph, _samples(fgraph, 40, 7))
     assert rep["cosine"] > 0.98, rep
     assert rep["top1_agreement"] >= 0.85, rep
@@ -149,7 +149,7 @@ def test_int8_twin_close_to_float(compiled):
 
 
 def test_generated_c_bit_exact_with_int8_twin(compiled, tmp_path):
-    name, fgraph, qgraph = compiled
+    _name, fgraph, qgraph = compiled
     samples = _samples(fgraph, 5, 11)
     gen = generate(qgraph, plan_memory(qgraph))
     assert "mcs_kernels_s8.h" in gen.model_c
@@ -161,7 +161,7 @@ def test_generated_c_bit_exact_with_int8_twin(compiled, tmp_path):
 
 
 def test_weights_take_one_byte_per_parameter(compiled):
-    name, fgraph, qgraph = compiled
+    _name, fgraph, qgraph = compiled
     gen = generate(qgraph, plan_memory(qgraph))
     params = sum(t.size for t in fgraph.constants() if len(t.shape) >= 2)
     biases = sum(t.size for t in fgraph.constants() if len(t.shape) == 1)
@@ -170,7 +170,7 @@ def test_weights_take_one_byte_per_parameter(compiled):
 
 
 def test_calibration_shape_mismatch_is_one_line(compiled, tmp_path):
-    name, fgraph, _ = compiled
+    _name, fgraph, _ = compiled
     shape = fgraph.tensors[fgraph.inputs[0]].shape
     bad = tmp_path / "calib.npz"
     np.savez(bad, **{fgraph.inputs[0]: np.zeros((4, *shape[:-1], shape[-1] + 1), np.float32)})

@@ -16,6 +16,7 @@ from mcusim.compiler.passes.layout import channels_last, legalize
 from mcusim.compiler.passes.fuse_gelu import fuse_gelu
 from mcusim.compiler.passes.fuse_layernorm import fuse_layernorm
 from mcusim.compiler.passes.recurrent import last_state_from_y
+from mcusim.compiler.passes.sequence_legalize import where_condition_bytes
 from mcusim.compiler.passes.simplify import (
     decompose,
     fold_batchnorm,
@@ -41,6 +42,7 @@ PIPELINE: tuple[tuple[str, Pass], ...] = (
     ("fuse_activations", fuse_activations),
     ("channels_last", channels_last),
     ("legalize", legalize),
+    ("where_condition_bytes", where_condition_bytes),
     ("remove_copies_2", remove_copies),
 )
 

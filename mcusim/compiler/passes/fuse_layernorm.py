@@ -45,7 +45,7 @@ def _match(graph: Graph, m1: Node, consumers):
     if sub is None or sub.op != Op.SUB or sub.inputs != (x, mean):
         return None
     d = sub.outputs[0]
-    users = consumers.get(d, [])
+    users = list({id(u): u for u in consumers.get(d, [])}.values())  # Mul(d, d) reads d twice
     sq = next((u for u in users if u.op in (Op.POW, Op.MUL) and u is not None), None)
     div = next((u for u in users if u.op == Op.DIV and u.inputs[0] == d), None)
     if sq is None or div is None or len(users) != 2:

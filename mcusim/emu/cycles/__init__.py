@@ -229,10 +229,10 @@ class BlockCoster:
         for insn in insns:
             cyc, kind = self.insn_cost(insn, prev_ls)
             prev_ls = kind in ("load", "store")
-            if kind in ("load", "ldrd", "excl") and not first_load_seen:
-                if "pc" not in insn.op_str.split("[", 1)[-1]:
-                    out.load_prefix = sum(x[1] for x in costs)
-                    first_load_seen = True
+            if kind in ("load", "ldrd", "excl") and not first_load_seen \
+                    and "pc" not in insn.op_str.split("[", 1)[-1]:
+                out.load_prefix = sum(x[1] for x in costs)
+                first_load_seen = True
             costs.append((insn, cyc, kind))
             out.mnemonics.append(insn.mnemonic)
             drop = self._sp_drop(insn)

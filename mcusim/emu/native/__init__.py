@@ -85,6 +85,10 @@ def library() -> ctypes.CDLL:
     source = _SOURCE.read_bytes()
     digest = hashlib.sha256(source).hexdigest()[:16]
     out = _cache_dir() / f"blockhook-{digest}.so"
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:                                   # read-only home: a per-user temp folder
+        out = Path(tempfile.gettempdir()) / f"mcusim-native-{os.getuid()}" / out.name
     if not out.exists():
         gcc = shutil.which("gcc") or shutil.which("cc")
         if gcc is None:
@@ -95,7 +99,7 @@ def library() -> ctypes.CDLL:
         out.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(suffix=".so", dir=out.parent)
         os.close(fd)
-        proc = subprocess.run(
+        proc = subprocess.run(check=False, args=
             [gcc, "-O2", "-shared", "-fPIC", "-o", tmp, str(_SOURCE)],
             capture_output=True, text=True,
         )

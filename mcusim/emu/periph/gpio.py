@@ -52,13 +52,16 @@ class Gpio(Peripheral):
                     self.m.pin_changes.append((now, f"P{self.port}{pin}", new >> pin & 1))
 
 
-def pulses(changes: list[tuple[int, str, int]], pin: str) -> list[tuple[int, int]]:
-    """(start cycle, width in cycles) of each high pulse of `pin`."""
+def pulses(changes: list[tuple[int, str, int]], pin: str,
+           active_high: bool = True) -> list[tuple[int, int]]:
+    """(start cycle, width in cycles) of each active pulse of `pin` (high, or low when
+    `active_high` is False, e.g. an LED wired to VDD)."""
     out = []
     start = None
     for cyc, name, level in changes:
         if name != pin:
             continue
+        level = level if active_high else 1 - level
         if level and start is None:
             start = cyc
         elif not level and start is not None:
@@ -67,8 +70,24 @@ def pulses(changes: list[tuple[int, str, int]], pin: str) -> list[tuple[int, int
     return out
 
 
-def write_vcd(path: Path, changes: list[tuple[int, str, int]], clock_hz: int) -> None:
-    """Write the pin changes as a Value Change Dump (timescale 1 ns) for GTKWave/PulseView."""
+def cycle_to_ns(cycle: int, segments: list[tuple[int, int]]) -> int:
+    """Time in ns of `cycle`, given the clock segments [(from cycle, Hz), ...] of the run."""
+    t = 0.0
+    for i, (start, hz) in enumerate(segments):
+        end = segments[i + 1][0] if i + 1 < len(segments) else None
+        if end is None or cycle < end:
+            return int(t + (cycle - start) * 1e9 / hz)
+        t += (end - start) * 1e9 / hz
+    return int(t)
+
+
+def write_vcd(path: Path, changes: list[tuple[int, str, int]],
+              clock: int | list[tuple[int, int]]) -> None:
+    """Write the pin changes as a Value Change Dump (timescale 1 ns) for GTKWave/PulseView.
+
+    `clock` is the core clock in Hz, or the run's clock segments [(from cycle, Hz), ...] when
+    the firmware changed its clock (time then follows each segment's frequency)."""
+    segments = [(0, clock)] if isinstance(clock, int) else list(clock)
     pins = sorted({name for _, name, _ in changes})
     ids = {name: chr(33 + i) for i, name in enumerate(pins)}
     lines = ["$date mcusim $end", "$version mcusim emulator $end", "$timescale 1ns $end",
@@ -79,7 +98,7 @@ def write_vcd(path: Path, changes: list[tuple[int, str, int]], clock_hz: int) ->
     lines.append("$end")
     last_t = None
     for cyc, name, level in changes:
-        t = cyc * 1_000_000_000 // max(clock_hz, 1)
+        t = cycle_to_ns(cyc, segments)
         if t != last_t:
             lines.append(f"#{t}")
             last_t = t

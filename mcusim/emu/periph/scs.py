@@ -170,7 +170,7 @@ class Scs(Peripheral):
         # (0xEF50-0xEF7F), ITM/TPIU/DWT/FPB blocks: accepted as plain registers.
         return (off in (SCR, CCR, CPACR, DEMCR, CSSELR, DWT_LAR)
                 or 0xED90 <= off < 0xEDF0 or 0xEF30 <= off < 0xEF80 or off < 0x3000
-                or 0x40000 <= off < 0x43000)
+                or 0x40000 <= off < 0x46000)   # TPIU, ETM, DBGMCU (U5 0xE0044000)
 
     def write32(self, off, value):
         m = self.m
