@@ -74,15 +74,20 @@ def main() -> int:
     args = ap.parse_args()
 
     from mcusim.boards import load_board
-    from mcusim.emu import run_firmware
 
     board = load_board(args.board)
-    elf = args.elf
-    if elf is None:
-        from fwbuild import build
+    with tempfile.TemporaryDirectory(prefix="mcusim-bench-") as tmp:
+        elf = args.elf
+        if elf is None:
+            from fwbuild import build
 
-        elf = build(board.name, ["bench_dot.c"], Path(tempfile.mkdtemp(prefix="mcusim-bench-")),
-                    defines=["REPEAT=20000"])
+            elf = build(board.name, ["bench_dot.c"], Path(tmp), defines=["REPEAT=20000"])
+        return _bench(elf, board, args)
+
+
+def _bench(elf: Path, board, args) -> int:
+    from mcusim.emu import run_firmware
+
     model_s, plain_s = [], []
     report = None
     for _ in range(args.repeat):

@@ -436,6 +436,24 @@ int32_t mcs_gru_cell_f32_get_buffer_size(int32_t hidden);
 void mcs_where_f32(const uint8_t *cond, const float *a, const float *b, float *output,
                    const mcs_broadcast_params_t *p);
 
+/*
+ * LSTM / GRU cells with int8 weights (`--dtype int8`): as mcs_lstm_cell_f32 / mcs_gru_cell_f32,
+ * but W and R are int8 with one float scale per row (symmetric, per gate row), so the real
+ * weight is w[row][k] * w_scale[row]. Each gate pre-activation is
+ *   dot(x, w_row) * w_scale[row] + dot(h, r_row) * r_scale[row] + biases
+ * with float32 accumulation; state (h, c), biases and activations stay float32 (see
+ * docs/int8-sequence.md).
+ *   w_scale, r_scale  [G*hidden] (G = 4 for LSTM, 3 for GRU)
+ */
+void mcs_lstm_cell_w8_f32(const float *x, const float *h_prev, const float *c_prev,
+                          const int8_t *w, const int8_t *r, const float *w_scale,
+                          const float *r_scale, const float *bias, float *h_out, float *c_out,
+                          int32_t batch, int32_t input_size, int32_t hidden);
+void mcs_gru_cell_w8_f32(const float *x, const float *h_prev, const int8_t *w, const int8_t *r,
+                         const float *w_scale, const float *r_scale, const float *bias,
+                         float *scratch, float *h_out, int32_t batch, int32_t input_size,
+                         int32_t hidden, int32_t linear_before_reset);
+
 #ifdef __cplusplus
 }
 #endif

@@ -303,6 +303,19 @@ void mcs_quantize_s8(const float *input, int8_t *output, int32_t size, float sca
 void mcs_dequantize_s8(const int8_t *input, float *output, int32_t size, float scale,
                            int32_t zero_point);
 
+/*
+ * LayerNormalization over the last axis of [outer][n], int8 in and out (issue 7), integer only:
+ *   d_j = x_j - input_zp;  S = sum d_j (int32);  SS = sum d_j^2 (int64)
+ *   den = isqrt(n * SS - S^2 + eps_term)  (= n * std in input units; 1 if 0)
+ *   t_j = round_half_away(((n * d_j - S) * gamma_q[j]) / den) + beta_q[j]   (int64)
+ *   y_j = sat8(((t_j + 2^(shift-1)) >> shift) + output_zp)   (arithmetic shift)
+ * with, on the host: gamma_q = round(gamma / s_y * 2^shift), beta_q = round(beta / s_y *
+ * 2^shift), eps_term = round(epsilon * n^2 / s_x^2). Requires n * 255 * max|gamma_q| < 2^63.
+ */
+void mcs_layer_norm_s8(const int8_t *input, const int32_t *gamma_q, const int32_t *beta_q,
+                       int8_t *output, int32_t outer, int32_t n, int32_t input_zp,
+                       int32_t output_zp, int64_t eps_term, int32_t shift);
+
 #ifdef __cplusplus
 }
 #endif

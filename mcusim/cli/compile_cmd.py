@@ -76,8 +76,9 @@ def write_library(c, out: Path) -> list[Path]:
 @click.option("--lib", is_flag=True, help="Write a library (model + kernels + README) instead of a firmware.")
 @click.option("--force", is_flag=True, help="Write into a non-empty output folder.")
 @click.option("--streaming", is_flag=True, help="Recurrent models: one time step per call, hidden state kept across calls.")
+@click.option("--io-in-arena", is_flag=True, help="Plan inputs/outputs inside the arena (copied in and out) so their memory is reused.")
 @json_option
-def compile_(model, board, dtype, input_shapes, out_dir, inputs_path, lib, force, as_json, streaming=False) -> None:
+def compile_(model, board, dtype, input_shapes, out_dir, inputs_path, lib, force, as_json, streaming=False, io_in_arena=False) -> None:
     """Compile MODEL (zoo name or .onnx) to C and to DIR/firmware.elf for the board."""
     from mcusim.boards import load_board
     from mcusim.compiler.pipeline import (
@@ -91,7 +92,8 @@ def compile_(model, board, dtype, input_shapes, out_dir, inputs_path, lib, force
     b = load_board(board)
     src = resolve(model)
     with err_console.status(f"compiling {src.name} for {b.name}"):
-        c = prepare(src, board=b, dtype=dtype, input_shapes=parse_input_shapes(input_shapes), streaming=streaming)
+        c = prepare(src, board=b, dtype=dtype, input_shapes=parse_input_shapes(input_shapes), streaming=streaming,
+                    io_in_arena=io_in_arena)
         samples = load_npz_inputs(inputs_path, c.lowered) if inputs_path else None
         out = prepare_output_dir(out_dir, force)
         if lib:

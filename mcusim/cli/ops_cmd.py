@@ -14,6 +14,7 @@ def ops_listing() -> dict:
     from mcusim.compiler.importer import MIN_OPSET
     from mcusim.compiler.ops import registry
 
+    registry.specs()  # load every op module first: some register their kernels (issue 7)
     kernels: dict[str, list[str]] = {}
     for op, dtype in KERNELS:
         kernels.setdefault(op.value, []).append(dtype.value)

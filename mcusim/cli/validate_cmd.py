@@ -53,6 +53,54 @@ def _run(elf: Path, board) -> dict:
     return data
 
 
+def _dump_chunks(c, board) -> list[frozenset]:
+    """Layer outputs to dump, in chunks whose bytes fit the results block of a debug build
+    (a quarter of the data RAM left beside the arena)."""
+    from mcusim.compiler.ir import Op
+
+    g = c.lowered
+    budget = max(16384, (board.data_ram.size - c.plan.arena_bytes) // 4)
+    buf = c.plan.tensor_buffer
+    names = [
+        o for n in g.nodes if not (n.op == Op.RESHAPE and buf[n.outputs[0]] is buf[n.inputs[0]])
+        for o in n.outputs if o not in g.outputs
+    ]
+    chunks, cur, used = [], [], 0
+    for n in names:
+        nb = g.tensors[n].nbytes
+        if cur and used + nb > budget:
+            chunks.append(frozenset(cur))
+            cur, used = [], 0
+        cur.append(n)
+        used += nb
+    if cur:
+        chunks.append(frozenset(cur))
+    return chunks
+
+
+def _first_divergent(c, board, sample, tdump, work: Path, max_abs, rel_tol) -> dict | None:
+    """Replay `sample` in debug builds that dump layer outputs (chunk by chunk) and return the
+    first layer whose output differs from the twin's."""
+    from mcusim.compiler.metrics import layer_diverges
+    from mcusim.compiler.pipeline import build
+
+    for k, chunk in enumerate(_dump_chunks(c, board)):
+        dgen, dres = build(c, board, work / f"debug{k}", samples=[sample], dump_layers=chunk)
+        drun = _run(dres.elf, board)
+        names = list(c.lowered.outputs) + [f"layer:{d}" for d in dgen.dump_tensors]
+        by_tensor = dict(zip(names, _outputs_from_run(drun, c.lowered, names)[0]))
+        for lay in dgen.layers:
+            for o in lay.node.outputs:
+                key = f"layer:{o}"
+                if key not in by_tensor:
+                    continue
+                bad, err, rel = layer_diverges(tdump[o], by_tensor[key], abs_tol=max_abs or 1e-6, rel_tol=rel_tol)
+                if bad:
+                    return {"index": lay.index, "name": lay.node.name, "op": lay.node.op.value, "tensor": o,
+                            "max_abs": err, "relative": rel}
+    return None
+
+
 def _cycles_per_inference(run: dict) -> int | None:
     cps = (run.get("results") or {}).get("cycles_per_sample") or []
     return round(sum(cps) / len(cps)) if cps else run.get("cycles")
@@ -103,7 +151,7 @@ def validate_model(model, board_name, dtype="float32", input_shapes=(), inputs_p
 
 
 def _validate(c, src, board, samples, origin, work, min_cosine, max_abs, shapes, layer_rel_tol, keep):
-    from mcusim.compiler.metrics import compare, layer_diverges
+    from mcusim.compiler.metrics import compare
     from mcusim.compiler.pipeline import build, onnx_reference
     from mcusim.compiler.twin import run_graph
 
@@ -121,7 +169,9 @@ def _validate(c, src, board, samples, origin, work, min_cosine, max_abs, shapes,
 
         ds = getattr(c.source.zoo, "dataset", None)
         test = getattr(ds, "test_inputs", None)
-        int8_extras = validation_extras(c, samples, got, test_samples=None if test is None else test)
+        int8_extras = validation_extras(c, samples, got, test_samples=test,
+                                        test_labels=getattr(ds, "test_labels", None),
+                                        metric=getattr(ds, "metric", None))
         passed = passed and int8_extras["twin_bit_exact"]
     report = {
         "model": src.name, "sha256": src.sha256, "board": board.name, "dtype": c.dtype,
@@ -141,24 +191,10 @@ def _validate(c, src, board, samples, origin, work, min_cosine, max_abs, shapes,
         # the sample with the worst error, replayed by a debug build that dumps every layer
         worst = int(np.argmax([compare([r], [g])["max_abs"] for r, g in zip(ref, got)])) if got else 0
         sample = samples[worst]
-        dgen, dres = build(c, board, work / "debug", samples=[sample], dump_layers=True)
-        drun = _run(dres.elf, board)
-        names = list(c.lowered.outputs) + [f"layer:{d}" for d in dgen.dump_tensors]
-        dgot = _outputs_from_run(drun, c.lowered, names)[0]
         _, tdump = run_graph(c.lowered, sample, dump=True)
-        by_tensor = dict(zip(names, dgot))
-        for lay in dgen.layers:
-            for o in lay.node.outputs:
-                key = o if o in c.lowered.outputs else f"layer:{o}"
-                if key not in by_tensor:
-                    continue
-                bad, err, rel = layer_diverges(tdump[o], by_tensor[key], abs_tol=max_abs or 1e-6, rel_tol=layer_rel_tol)
-                if bad:
-                    report["first_divergent_layer"] = {"index": lay.index, "name": lay.node.name, "op": lay.node.op.value,
-                                                       "tensor": o, "max_abs": err, "relative": rel, "sample": worst}
-                    break
-            if report["first_divergent_layer"]:
-                break
+        report["first_divergent_layer"] = _first_divergent(c, board, sample, tdump, work, max_abs, layer_rel_tol)
+        if report["first_divergent_layer"]:
+            report["first_divergent_layer"]["sample"] = worst
     return report
 
 
@@ -198,6 +234,9 @@ def validate(model, board, dtype, input_shapes, inputs_path, n_samples, seed, mi
             vs = rep["vs_float32"]
             console.print(f"int8: bit-exact with the twin: {rep['twin_bit_exact']}; vs float32 on {vs['samples']} samples: "
                           f"top-1 agreement {vs['top1_agreement']:.3f}, cosine {vs['cosine']:.4f}")
+            if vs.get("task_metric"):
+                tm = vs["task_metric"]
+                console.print(f"int8: test-set {tm['name']}: float32 {tm['float32']:.4f}, int8 {tm['int8']:.4f}")
             if vs["collapsed"] and vs["worst_layers"]:
                 w = vs["worst_layers"][0]
                 console.print(f"[yellow]int8 accuracy collapsed; largest quantization error: {w['layer']} ({w['op']}), "

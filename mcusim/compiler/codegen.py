@@ -7,8 +7,8 @@ Weights are `static const` arrays (flash) written as C99 hex-float literals, so 
 survives; activations live at planned offsets of one arena in section `.mcs_arena`.
 The generated model implements `firmware/include/mcs_model.h`.
 
-`dump_layers=True` makes a debug model whose outputs are the graph outputs followed by every
-layer's output, so the harness returns each layer's result (used by `validate` to find the
+`dump_layers=True` (or a set of tensor names) makes a debug model whose outputs are the graph
+outputs followed by every (selected) layer's output, so the harness returns each layer's result (used by `validate` to find the
 first layer where firmware and twin diverge).
 """
 
@@ -38,7 +38,7 @@ class Target:
     cache: bool = False
 
     @classmethod
-    def from_board(cls, board) -> "Target":
+    def from_board(cls, board) -> Target:
         """Capabilities from the board's chip data (fpu, dsp, caches), never from its name."""
         chip = board.chip
         return cls(
@@ -516,7 +516,7 @@ def _tensor_info(name: str, t: Tensor) -> str:
     return f"    {{{c_str(name)}, {_MCS_DTYPE[t.dtype]}, {len(t.shape)}, {_ints(shape)}, {t.nbytes}u, {scale}, {zp}}},"
 
 
-def generate(graph: Graph, plan: MemoryPlan, *, model_name: str | None = None, target: Target | None = None, dump_layers: bool = False,
+def generate(graph: Graph, plan: MemoryPlan, *, model_name: str | None = None, target: Target | None = None, dump_layers: bool | frozenset = False,
              arena_section: str = ".mcs_arena") -> GeneratedModel:
     """Render `model.c` / `model.h` for a lowered graph and its memory plan."""
     target = target or Target()
@@ -562,7 +562,7 @@ def generate(graph: Graph, plan: MemoryPlan, *, model_name: str | None = None, t
         lines.append(f"    mcs_layer_end({idx}u);")
         if dump_layers:
             for o in node.outputs:
-                if o in graph.outputs:
+                if o in graph.outputs or (not isinstance(dump_layers, bool) and o not in dump_layers):
                     continue
                 k = len(graph.outputs) + len(dump_tensors)
                 dump_tensors.append(o)

@@ -43,7 +43,9 @@ def _rnn(ctx: Ctx, node: Node) -> Emit:
     c0p = ctx.ptr(node.inputs[5]) if lstm else ""
     yp, yhp = ctx.ptr(node.outputs[0]), ctx.ptr(node.outputs[1])
     ycp = ctx.ptr(node.outputs[2]) if lstm else ""
-    kernel = "mcs_lstm_cell_f32" if lstm else "mcs_gru_cell_f32"
+    w8 = node.attr("weights") == "int8"  # int8 W/R with per-row scales (the two last inputs)
+    kernel = ("mcs_lstm_cell_w8_f32" if lstm else "mcs_gru_cell_w8_f32") if w8 else ("mcs_lstm_cell_f32" if lstm else "mcs_gru_cell_f32")
+    wsp, rsp = (ctx.ptr(node.inputs[-2]), ctx.ptr(node.inputs[-1])) if w8 else ("", "")
     kernels = {kernel, "mcs_copy_f32"}
     statics: list[str] = []
     lbr = int(node.attr("linear_before_reset", 0))
@@ -82,6 +84,7 @@ def _rnn(ctx: Ctx, node: Node) -> Emit:
         w_d = f"{wp} + {d * g * hidden * isz}"
         r_d = f"{rp} + {d * g * hidden * hidden}"
         b_d = f"{bp} + {d * 2 * g * hidden}"
+        scales = f"{wsp} + {d * g * hidden}, {rsp} + {d * g * hidden}, " if w8 else ""
         h0_d = f"{state}_h + {d * bh}" if mode == "stream" else f"{h0p} + {d * bh}"
         t_expr = f"({steps - 1} - k)" if rev else "k"
         if mode == "state":
@@ -98,12 +101,12 @@ def _rnn(ctx: Ctx, node: Node) -> Emit:
         ]
         if lstm:
             lines.append(
-                f"        {kernel}({xp} + {t_expr} * {batch * isz}, h_prev, {ycp} + {d * bh}, {w_d}, {r_d}, {b_d}, "
+                f"        {kernel}({xp} + {t_expr} * {batch * isz}, h_prev, {ycp} + {d * bh}, {w_d}, {r_d}, {scales}{b_d}, "
                 f"{slot('k')}, {ycp} + {d * bh}, {batch}, {isz}, {hidden});"
             )
         else:
             lines.append(
-                f"        {kernel}({xp} + {t_expr} * {batch * isz}, h_prev, {w_d}, {r_d}, {b_d}, {scratch}, "
+                f"        {kernel}({xp} + {t_expr} * {batch * isz}, h_prev, {w_d}, {r_d}, {scales}{b_d}, {scratch}, "
                 f"{slot('k')}, {batch}, {isz}, {hidden}, {lbr});"
             )
         lines.append("    }")

@@ -105,7 +105,9 @@ def _quantize(graph: Graph, calibration, options: Mapping[str, Any]) -> Graph:
     fn = getattr(quantize, "quantize_graph", None)
     if fn is None:
         raise McusimError("--dtype int8 is not available yet in this build", hint="use --dtype float32")
-    return fn(graph, calibration, **dict(options))
+    from mcusim.compiler.quantize_sequence import quantize_sequence_ops  # issue 7
+
+    return quantize_sequence_ops(fn(graph, calibration, **dict(options)))
 
 
 def prepare(source: ModelSource, *, board=None, dtype: str = "float32", input_shapes=None, calibration=None, quant_options=None, io_in_arena: bool = False, streaming: bool = False) -> Compiled:
@@ -184,7 +186,7 @@ def check_fits(c: Compiled, board, n_samples: int = 0) -> None:
         raise McusimError(f"{c.source.name} does not fit {board.name}: {'; '.join(a.problems)}", hint=f"largest layers: {big}")
 
 
-def build(c: Compiled, board, out_dir: Path, *, samples: list[dict[str, np.ndarray]] | None = None, dump_layers: bool = False, quiet: bool = True):
+def build(c: Compiled, board, out_dir: Path, *, samples: list[dict[str, np.ndarray]] | None = None, dump_layers: bool | frozenset = False):
     """Generate the sources into `out_dir` and build `out_dir/firmware.elf`. Returns (gen, BuildResult)."""
     from mcusim.build import build_firmware
 
@@ -209,7 +211,7 @@ def build(c: Compiled, board, out_dir: Path, *, samples: list[dict[str, np.ndarr
         "kind": "model",
         "model": {
             "name": c.source.name, "sha256": c.source.sha256, "dtype": c.dtype, "generator": f"mcusim {__version__}",
-            "arena_bytes": gen.arena_bytes, "weight_bytes": gen.weight_bytes, "dump_layers": dump_layers,
+            "arena_bytes": gen.arena_bytes, "weight_bytes": gen.weight_bytes, "dump_layers": bool(dump_layers),
         },
         "inputs": io_meta(g, list(g.inputs)),
         "outputs": io_meta(g, out_names),

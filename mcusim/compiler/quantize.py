@@ -53,7 +53,7 @@ from mcusim.quant.params import (
 
 #: Elementwise unary ops computed by a 256-entry table built from the float twin.
 LUT_OPS = frozenset({Op.SIGMOID, Op.TANH, Op.HARDSIGMOID, Op.HARDSWISH, Op.LEAKYRELU, Op.EXP,
-                     Op.ERF, Op.NEG, Op.SQRT})
+                     Op.ERF, Op.NEG, Op.SQRT, Op.GELU})  # GELU: issue 7
 #: Ops whose int8 output keeps the input's scale and zero point.
 PASS_THROUGH = frozenset({Op.MAXPOOL, Op.AVGPOOL, Op.GLOBALAVGPOOL, Op.REDUCEMEAN, Op.RELU,
                           Op.CLIP, Op.TRANSPOSE, Op.RESHAPE, Op.IDENTITY, Op.PAD})
@@ -1040,7 +1040,8 @@ _install_codegen()
 
 def compare_with_float(float_graph: Graph, int8_graph: Graph,
                        samples: Sequence[Mapping[str, np.ndarray]], *,
-                       collapse_threshold: float = 0.98, layer_samples: int = 8) -> dict:
+                       collapse_threshold: float = 0.98, layer_samples: int = 8,
+                       labels: np.ndarray | None = None, metric: str | None = None) -> dict:
     """Accuracy of the int8 twin against the float32 twin on `samples`.
 
     Returns ``{"samples", "top1_agreement", "cosine", "collapsed", "worst_layers"}``:
@@ -1048,13 +1049,21 @@ def compare_with_float(float_graph: Graph, int8_graph: Graph,
     flattened outputs, and, when top-1 agreement falls below `collapse_threshold`, the layers
     with the largest quantization error (relative RMS error of the dequantized int8 tensor
     against the float one, on `layer_samples` samples).
+
+    With the test `labels` and the zoo's `metric` (``accuracy``: argmax vs class label;
+    ``auc``: anomaly score = mean squared reconstruction error, label 1 = anomaly), the task
+    metric of both models is added as ``task_metric``.
     """
     from mcusim.compiler.twin import run_graph
 
     agree, cosines = [], []
+    f_out, q_out, inputs = [], [], []
     for feed in samples:
         f = [np.asarray(o, np.float64).ravel() for o in run_graph(float_graph, feed)]
         q = [np.asarray(o, np.float64).ravel() for o in run_graph(int8_graph, feed)]
+        f_out.append(f[0])
+        q_out.append(q[0])
+        inputs.append(np.asarray(feed[float_graph.inputs[0]], np.float64).ravel())
         agree.append(int(np.argmax(f[0]) == np.argmax(q[0])))
         den = float(np.linalg.norm(f[0]) * np.linalg.norm(q[0]))
         cosines.append(float(f[0] @ q[0]) / den if den > 0 else float(np.allclose(f[0], q[0])))
@@ -1063,7 +1072,26 @@ def compare_with_float(float_graph: Graph, int8_graph: Graph,
               "cosine": float(np.mean(cosines)) if cosines else float("nan"),
               "collapsed": bool(top1 < collapse_threshold)}
     report["worst_layers"] = layer_errors(float_graph, int8_graph, samples[:layer_samples])[:5]
+    if labels is not None and metric in ("accuracy", "auc") and len(labels) >= len(agree):
+        y = np.asarray(labels)[: len(agree)]
+        report["task_metric"] = {"name": metric,
+                                 "float32": _task_metric(metric, f_out, inputs, y),
+                                 "int8": _task_metric(metric, q_out, inputs, y)}
     return report
+
+
+def _task_metric(metric: str, outputs: list[np.ndarray], inputs: list[np.ndarray],
+                 labels: np.ndarray) -> float:
+    if metric == "accuracy":
+        return float(np.mean([int(np.argmax(o)) == int(t) for o, t in zip(outputs, labels)]))
+    scores = np.array([float(np.mean((o - x) ** 2)) if o.size == x.size else float("nan")
+                       for o, x in zip(outputs, inputs)])
+    pos, neg = scores[labels == 1], scores[labels != 1]
+    if not len(pos) or not len(neg) or np.isnan(scores).any():
+        return float("nan")
+    # AUC = P(score of an anomaly > score of a normal sample), ties count half
+    greater = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
+    return float(greater / (len(pos) * len(neg)))
 
 
 def layer_errors(float_graph: Graph, int8_graph: Graph,
@@ -1110,6 +1138,7 @@ __all__ = ["QuantizationError", "calibrate", "calibration_samples", "compare_wit
 def validation_extras(compiled: Any, samples: Sequence[Mapping[str, np.ndarray]],
                       firmware_outputs: Sequence[Sequence[np.ndarray]], *,
                       test_samples: Sequence[Mapping[str, np.ndarray]] | None = None,
+                      test_labels: np.ndarray | None = None, metric: str | None = None,
                       max_test: int = 500) -> dict:
     """What ``validate --dtype int8`` adds to its report.
 
@@ -1119,6 +1148,8 @@ def validation_extras(compiled: Any, samples: Sequence[Mapping[str, np.ndarray]]
         firmware_outputs: its outputs, per sample, per graph output.
         test_samples: the model's test set (default: `samples`) for the float32 comparison,
             in any form `calibration_samples` accepts (e.g. the zoo's ``test_inputs`` array).
+        test_labels, metric: the test set's labels and the zoo's metric name, for the task
+            metric of float32 and int8 (`compare_with_float`).
 
     Returns:
         ``twin_bit_exact`` (every output of every sample equal to the int8 twin's, bit for
@@ -1145,7 +1176,7 @@ def validation_extras(compiled: Any, samples: Sequence[Mapping[str, np.ndarray]]
     fgraph = lower(compiled.graph)
     test = (calibration_samples(test_samples, qgraph, max_samples=max_test)
             if test_samples is not None else list(samples))
-    vs = compare_with_float(fgraph, qgraph, test)
+    vs = compare_with_float(fgraph, qgraph, test, labels=test_labels, metric=metric)
     return {"twin_bit_exact": mismatch is None and len(firmware_outputs) == len(samples),
             "twin_mismatch": mismatch, "vs_float32": vs,
             "float_islands": list(qgraph.meta.get("float_islands", [])),

@@ -40,7 +40,7 @@ def resolve_board(image, board=None):
 
 
 def run_firmware(path, board=None, *, base: int | None = None, max_instructions: int | None = None,
-                 timeout_s: float | None = None, uart_input: bytes | str = b"",
+                 timeout_s: float | None = 300.0, uart_input: bytes | str = b"",
                  strict: bool = False, on_uart=None, vcd: str | Path | None = None,
                  calibration=None):
     """Run a firmware file in the emulator and return its `RunReport`.
@@ -50,7 +50,7 @@ def run_firmware(path, board=None, *, base: int | None = None, max_instructions:
         board: board name or `Board`; default: from the ELF metadata.
         base: load address of a raw binary (default: the board's flash origin).
         max_instructions: stop after this many instructions (exit kind "budget").
-        timeout_s: stop after this many wall-clock seconds (exit kind "timeout").
+        timeout_s: stop after this many wall-clock seconds (exit kind "timeout"); None: never.
         uart_input: bytes the board's UART receives.
         strict: an access to an unmodelled peripheral register ends the run with an error.
         on_uart: callable receiving UART/semihosting text as it is produced.
@@ -76,15 +76,27 @@ def run_firmware(path, board=None, *, base: int | None = None, max_instructions:
         uart_input = uart_input.encode()
     opts = RunOptions(max_instructions=max_instructions, timeout_s=timeout_s,
                       uart_input=uart_input, strict=strict, on_uart=on_uart)
-    machine = Machine(the_board, image, opts)
-    try:
-        from mcusim.calibration import Calibration, apply_calibration, resolve_calibration
+    from mcusim.calibration import Calibration, apply_calibration, resolve_calibration
 
-        cal = calibration if isinstance(calibration, Calibration) else \
-            resolve_calibration(calibration, the_board.name)
+    cal = calibration if isinstance(calibration, Calibration) else \
+        resolve_calibration(calibration, the_board.name)
+
+    def make_machine():
+        m = Machine(the_board, image, opts)
         if cal is not None:
-            apply_calibration(machine, cal)
+            apply_calibration(m, cal)
+        return m
+
+    machine = make_machine()
+    try:
         facts = machine.run()
+        if machine.results_scanned:
+            # A bare HEX/BIN: the results block was only found once the firmware went idle.
+            # Run again watching its magic word, so the run stops where the ELF's would.
+            machine.close()
+            opts.results_addr = machine.results_addr
+            machine = make_machine()
+            facts = machine.run()
         report = build_report(machine, facts, image)
         if cal is not None:
             report.cycle_model["calibration"] = cal.id

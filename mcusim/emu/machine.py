@@ -72,6 +72,7 @@ class RunOptions:
     on_uart: Callable[[str], None] | None = None      # live UART / semihosting text
     spin_limit: int = 1 << 20
     vtor: int | None = None
+    results_addr: int | None = None     # where the results block is, for images without symbols
 
 
 @dataclass
@@ -110,10 +111,6 @@ class RunFacts:
     clock_segments: list = field(default_factory=list)
 
 
-class _Stop(Exception):
-    pass
-
-
 class Machine:
     """One emulated board running one image."""
 
@@ -139,7 +136,6 @@ class Machine:
         self.py_event: tuple | None = None
         self.in_emu = False
         self.block_info: dict[int, object] = {}
-        self._events_dirty = True
         self._scheduled: list[tuple[int, object]] = []
         self.exc_cycles = 0
         self._map_memory()
@@ -228,8 +224,6 @@ class Machine:
         def rd(uc, offset, size, _ud, p=p, delta=p.base - lo):
             try:
                 return p.read(offset - delta, size) & 0xFFFFFFFF
-            except _Stop:
-                return 0
             except Exception as exc:  # noqa: BLE001 - cannot unwind through libunicorn
                 self._internal_error(exc)
                 return 0
@@ -237,8 +231,6 @@ class Machine:
         def wr(uc, offset, size, value, _ud, p=p, delta=p.base - lo):
             try:
                 p.write(offset - delta, size, value)
-            except _Stop:
-                pass
             except Exception as exc:  # noqa: BLE001
                 self._internal_error(exc)
 
@@ -281,12 +273,13 @@ class Machine:
         uc.hook_add(UC_HOOK_MEM_INVALID, self._on_invalid)
         self.fault_access: tuple | None = None
         res = self.image.symbol("mcs_results")
-        self.results_addr = res.addr if res else None
+        self.results_addr = res.addr if res else self.opt.results_addr
         self.results_size = res.size if res else 0
-        if res:
+        self.results_scanned = False
+        if self.results_addr is not None:
             for lo, hi, buf in self.ram_buffers:
-                if lo <= res.addr < hi - 4:
-                    self.hook.state.magic_ptr = ctypes.addressof(buf) + res.addr - lo
+                if lo <= self.results_addr < hi - 4:
+                    self.hook.state.magic_ptr = ctypes.addressof(buf) + self.results_addr - lo
                     self.hook.state.magic_value = RESULTS_MAGIC
 
     def _on_intr(self, uc, intno, _ud):
@@ -384,13 +377,11 @@ class Machine:
 
     def irq_changed(self) -> None:
         """An NVIC/peripheral change may make an exception due: stop at the next boundary."""
-        self._events_dirty = True
         if self.in_emu:
             self.irq_check = True
             self._soft_stop()
 
     def events_changed(self) -> None:
-        self._events_dirty = True
         if self.in_emu:
             self._soft_stop()
 
@@ -496,7 +487,6 @@ class Machine:
         t0 = time.perf_counter()
         pc = self.boot()
         st = self.hook.state
-        self.results_done = False
         self.irq_check = False
         self.hardfault_from: dict | None = None
         spin_regs = None
@@ -557,6 +547,8 @@ class Machine:
                 exit_ = self._fault_exit("stack_overflow", pc, None)
                 break
             if reason == native.STOP_MAGIC:
+                if not self.results_size:                  # address given, no symbol size
+                    self.results_size = self._results_size(self.results_addr)
                 exit_ = Exit("results", "the results block was written (magic)", pc=pc,
                              where=self.image.describe(pc))
                 break
@@ -864,10 +856,15 @@ class Machine:
             at = bytes(buf).find(pattern)
             if at >= 0 and (at & 3) == 0:
                 self.results_addr = lo + at
-                self.results_size = 48 + int.from_bytes(bytes(buf)[at + 44:at + 48], "little")
+                self.results_size = self._results_size(lo + at)
+                self.results_scanned = True
                 return Exit("results", f"results block found at 0x{lo + at:08x} after the "
                             "firmware went idle (no symbols to stop on its magic write)")
         return None
+
+    def _results_size(self, addr: int) -> int:
+        """Header (12 words) + data_bytes (the 12th word), see mcs_results.h."""
+        return 48 + self.read_word(addr + 44)
 
     def _stack_peak(self) -> int | None:
         top = self.stack_top

@@ -183,3 +183,12 @@ def test_m7_runs_double_precision_fma(tmp_path):
     assert "vfma.f64" in dis
     r = run_firmware(elf, "nucleo-h723zg")
     assert r.exit["kind"] == "semihost_exit" and r.exit["code"] == 0, r.exit["message"]
+
+
+@pytest.mark.parametrize("board", ["nucleo-u545re-q", "nucleo-g474re", "nucleo-h723zg"])
+def test_process_stack_and_pendsv_context_switch(tmp_path, board):
+    """Tasks on PSP, handlers on MSP, PendSV swapping two task stacks (RTOS pattern)."""
+    elf = build(board, ["psp_switch.c"], tmp_path)
+    r = run_firmware(elf, board, timeout_s=30)
+    assert r.exit["kind"] == "semihost_exit" and r.exit["code"] == 0, r.exit["message"]
+    assert r.exceptions_taken >= 12                      # 6 SysTicks + 6 tail-chained PendSVs

@@ -76,3 +76,14 @@ def test_cli_run_json_contract(tmp_path, board, tmp_path_factory):
                            str(elf.with_suffix(".hex")), "--json"], capture_output=True, text=True)
     assert hexp.returncode == 0, hexp.stderr
     assert json.loads(hexp.stdout)["cycles"] == data["cycles"]
+    # a lone .hex (no ELF beside it: no symbols) stops at the same place
+    lone = tmp_path / "lone"
+    lone.mkdir()
+    (lone / "fw.hex").write_bytes(elf.with_suffix(".hex").read_bytes())
+    bare = subprocess.run(check=False, args=[sys.executable, "-m", "mcusim.cli.main", "run",
+                                             str(lone / "fw.hex"), "--board", board, "--json"],
+                          capture_output=True, text=True)
+    assert bare.returncode == 0, bare.stderr
+    bare_data = json.loads(bare.stdout)
+    assert bare_data["cycles"] == data["cycles"] and bare_data["symbols"] is None
+    assert bare_data["results"]["cycles_per_sample"] == cps

@@ -55,3 +55,16 @@ def test_streaming_gru_equals_whole_sequence(board, tmp_path):
     np.testing.assert_allclose(np.asarray(outs[-1], np.float32).reshape(whole.shape), whole, atol=1e-5)
     # the state really carries over: the calls' outputs change as the sequence goes on
     assert not np.allclose(np.asarray(outs[0], np.float32), np.asarray(outs[10], np.float32))
+
+
+@pytest.mark.parametrize("board", BOARDS)
+@pytest.mark.parametrize("name", ZOO_SEQUENCE)
+def test_sequence_zoo_model_validates_int8(name, board):
+    """int8: bit-exact with the int8 twin, cosine >= 0.99 against float32 on the test set;
+    recurrences carry int8 weights (one byte per parameter)."""
+    from mcusim.cli.validate_cmd import validate_model
+
+    rep = validate_model(name, board, dtype="int8", n_samples=3)
+    assert rep["passed"], rep["metrics"]
+    assert rep["twin_bit_exact"] is True
+    assert rep["vs_float32"]["cosine"] >= 0.99

@@ -96,3 +96,23 @@ def test_streaming_refuses_bidirectional():
     model, _ = rnn_model("GRU", steps=3, batch=1, isz=2, hidden=3, direction="bidirectional")
     with pytest.raises(McusimError, match="bidirectional"):
         make_streaming(lower(import_onnx(model)))
+
+
+@pytest.mark.parametrize("op,lbr", [("LSTM", 0), ("GRU", 0), ("GRU", 1)])
+def test_int8_weight_recurrence(op, lbr, tmp_path):
+    """W/R as int8 with per-row scales: one byte per weight, C == twin, close to float."""
+    from mcusim.compiler.quantize_sequence import quantize_recurrent_weights
+
+    model, feeds = rnn_model(op, steps=6, batch=1, isz=4, hidden=8, direction="bidirectional", init_h=True,
+                             linear_before_reset=lbr, seed=11)
+    g = lower(import_onnx(model))
+    q = quantize_recurrent_weights(g)
+    rnn = next(n for n in q.nodes if n.op.value == op)
+    assert rnn.attr("weights") == "int8"
+    assert q.tensors[rnn.inputs[1]].dtype.value == "int8" and q.tensors[rnn.inputs[2]].dtype.value == "int8"
+    want = run_graph(q, feeds)
+    got = _host(q, [feeds], tmp_path)[0]
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, atol=2e-6, rtol=1e-5)
+    for a, b in zip(want, run_graph(g, feeds)):  # int8 weights stay close to float
+        np.testing.assert_allclose(a, b, atol=0.05)

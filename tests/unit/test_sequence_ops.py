@@ -65,6 +65,7 @@ def test_initial_state_as_graph_input():
     _check(model, feeds)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["GRU", "LSTM"])
 def test_pytorch_multilayer_bidirectional(kind, tmp_path):
     """nn.GRU / nn.LSTM with 2 layers, bidirectional, batch_first, as PyTorch exports them."""
@@ -95,34 +96,38 @@ def test_pytorch_multilayer_bidirectional(kind, tmp_path):
         np.testing.assert_allclose(run_graph(graph, feeds)[0], want, atol=2e-5)
 
 
-def test_last_state_read_through_y_becomes_y_h(tmp_path):
-    """y[:, -1] of a batch-first GRU reads Y_h after lowering; Y shrinks to two states."""
-    torch = pytest.importorskip("torch")
-    from mcusim.onnx_export import export_module
+def test_last_state_read_through_y_becomes_y_h():
+    """y[:, -1] of a batch-first GRU, spelled as PyTorch's exporter writes it (Transpose, GRU,
+    Transpose, Reshape, Transpose, Gather), reads Y_h after lowering; Y shrinks to two states."""
+    from onnx import helper
+    from seq_models import make_model, vi
 
-    torch.manual_seed(1)
-
-    class Net(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.rnn = torch.nn.GRU(4, 8, batch_first=True)
-            self.fc = torch.nn.Linear(8, 3)
-
-        def forward(self, x):
-            y, _ = self.rnn(x)
-            return self.fc(y[:, -1])
-
-    net = Net().eval()
-    x = torch.randn(1, 12, 4)
-    path = tmp_path / "gru.onnx"
-    export_module(net, x, path)
-    low = lower(import_onnx(path))
+    rng = np.random.default_rng(1)
+    steps, isz, hid = 12, 4, 8
+    inits = {
+        "W": (rng.standard_normal((1, 3 * hid, isz)) * 0.5).astype(np.float32),
+        "R": (rng.standard_normal((1, 3 * hid, hid)) * 0.5).astype(np.float32),
+        "B": (rng.standard_normal((1, 6 * hid)) * 0.3).astype(np.float32),
+        "shape": np.array([steps, 1, hid], np.int64),
+        "last": np.array(-1, np.int64),
+    }
+    n = helper.make_node
+    nodes = [
+        n("Transpose", ["x"], ["xt"], perm=[1, 0, 2]),
+        n("GRU", ["xt", "W", "R", "B"], ["Y"], hidden_size=hid, linear_before_reset=1),
+        n("Transpose", ["Y"], ["Yt"], perm=[0, 2, 1, 3]),
+        n("Reshape", ["Yt", "shape"], ["Yr"]),
+        n("Transpose", ["Yr"], ["y_bf"], perm=[1, 0, 2]),
+        n("Gather", ["y_bf", "last"], ["out"], axis=1),
+    ]
+    model = make_model(nodes, [vi("x", (1, steps, isz))], [vi("out", (1, hid))], inits)
+    feeds = {"x": rng.standard_normal((1, steps, isz)).astype(np.float32)}
+    low = lower(import_onnx(model))
     rnn = next(n for n in low.nodes if n.op == Op.GRU)
     assert rnn.attr("y_mode") == "state"
-    assert low.tensors[rnn.outputs[0]].shape == (2, 1, 1, 8)
-    assert not any(n.op in (Op.GATHER, Op.SLICE) for n in low.nodes)
-    with torch.no_grad():
-        np.testing.assert_allclose(run_graph(low, {low.inputs[0]: x.numpy()})[0], net(x).numpy(), atol=2e-5)
+    assert low.tensors[rnn.outputs[0]].shape == (2, 1, 1, hid)
+    assert not any(n.op in (Op.GATHER, Op.SLICE, Op.TRANSPOSE) for n in low.nodes if n.inputs[0] != "x")
+    np.testing.assert_allclose(run_graph(low, feeds)[0], ort_run(model, feeds)[0], atol=2e-5)
 
 
 # --------------------------------------------------------------------------- bad input
@@ -156,3 +161,18 @@ def test_non_default_activation_is_refused():
                        {"W": rng.standard_normal((1, 6, 2)).astype(np.float32), "R": rng.standard_normal((1, 6, 2)).astype(np.float32)})
     with pytest.raises(UnsupportedOpError, match=r"GRU at node 'g0'.*activations"):
         import_onnx(model)
+
+
+def test_state_that_does_not_fit_says_by_how_much(tmp_path):
+    """4000 steps of a GRU whose whole output sequence is a model output: 512 KB of RAM on a
+    256 KB board; analyze names the region, the amount over and the recurrent layer."""
+    import onnx
+
+    from mcusim.cli.analyze_cmd import run_analysis
+
+    model, _ = rnn_model("GRU", steps=4000, batch=1, isz=4, hidden=32, linear_before_reset=1, outputs=(True, False, False))
+    path = tmp_path / "long_gru.onnx"
+    onnx.save(model, path)
+    a = run_analysis(str(path), "nucleo-u545re-q", "float32", measure_code=False)
+    assert not a.fits
+    assert any("RAM" in p and "over" in p for p in a.problems)

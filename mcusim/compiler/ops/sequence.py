@@ -139,15 +139,27 @@ def _y_from_full(node: Node, y: np.ndarray) -> np.ndarray:
     return out
 
 
+def real_weights(node: Node, ins) -> tuple[np.ndarray, np.ndarray]:
+    """W and R as real numbers: int8 weights (``attrs["weights"] == "int8"``) times their
+    per-row scales, the two last inputs."""
+    w, r = ins[1], ins[2]
+    if node.attr("weights") == "int8":
+        ws, rs = ins[-2].astype(np.float64), ins[-1].astype(np.float64)
+        return w.astype(np.float64) * ws[..., None], r.astype(np.float64) * rs[..., None]
+    return w, r
+
+
 def _lstm_run(node: Node, ins):
-    x, w, r, b, h0, c0 = ins
+    x, _, _, b, h0, c0 = ins[:6]
+    w, r = real_weights(node, ins)
     y, yh, yc = lstm_reference(x, w, r, b, h0, c0, node.attr("direction"))
     dt = x.dtype
     return [_y_from_full(node, y).astype(dt), yh.astype(dt), yc.astype(dt)]
 
 
 def _gru_run(node: Node, ins):
-    x, w, r, b, h0 = ins
+    x, _, _, b, h0 = ins[:5]
+    w, r = real_weights(node, ins)
     y, yh = gru_reference(x, w, r, b, h0, node.attr("direction"), node.attr("linear_before_reset", 0))
     dt = x.dtype
     return [_y_from_full(node, y).astype(dt), yh.astype(dt)]
