@@ -6,7 +6,9 @@
 
 int32_t mcs_fully_connected_s8_get_buffer_size(const mcs_fully_connected_s8_params_t *p)
 {
-    return MCS_DSP_COLS2_INT16(p->in_features) * (int32_t)sizeof(int16_t);
+    /* two interleaved int16 rows for batch >= 2, one q15r row for batch 1 */
+    return (p->batch >= 2 ? MCS_DSP_COLS2_INT16(p->in_features)
+                          : MCS_DSP_COL_STRIDE(p->in_features)) * (int32_t)sizeof(int16_t);
 }
 
 void mcs_fully_connected_s8(const int8_t *input, const int8_t *weights, const int32_t *bias,

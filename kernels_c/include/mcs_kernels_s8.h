@@ -310,11 +310,11 @@ void mcs_dequantize_s8(const int8_t *input, float *output, int32_t size, float s
  *   t_j = round_half_away(((n * d_j - S) * gamma_q[j]) / den) + beta_q[j]   (int64)
  *   y_j = sat8(((t_j + 2^(shift-1)) >> shift) + output_zp)   (arithmetic shift)
  * with, on the host: gamma_q = round(gamma / s_y * 2^shift), beta_q = round(beta / s_y *
- * 2^shift), eps_term = round(epsilon * n^2 / s_x^2). Requires n * 255 * max|gamma_q| < 2^63.
+ * 2^shift), eps_term = min(2^31 - 1, round(epsilon * n^2 / s_x^2)). Requires n * 255 * max|gamma_q| < 2^63.
  */
 void mcs_layer_norm_s8(const int8_t *input, const int32_t *gamma_q, const int32_t *beta_q,
                        int8_t *output, int32_t outer, int32_t n, int32_t input_zp,
-                       int32_t output_zp, int64_t eps_term, int32_t shift);
+                       int32_t output_zp, int32_t eps_term, int32_t shift);
 
 #ifdef __cplusplus
 }

@@ -31,7 +31,7 @@ static int64_t mcs_round_div_s64(int64_t a, int64_t b)
 
 void mcs_layer_norm_s8(const int8_t *input, const int32_t *gamma_q, const int32_t *beta_q,
                        int8_t *output, int32_t outer, int32_t n, int32_t input_zp,
-                       int32_t output_zp, int64_t eps_term, int32_t shift)
+                       int32_t output_zp, int32_t eps_term, int32_t shift)
 {
     int32_t o, j;
     const int64_t half = (int64_t)1 << (shift - 1);
@@ -46,7 +46,7 @@ void mcs_layer_norm_s8(const int8_t *input, const int32_t *gamma_q, const int32_
             sum += d;
             sumsq += (int64_t)(d * d);
         }
-        den = (int64_t)mcs_isqrt_u64((uint64_t)((int64_t)n * sumsq - (int64_t)sum * sum + eps_term));
+        den = (int64_t)mcs_isqrt_u64((uint64_t)((int64_t)n * sumsq - (int64_t)sum * sum + (int64_t)eps_term));
         if (den == 0) {
             den = 1;
         }

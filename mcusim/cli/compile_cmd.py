@@ -77,8 +77,11 @@ def write_library(c, out: Path) -> list[Path]:
 @click.option("--force", is_flag=True, help="Write into a non-empty output folder.")
 @click.option("--streaming", is_flag=True, help="Recurrent models: one time step per call, hidden state kept across calls.")
 @click.option("--io-in-arena", is_flag=True, help="Plan inputs/outputs inside the arena (copied in and out) so their memory is reused.")
+@click.option("--calib", type=click.Path(path_type=Path), help="int8: calibration inputs (.npz, leading samples axis); default: the zoo's calibration set.")
+@click.option("--calib-method", type=click.Choice(["minmax", "percentile", "mse"]), default="minmax", show_default=True, help="int8: how activation ranges are chosen.")
 @json_option
-def compile_(model, board, dtype, input_shapes, out_dir, inputs_path, lib, force, as_json, streaming=False, io_in_arena=False) -> None:
+def compile_(model, board, dtype, input_shapes, out_dir, inputs_path, lib, force, as_json, streaming=False, io_in_arena=False,
+             calib=None, calib_method="minmax") -> None:
     """Compile MODEL (zoo name or .onnx) to C and to DIR/firmware.elf for the board."""
     from mcusim.boards import load_board
     from mcusim.compiler.pipeline import (
@@ -93,7 +96,7 @@ def compile_(model, board, dtype, input_shapes, out_dir, inputs_path, lib, force
     src = resolve(model)
     with err_console.status(f"compiling {src.name} for {b.name}"):
         c = prepare(src, board=b, dtype=dtype, input_shapes=parse_input_shapes(input_shapes), streaming=streaming,
-                    io_in_arena=io_in_arena)
+                    io_in_arena=io_in_arena, calibration=calib, quant_options={"method": calib_method})
         samples = load_npz_inputs(inputs_path, c.lowered) if inputs_path else None
         out = prepare_output_dir(out_dir, force)
         if lib:

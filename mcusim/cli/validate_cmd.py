@@ -228,8 +228,8 @@ def validate(model, board, dtype, input_shapes, inputs_path, n_samples, seed, mi
             t.add_row(label, f"{mm['max_abs']:.3g}", f"{mm['rmse']:.3g}", f"{mm['l2r']:.3g}", f"{mm['cosine']:.8f}",
                       "-" if mm["top1_agreement"] is None else f"{mm['top1_agreement']:.3f}")
         console.print(t)
-        console.print(f"cycles {rep['cycles']}, latency {rep['latency_ms']} ms, energy {rep['energy_uj']} uJ, "
-                      f"flash {rep['flash_bytes']} B, peak RAM (arena) {rep['peak_ram_bytes']} B")
+        console.print(f"{rep['cycles']:,} cycles, {rep['latency_ms']:.3f} ms, {rep['energy_uj']:.2f} uJ per inference; "
+                      f"flash {rep['flash_bytes']:,} B, peak RAM (arena) {rep['peak_ram_bytes']:,} B")
         if "twin_bit_exact" in rep:
             vs = rep["vs_float32"]
             console.print(f"int8: bit-exact with the twin: {rep['twin_bit_exact']}; vs float32 on {vs['samples']} samples: "

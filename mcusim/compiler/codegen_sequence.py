@@ -19,10 +19,16 @@ The LSTM cell state runs in place in ``Y_c`` (the kernel allows ``c_out == c_pre
 
 from __future__ import annotations
 
-import numpy as np
-
 from mcusim.compiler import codegen
-from mcusim.compiler.codegen import CodegenError, Ctx, Emit, _ints, _unary, broadcast_params, c_ident
+from mcusim.compiler.codegen import (
+    CodegenError,
+    Ctx,
+    Emit,
+    _ints,
+    _unary,
+    broadcast_params,
+    c_ident,
+)
 from mcusim.compiler.ir import DType, Node, Op
 from mcusim.compiler.ops.sequence import GATES, step_order
 
@@ -87,10 +93,14 @@ def _rnn(ctx: Ctx, node: Node) -> Emit:
         scales = f"{wsp} + {d * g * hidden}, {rsp} + {d * g * hidden}, " if w8 else ""
         h0_d = f"{state}_h + {d * bh}" if mode == "stream" else f"{h0p} + {d * bh}"
         t_expr = f"({steps - 1} - k)" if rev else "k"
-        if mode == "state":
-            slot = lambda kk: f"{yp} + ((({kk}) & 1) * {nd} + {d}) * {bh}"  # noqa: E731
-        else:
-            slot = lambda kk, rev=rev: f"{yp} + (({(str(steps - 1) + ' - ') if rev else ''}({kk})) * {nd} + {d}) * {bh}"  # noqa: E731
+
+        def slot(kk: str, d: int = d, rev: bool = rev) -> str:
+            """C pointer to the hidden state written by the kk-th processed step."""
+            if mode == "state":
+                return f"{yp} + ((({kk}) & 1) * {nd} + {d}) * {bh}"
+            t = f"{steps - 1} - ({kk})" if rev else f"({kk})"
+            return f"{yp} + (({t}) * {nd} + {d}) * {bh}"
+
         lines.append(f"    /* direction {d} ({'reverse' if rev else 'forward'}), {steps} steps */")
         if lstm:
             c0_d = f"{state}_c + {d * bh}" if mode == "stream" else f"{c0p} + {d * bh}"
@@ -124,7 +134,7 @@ def _expand(ctx: Ctx, node: Node) -> Emit:
     x, y = ctx.t(node.inputs[0]), ctx.t(node.outputs[0])
     nd, shape, sa, _ = broadcast_params(tuple(x.shape), tuple(y.shape), tuple(y.shape))
     pname = ctx.uniq("expand")
-    pad = lambda v: _ints(list(v) + [0] * (6 - len(v)))  # noqa: E731
+    pad = lambda v: _ints(list(v) + [0] * (6 - len(v)))
     static = f"static const mcs_broadcast_params_t {pname} = {{{nd}, {pad(shape)}, {pad(sa)}, {pad([0] * nd)}}};"
     return Emit([f"mcs_expand_f32({ctx.ptr(node.inputs[0], True)}, {ctx.ptr(node.outputs[0])}, &{pname});"], {"mcs_expand_f32"}, [static])
 
@@ -141,7 +151,7 @@ def _where(ctx: Ctx, node: Node) -> Emit:
     cname = ctx.ptr(node.inputs[0])
     nd, shape, sa, sb = broadcast_params(tuple(a.shape), tuple(b.shape), tuple(y.shape))
     pname = ctx.uniq("where")
-    pad = lambda v: _ints(list(v) + [0] * (6 - len(v)))  # noqa: E731
+    pad = lambda v: _ints(list(v) + [0] * (6 - len(v)))
     statics = [f"static const mcs_broadcast_params_t {pname} = {{{nd}, {pad(shape)}, {pad(sa)}, {pad(sb)}}};"]
     call = f"mcs_where_f32({cname}, {ctx.ptr(node.inputs[1], True)}, {ctx.ptr(node.inputs[2], True)}, {ctx.ptr(node.outputs[0])}, &{pname});"
     return Emit([call], {"mcs_where_f32"}, statics)

@@ -48,6 +48,7 @@ class ImportContext:
         self.tensors: dict[str, Tensor] = {}
         self.nodes: list[Node] = []
         self._names: set[str] = set()
+        self._node_names: set[str] = set()
         self.onnx_node: Any = None
 
     # -- tensors
@@ -102,8 +103,7 @@ class ImportContext:
         base = name or (self.onnx_node.name if self.onnx_node is not None and self.onnx_node.name else op.value)
         node_name = base
         k = 0
-        existing = {n.name for n in self.nodes} if len(self.nodes) < 2000 else set()
-        while node_name in existing:
+        while node_name in self._node_names:
             k += 1
             node_name = f"{base}_{k}"
         node = Node(node_name, op, tuple(inputs), tuple(outputs), attrs)
@@ -118,6 +118,7 @@ class ImportContext:
             self.tensors[o] = Tensor(o, tuple(int(d) for d in shape), dtype)
             self._names.add(o)
         self.nodes.append(node)
+        self._node_names.add(node_name)
         return list(outputs)
 
 
@@ -183,6 +184,14 @@ def import_onnx(model_or_path, input_shapes: Mapping[str, tuple[int, ...]] | Non
     unknown = set(overrides) - {vi.name for vi in real_inputs}
     if unknown:
         raise ModelError(f"--input-shape names {sorted(unknown)}, not inputs of the model", hint=f"inputs are {[vi.name for vi in real_inputs]}")
+    # inputs whose symbolic axis 0 is read as a batch of 1; a time-major recurrence reading one
+    # of them asks for the maximum sequence length instead (issue 7, ops/sequence.py)
+    symbolic_axis0 = {
+        vi.name: vi.type.tensor_type.shape.dim[0].dim_param or "?"
+        for vi in real_inputs
+        if vi.name not in overrides and vi.type.tensor_type.HasField("shape")
+        and len(vi.type.tensor_type.shape.dim) and vi.type.tensor_type.shape.dim[0].dim_value <= 0
+    }
     # fix input shapes before inference so every downstream dim resolves
     for vi in real_inputs:
         shape, _ = _resolve_dims(vi, overrides, is_input=True)
@@ -197,6 +206,7 @@ def import_onnx(model_or_path, input_shapes: Mapping[str, tuple[int, ...]] | Non
     g = model.graph
     value_shapes: dict[str, tuple[tuple[int, ...], DType]] = {}
     ctx = ImportContext(opset, value_shapes)
+    ctx.symbolic_axis0 = symbolic_axis0
     for init in g.initializer:
         arr = onnx.numpy_helper.to_array(init)
         onnx_dtype(init.data_type, f"initializer {init.name!r}")

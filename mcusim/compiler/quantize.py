@@ -431,7 +431,8 @@ class _Quantizer:
         wq = self.const(node.inputs[1] + "__q", quantize(w.data, wp, -127, 127), DType.INT8,
                         w.layout, wp)
         self._linear(node, xq, _qp(self.tensors[xq]), wq, wp, False)
-        self.scratch = max(self.scratch, scratch.fully_connected_bytes(w.shape[1]))
+        batch = int(np.prod(self.g.tensors[node.inputs[0]].shape[:-1], dtype=np.int64))
+        self.scratch = max(self.scratch, scratch.fully_connected_bytes(w.shape[1], batch))
 
     def _linear(self, node: Node, xq: str, qx: QuantParams, wq: str, wp: QuantParams,
                 depthwise: bool) -> None:
@@ -1096,38 +1097,72 @@ def _task_metric(metric: str, outputs: list[np.ndarray], inputs: list[np.ndarray
 
 def layer_errors(float_graph: Graph, int8_graph: Graph,
                  samples: Sequence[Mapping[str, np.ndarray]]) -> list[dict]:
-    """Per int8 node: relative RMS error of its dequantized output vs the float twin's tensor
-    of the same name, worst first."""
+    """Quantization error of every int8 node, worst first.
+
+    Two figures per node, both relative RMS errors of its dequantized output against the
+    float twin's tensor of the same name:
+
+    * ``own_error``: the node alone, fed the float twin's inputs quantized with the node's
+      input parameters (what this layer's quantization costs; the sort key);
+    * ``relative_rms_error``: the whole int8 graph up to this node (accumulated error).
+    """
     from mcusim.compiler.twin import run_graph
 
-    num: dict[str, float] = {}
-    den: dict[str, float] = {}
     producers = {}
     for n in int8_graph.nodes:
         if n.attr("int8") and n.op not in (Op.QUANTIZE, Op.DEQUANTIZE):
-            for o in n.outputs:
-                producers[o] = n
+            producers[n.outputs[0]] = n
+    acc: dict[str, list[float]] = {}
+
+    def base(name: str) -> str:
+        return name.removesuffix("__q")
+
+    def deq(name: str, q: np.ndarray) -> np.ndarray:
+        t = int8_graph.tensors[name]
+        return (q.astype(np.float64) - t.quant.zero_point[0]) * t.quant.scale[0]
+
     for feed in samples:
         _, fenv = run_graph(float_graph, feed, dump=True)
+        fenv.update(feed)
         _, qenv = run_graph(int8_graph, feed, dump=True)
         for name, node in producers.items():
-            base = name.removesuffix("__q")
-            if base not in fenv or name not in qenv:
+            ref = fenv.get(base(name))
+            if ref is None or name not in qenv or np.shape(ref) != np.shape(qenv[name]):
                 continue
-            t = int8_graph.tensors[name]
-            deq = (qenv[name].astype(np.float64) - t.quant.zero_point[0]) * t.quant.scale[0]
-            ref = np.asarray(fenv[base], np.float64)
-            if ref.shape != deq.shape:
+            ref = np.asarray(ref, np.float64)
+            row = acc.setdefault(name, [0.0, 0.0, 0.0, 0.0])
+            row[0] += float(np.sum((deq(name, qenv[name]) - ref) ** 2))
+            row[1] += float(np.sum(ref ** 2))
+            ins = []
+            for i in node.inputs:
+                t = int8_graph.tensors[i] if i else None
+                if t is None:
+                    ins.append(None)
+                elif t.is_const:
+                    ins.append(t.data)
+                elif base(i) in fenv:
+                    f = np.asarray(fenv[base(i)], np.float32)
+                    ins.append(quantize_f32(f, t.quant.scale[0], t.quant.zero_point[0]))
+                else:
+                    ins = None
+                    break
+            if ins is None:
                 continue
-            num[name] = num.get(name, 0.0) + float(np.sum((deq - ref) ** 2))
-            den[name] = den.get(name, 0.0) + float(np.sum(ref ** 2))
+            own = registry.spec_for(node.op).run(node, ins)[0]
+            row[2] += float(np.sum((deq(name, np.asarray(own)) - ref) ** 2))
+            row[3] += 1.0
+
+    def rel(e: float, d: float) -> float:
+        return math.sqrt(e / d) if d > 0 else (0.0 if e == 0 else float("inf"))
+
     rows = []
-    for name, e in num.items():
+    for name, (e, d, own, n_own) in acc.items():
         node = producers[name]
-        rel = math.sqrt(e / den[name]) if den[name] > 0 else (0.0 if e == 0 else float("inf"))
         rows.append({"layer": node.name, "op": node.op.value, "tensor": name,
-                     "relative_rms_error": rel})
-    rows.sort(key=lambda r: -r["relative_rms_error"])
+                     "own_error": rel(own, d) if n_own else None,
+                     "relative_rms_error": rel(e, d)})
+    rows.sort(key=lambda r: -(r["own_error"] if r["own_error"] is not None
+                              else r["relative_rms_error"]))
     return rows
 
 

@@ -84,7 +84,7 @@ def _ln_params(gamma: np.ndarray, beta: np.ndarray | None, s_x: float, s_y: floa
     return {
         "gamma_q": tuple(int(v) for v in np.rint(g * 2.0**shift)),
         "beta_q": tuple(int(v) for v in np.rint(b * 2.0**shift)),
-        "eps_term": int(min(2**62, round(eps * n * n / (s_x * s_x)))),
+        "eps_term": int(min(2**31 - 1, round(eps * n * n / (s_x * s_x)))),  # int32 in the kernel
         "shift": shift,
     }
 
@@ -147,7 +147,7 @@ def _e_layernorm_s8(ctx, node: Node):
     ]
     ctx._mcs_ln_s8_header = True  # type: ignore[attr-defined]
     call = (f"mcs_layer_norm_s8({ctx.ptr(node.inputs[0], True)}, {g}, {b}, {ctx.ptr(node.outputs[0])}, "
-            f"{x.size // n}, {n}, {a['input_zp']}, {a['output_zp']}, {a['eps_term']}LL, {a['shift']});")
+            f"{x.size // n}, {n}, {a['input_zp']}, {a['output_zp']}, {a['eps_term']}, {a['shift']});")
     return Emit([call], {"mcs_layer_norm_s8"}, [s for s in statics if s])
 
 

@@ -33,6 +33,7 @@ def depthwise_bytes(out_c: int, depth_multiplier: int = 1, kernel_h: int = 3,
     return 4 * out_c + ((out_c + 3) & ~3) if depth_multiplier == 1 else 0
 
 
-def fully_connected_bytes(in_features: int) -> int:
-    """`mcs_fully_connected_s8`: a pair of int16 rows of ``in_features`` values."""
-    return 4 * in_features
+def fully_connected_bytes(in_features: int, batch: int = 2) -> int:
+    """`mcs_fully_connected_s8`: a pair of int16 rows of ``in_features`` values (batch >= 2),
+    one (padded to an even count) for batch 1."""
+    return 4 * in_features if batch >= 2 else 2 * _even(in_features)

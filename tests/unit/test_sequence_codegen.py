@@ -116,3 +116,20 @@ def test_int8_weight_recurrence(op, lbr, tmp_path):
         np.testing.assert_allclose(a, b, atol=2e-6, rtol=1e-5)
     for a, b in zip(want, run_graph(g, feeds)):  # int8 weights stay close to float
         np.testing.assert_allclose(a, b, atol=0.05)
+
+
+@pytest.mark.parametrize("extra,msg", [([], "bidirectional"), (["--dtype", "int8"], "float32 models")])
+def test_streaming_cli_errors_are_one_line(extra, msg, tmp_path, capsys):
+    import onnx
+
+    from mcusim.cli.main import main
+
+    model, _ = rnn_model("GRU", steps=3, batch=1, isz=2, hidden=3,
+                         direction="bidirectional" if not extra else "forward")
+    path = tmp_path / "m.onnx"
+    onnx.save(model, path)
+    with pytest.raises(SystemExit) as e:
+        main(["compile", str(path), "--board", "nucleo-u545re-q", "--streaming", "-o", str(tmp_path / "out"), *extra])
+    assert e.value.code != 0
+    err = capsys.readouterr().err.strip()
+    assert msg in err and "\n" not in err and "Traceback" not in err

@@ -22,7 +22,8 @@ from mcusim.compiler.passes import lower
 from mcusim.compiler.planner import plan_memory
 from mcusim.compiler.twin import run_graph
 
-SETTINGS = dict(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+SETTINGS = {"max_examples": 15, "deadline": None,
+            "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]}
 HAVE_GCC = shutil.which("gcc") is not None
 
 
@@ -175,6 +176,14 @@ def _attention_model(seq, heads, hd, softmax_axis, rng):
 
 
 @pytest.mark.skipif(not HAVE_GCC, reason="host gcc is not installed")
+def test_attention_block_fixed_shape(tmp_path):
+    model, feeds = _attention_model(5, 2, 3, -1, np.random.default_rng(0))
+    low = _run_all(model, feeds, tmp_path, atol=2e-5)
+    assert {Op.MATMUL, Op.SOFTMAX, Op.WHERE} <= {n.op for n in low.nodes}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAVE_GCC, reason="host gcc is not installed")
 @settings(**SETTINGS)
 @given(seq=st.integers(1, 6), heads=st.integers(1, 3), hd=st.integers(1, 4), axis=st.sampled_from([-1, 2, 3]),
        seed=st.integers(0, 999))
@@ -207,8 +216,9 @@ def test_data_movement_ops_in_c(tmp_path):
 
 
 def test_runtime_attention_mask_is_named(tmp_path):
-    from mcusim.errors import McusimError
     from onnx import TensorProto
+
+    from mcusim.errors import McusimError
 
     n = helper.make_node
     model = make_model([n("Where", ["m", "x", "neg"], ["y"])],

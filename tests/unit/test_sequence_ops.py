@@ -15,7 +15,7 @@ from mcusim.compiler.passes import lower
 from mcusim.compiler.twin import run_graph
 from mcusim.errors import UnsupportedOpError
 
-SETTINGS = dict(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = {"max_examples": 25, "deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
 
 rnn_cases = st.fixed_dictionaries({
     "steps": st.integers(1, 6),
@@ -176,3 +176,17 @@ def test_state_that_does_not_fit_says_by_how_much(tmp_path):
     a = run_analysis(str(path), "nucleo-u545re-q", "float32", measure_code=False)
     assert not a.fits
     assert any("RAM" in p and "over" in p for p in a.problems)
+
+
+def test_dynamic_sequence_axis_asks_for_a_maximum():
+    """Time-major X [seq, 1, I] with a symbolic seq axis: ask for --input-shape, do not run 1 step."""
+    model, feeds = rnn_model("GRU", steps=5, batch=1, isz=3, hidden=4, linear_before_reset=1)
+    dim = model.graph.input[0].type.tensor_type.shape.dim[0]
+    dim.Clear()
+    dim.dim_param = "seq"
+    from mcusim.errors import ModelError
+
+    with pytest.raises(ModelError, match=r"dynamic \('seq'\).*declared maximum.*--input-shape X=TMAXx1x3"):
+        import_onnx(model)
+    g = import_onnx(model, {"X": (5, 1, 3)})  # with the maximum declared it compiles
+    np.testing.assert_allclose(run_graph(g, feeds)[0], ort_run(model, feeds)[0], atol=2e-5)

@@ -214,6 +214,15 @@ def _rnn_convert(ctx, node, op: Op) -> None:
         raise _unsupported(ctx, "input_forget=1")
     layout = int(a.get("layout", 0))
     x_name = node.input[0]
+    sym = getattr(ctx, "symbolic_axis0", {}).get(x_name)
+    if layout == 0 and sym is not None:
+        x_in = ctx.tensor(x_name)
+        from mcusim.errors import ModelError
+
+        raise ModelError(
+            f"{node.op_type} node {node.name!r}: the sequence axis of input {x_name!r} is dynamic ({sym!r}): "
+            "variable sequence lengths need a declared maximum",
+            hint=f"pass --input-shape {x_name}=TMAXx{'x'.join(str(d) for d in x_in.shape[1:])} and pad shorter sequences")
     x = ctx.tensor(x_name)
     if len(x.shape) != 3:
         raise _unsupported(ctx, f"X of rank {len(x.shape)}")
