@@ -173,7 +173,7 @@ def resolve_calibration(option: str | os.PathLike[str] | None, board: str) -> Ca
 
 
 def _half_up(x: float) -> int:
-    return int(math.floor(x + 0.5))
+    return math.floor(x + 0.5)
 
 
 def block_groups(coster: Any, code: bytes, addr: int) -> tuple[dict[str, int], int]:

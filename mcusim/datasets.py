@@ -18,6 +18,7 @@ A user `.npz` holds:
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ from mcusim.models import DatasetArrays
 
 INPUT_KEYS = ("inputs", "x")
 LABEL_KEYS = ("labels", "y")
+NPZ_HINT = "save it with numpy.savez(path, inputs=..., labels=...)"
 
 
 def _pick(npz, keys):
@@ -48,21 +50,32 @@ def _check_samples(arr: np.ndarray, input_shape: tuple[int, ...], what: str, pat
                      hint=f"store {what} as (n, {', '.join(map(str, sample))})")
 
 
+def open_npz(path: str | Path, *, what: str = "dataset file", hint: str = NPZ_HINT
+             ) -> np.lib.npyio.NpzFile:
+    """Open a `.npz` archive; a one-line ModelError when it is missing, unreadable, or a
+    single-array `.npy` (which `np.load` also accepts)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"{what} {path} does not exist", hint="check the path")
+    try:
+        npz = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
+        raise ModelError(f"{path} is not a readable .npz file ({type(err).__name__})",
+                         hint=hint) from None
+    if not isinstance(npz, np.lib.npyio.NpzFile):
+        raise ModelError(f"{path} holds one bare array (.npy format), not a .npz archive",
+                         hint=hint)
+    return npz
+
+
 def load_npz(path: str | Path, input_shape: tuple[int, ...]) -> DatasetArrays:
     """Load a user `.npz` dataset (keys above) checked against the model's input shape."""
     path = Path(path)
-    if not path.is_file():
-        raise ModelError(f"dataset file {path} does not exist")
-    try:
-        npz = np.load(path, allow_pickle=False)
-    except Exception as err:  # zipfile / ValueError / OSError  # noqa: BLE001
-        raise ModelError(f"{path} is not a readable .npz file ({type(err).__name__})",
-                         hint="save it with numpy.savez(path, inputs=..., labels=...)") from None
-    with npz:
+    with open_npz(path) as npz:
         x = _pick(npz, INPUT_KEYS)
         if x is None:
             raise ModelError(f"{path} has no 'inputs' array (keys: {', '.join(npz.files)})",
-                             hint="save it with numpy.savez(path, inputs=..., labels=...)")
+                             hint=NPZ_HINT)
         y = _pick(npz, LABEL_KEYS)
         cal = npz["calibration"] if "calibration" in npz.files else None
         x = _check_samples(x, input_shape, "inputs", path)

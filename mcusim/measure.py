@@ -75,28 +75,18 @@ def symbol(elf: Path, name: str) -> tuple[int, int] | None:
 
 def symbolize(elf: Path, address: int) -> str:
     """`0x08000abc (name+0x1c)` for a code address, or the bare hex address."""
-    from elftools.elf.elffile import ELFFile
-    from elftools.elf.sections import SymbolTableSection
+    from mcusim.emu.loader import load_image as parse
 
-    best = None
     try:
-        with open(elf, "rb") as fh:
-            for sec in ELFFile(fh).iter_sections():
-                if not isinstance(sec, SymbolTableSection):
-                    continue
-                for sym in sec.iter_symbols():
-                    if sym["st_info"]["type"] != "STT_FUNC":
-                        continue
-                    start = sym["st_value"] & ~1
-                    if start <= address < start + max(sym["st_size"], 1):
-                        best = f"{sym.name}+0x{address - start:x}"
-    except Exception:
-        best = None
-    return f"0x{address:08x} ({best})" if best else f"0x{address:08x}"
+        where = parse(elf).describe(address)
+    except McusimError:  # a report detail: an unreadable ELF leaves the bare address
+        return f"0x{address:08x}"
+    return f"0x{address:08x} ({where})" if not where.startswith("0x") else where
 
 
 def toolchain_of(elf: Path) -> str | None:
     """The compiler that built `elf`, from its `.comment` section (e.g. `GCC: (...) 12.2.1`)."""
+    from elftools.common.exceptions import ELFError
     from elftools.elf.elffile import ELFFile
 
     try:
@@ -106,7 +96,7 @@ def toolchain_of(elf: Path) -> str | None:
                 return None
             parts = [p.decode("utf-8", "replace") for p in sec.data().split(b"\0") if p]
             return "; ".join(dict.fromkeys(parts)) or None
-    except Exception:
+    except (OSError, ELFError):
         return None
 
 
@@ -184,6 +174,7 @@ def measure(
     firmware = Path(firmware)
     note = step or (lambda _label: None)
     image = load_image(firmware, base_address=board.flash.origin)
+    image.check_core(board.core)
     elf_path = companion_elf(firmware, image, Path(elf) if elf else None)
     found = symbol(elf_path, RESULTS_SYMBOL)
     if found is None:

@@ -139,16 +139,19 @@ def _fix_input_shape(proto, shape: tuple[int, ...], path: Path):
 
     inputs = graph_inputs(proto)
     if len(inputs) != 1:
-        raise ModelError(f"{path} has {len(inputs)} inputs; --input-shape sets only one")
+        raise ModelError(f"{path} has {len(inputs)} inputs; --input-shape sets only one",
+                         hint="re-export the model with static input shapes")
     vi = next(v for v in proto.graph.input if v.name == inputs[0].name)
     dims = vi.type.tensor_type.shape.dim
     if len(dims) != len(shape):
         raise ModelError(f"--input-shape {','.join(map(str, shape))} has {len(shape)} dims but "
-                         f"input '{vi.name}' of {path} has {len(dims)} {_dims(vi)}")
+                         f"input '{vi.name}' of {path} has {len(dims)} {_dims(vi)}",
+                         hint="give one number per dim")
     for d, want in zip(dims, shape):
         if d.HasField("dim_value") and d.dim_value > 0 and d.dim_value != want:
             raise ModelError(f"--input-shape {','.join(map(str, shape))} disagrees with input "
-                             f"'{vi.name}' of {path}: {_dims(vi)}")
+                             f"'{vi.name}' of {path}: {_dims(vi)}",
+                             hint="set only the dynamic dims; keep the fixed ones as they are")
         d.Clear()
         d.dim_value = int(want)
     del proto.graph.value_info[:]

@@ -145,8 +145,14 @@ def default_db_path() -> Path:
     return Path(platformdirs.user_data_dir("mcusim")) / DB_FILENAME
 
 
-def resolve_db_path(db: str | os.PathLike[str] | None) -> Path:
-    return Path(db).expanduser() if db else default_db_path()
+def resolve_db_path(db: str | os.PathLike[str] | None, *, must_exist: bool = False) -> Path:
+    """`db`, else `$MCUSIM_DB` or the user data dir; `must_exist`: a one-line error when absent
+    (reading commands must not create an empty database)."""
+    path = Path(db).expanduser() if db else default_db_path()
+    if must_exist and not path.exists():
+        raise McusimError(f"no measurement database at {path}",
+                          hint="record runs with `mcusim run` and `mcusim flash` first, or pass --db")
+    return path
 
 
 class Store:

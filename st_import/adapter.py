@@ -9,7 +9,6 @@ buffers (or copies through them when ST allocated the I/O inside the activations
 from __future__ import annotations
 
 from mcusim import __version__
-
 from st_import.package import StNetwork
 from st_import.report import IoTensor
 

@@ -17,7 +17,6 @@ import numpy as np
 
 from mcusim.boards import Board
 from mcusim.errors import McusimError
-
 from st_import.report import IoTensor
 
 
@@ -72,7 +71,6 @@ def compare_backends(model: str, st_path: Path, board: Board, *, dtype: str = "f
     from mcusim.cli.validate_cmd import _cycles_per_inference, _outputs_from_run, _run, _samples
     from mcusim.compiler.metrics import compare
     from mcusim.compiler.pipeline import build, onnx_reference, prepare, resolve
-
     from st_import.importer import import_package
 
     src = resolve(model)
@@ -83,7 +81,7 @@ def compare_backends(model: str, st_path: Path, board: Board, *, dtype: str = "f
     tmp = None if out_dir else tempfile.TemporaryDirectory(prefix="mcusim-ab-")
     work = Path(out_dir) if out_dir else Path(tmp.name)
     try:
-        gen, res = build(c, board, work / "mcusim", samples=samples)
+        _gen, res = build(c, board, work / "mcusim", samples=samples)
         run = _run(res.elf, board)
         ours = BackendRun(
             "mcusim", res.elf, _cycles_per_inference(run), run.get("latency_ms"), run.get("energy_uj"),

@@ -20,7 +20,6 @@ from mcusim.boards import Board
 from mcusim.build import BuildResult, build_firmware
 from mcusim.errors import McusimError
 from mcusim.inputs_c import inputs_c_source
-
 from st_import.adapter import render_adapter
 from st_import.package import StNetwork, StPackage, StPackageError, list_packages, open_package
 from st_import.report import IoTensor
@@ -188,13 +187,9 @@ def import_folder(path: Path, board: Board, out_dir: Path, progress=None) -> lis
 def load_st_inputs(path: Path, net: StNetwork) -> list[list[np.ndarray]]:
     """`--inputs data.npz` for an ST network: one array per input keyed by the ST input name
     (or any single array when the network has one input), one sample or a leading samples axis."""
-    try:
-        data = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise McusimError(f"inputs file {path} does not exist") from None
-    except Exception as exc:  # noqa: BLE001 - any failure becomes one line
-        raise McusimError(f"{path} is not a readable .npz file ({type(exc).__name__})",
-                          hint="save it with numpy.savez") from None
+    from mcusim.datasets import open_npz
+
+    data = open_npz(path, what="inputs file", hint="save it with numpy.savez(path, <input name>=array)")
     keys = list(data.files)
     per_input = []
     for i, t in enumerate(net.inputs):

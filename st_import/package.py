@@ -19,11 +19,10 @@ from pathlib import Path
 
 from mcusim.boards import Board
 from mcusim.errors import McusimError
-
 from st_import.report import IoTensor, StReport, parse_report
 
-_LIB = re.compile(r"^NetworkRuntime(?P<ver>\d+)_(?P<core>CM\d+[A-Z]*)_(?P<tc>GCC|IAR|Keil)\.(?:a|lib)$", re.I)
-_DEFINE = re.compile(r"^\s*#\s*define\s+(\w+)\s+\(?\s*([^\s)]+)\s*\)?", re.M)
+_LIB = re.compile(r"^NetworkRuntime(?P<ver>\d+)_(?P<core>CM\d+[A-Z]*)_(?P<tc>GCC|IAR|Keil)\.(?:a|lib)$", re.IGNORECASE)
+_DEFINE = re.compile(r"^\s*#\s*define\s+(\w+)\s+\(?\s*([^\s)]+)\s*\)?", re.MULTILINE)
 
 # Board core -> the <core> part of ST's runtime file name, and the Arm architecture it is built for.
 CORE_TAGS = {"cortex-m33": "CM33", "cortex-m7": "CM7", "cortex-m4": "CM4"}
@@ -255,7 +254,8 @@ def _load_network(header: Path, root: Path) -> StNetwork:
 def _library_arch(lib: Path) -> str | None:
     """The Arm architecture the library's objects are built for (readelf's Tag_CPU_arch)."""
     try:
-        out = subprocess.run(["arm-none-eabi-readelf", "-A", str(lib)], capture_output=True, text=True, timeout=60)
+        out = subprocess.run(["arm-none-eabi-readelf", "-A", str(lib)], capture_output=True, text=True, timeout=60,
+                             check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
     m = re.search(r"Tag_CPU_arch:\s*(\S+)", out.stdout)

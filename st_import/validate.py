@@ -39,7 +39,6 @@ def validate_st(st_path: Path, board: Board, *, reference: str | None = None, in
     """Build the package with embedded samples, run it, compare with the reference if given."""
     from mcusim.cli.validate_cmd import _cycles_per_inference, _run
     from mcusim.compiler.metrics import compare
-
     from st_import.compare import _dequantize, _from_st_layout, _to_st_layout
     from st_import.importer import import_package, load_st_inputs
     from st_import.package import open_package

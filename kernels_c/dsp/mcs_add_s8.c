@@ -2,7 +2,8 @@
  * shifts are right shifts of at most 23 and left_shift <= 20 (what mcusim's quantizer and
  * TFLite produce), the loop runs branch-free: each requantization is SMLAL (doubling high
  * multiply with rounding) plus an add-and-shift rounding divide, all exact in that range;
- * otherwise it uses the generic helpers. Bit-exact with kernels_c/reference/mcs_add_s8.c;
+ * otherwise it uses the generic helpers. Large adds first tabulate the two input rescalings
+ * (256 values each) so each element needs one requantization. Bit-exact with kernels_c/reference/mcs_add_s8.c;
  * see mcs_kernels_s8.h and mcs_dsp_s8.h. */
 #include "mcs_dsp_s8.h"
 
@@ -17,6 +18,27 @@ static inline int32_t scale(int32_t x, int32_t m, int32_t e, int32_t r, uint32_t
 static inline int32_t in_range(int32_t shift)
 {
     return shift <= 0 && shift >= -23;
+}
+
+/* Rescaled inputs per int8 value (index v + 128), built once per call for large adds: the
+ * first two requantizations depend on one int8 each, so 256 entries hold every result. */
+#define ADD_LUT_MIN_ELEMS 1024
+static int32_t add_lut_a[256];
+static int32_t add_lut_b[256];
+
+/* Contiguous a and b, output right shift e in [1, 23]: one table sum and one requantization
+ * (mcs_dsp_requant_r) per element. */
+static __attribute__((noinline)) void add_lut_contiguous(const int8_t *pa, const int8_t *pb, int8_t *out, int32_t n,
+                               int32_t out_mult, int32_t e, int32_t out_zp, int32_t act_min,
+                               int32_t act_max)
+{
+    const int32_t *la = add_lut_a + 128;
+    const int32_t *lb = add_lut_b + 128;
+    const int8_t *end = out + n;
+    while (out < end) {
+        const int32_t v = la[*pa++] + lb[*pb++];
+        *out++ = mcs_dsp_requant_r(v, out_mult, e, out_zp, act_min, act_max);
+    }
 }
 
 void mcs_add_s8(const int8_t *a, const int8_t *b, int8_t *output,
@@ -41,21 +63,67 @@ void mcs_add_s8(const int8_t *a, const int8_t *b, int8_t *output,
     const uint32_t na = ea > 0 ? 1u : 0u;
     const uint32_t nb = eb > 0 ? 1u : 0u;
     const uint32_t no = eo > 0 ? 1u : 0u;
+    /* parameters in locals: the int8 stores below may alias *q, so GCC would reload them */
+    const int32_t a_zp = q->a_zp;
+    const int32_t b_zp = q->b_zp;
+    const int32_t a_mult = q->a_mult;
+    const int32_t b_mult = q->b_mult;
+    const int32_t out_mult = q->out_mult;
+    const int32_t out_zp = q->output_zp;
     int32_t r, i;
 
+    if (fast && rows * n >= ADD_LUT_MIN_ELEMS) {
+        int32_t d, stride = 1, flat = 1;
+        for (i = 0; i < 256; ++i) {
+            add_lut_a[i] = scale((i - 128 - a_zp) * (1 << ls), a_mult, ea, ra, na);
+            add_lut_b[i] = scale((i - 128 - b_zp) * (1 << ls), b_mult, eb, rb, nb);
+        }
+        /* no broadcasting at all: one flat pass over rows * n elements */
+        for (d = bc->ndim - 1; d >= 0; --d) {
+            if (bc->out_shape[d] != 1 &&
+                (bc->a_strides[d] != stride || bc->b_strides[d] != stride)) {
+                flat = 0;
+            }
+            stride *= bc->out_shape[d];
+        }
+        if (flat && eo >= 1) {
+            add_lut_contiguous(a, b, output, rows * n, out_mult, eo, out_zp, q->act_min,
+                               q->act_max);
+            return;
+        }
+        for (r = 0; r < rows; ++r) {
+            const int8_t *pa = a + it.a_offset;
+            const int8_t *pb = b + it.b_offset;
+            int8_t *out = output + r * n;
+            if (sa == 1 && sb == 1 && eo >= 1) {
+                add_lut_contiguous(pa, pb, out, n, out_mult, eo, out_zp, q->act_min,
+                                   q->act_max);
+                mcs_broadcast_iter_next(&it, bc);
+                continue;
+            }
+            for (i = 0; i < n; ++i) {
+                int32_t v = scale(add_lut_a[*pa + 128] + add_lut_b[*pb + 128], out_mult, eo,
+                                  ro, no);
+                v = (v < lo) ? lo : ((v > hi) ? hi : v);
+                out[i] = (int8_t)(v + out_zp);
+                pa += sa;
+                pb += sb;
+            }
+            mcs_broadcast_iter_next(&it, bc);
+        }
+        return;
+    }
     for (r = 0; r < rows; ++r) {
         const int8_t *pa = a + it.a_offset;
         const int8_t *pb = b + it.b_offset;
         int8_t *out = output + r * n;
         if (fast) {
             for (i = 0; i < n; ++i) {
-                const int32_t va = scale(((int32_t)*pa - q->a_zp) * (1 << ls), q->a_mult, ea,
-                                         ra, na);
-                const int32_t vb = scale(((int32_t)*pb - q->b_zp) * (1 << ls), q->b_mult, eb,
-                                         rb, nb);
-                int32_t v = scale(va + vb, q->out_mult, eo, ro, no);
+                const int32_t va = scale(((int32_t)*pa - a_zp) * (1 << ls), a_mult, ea, ra, na);
+                const int32_t vb = scale(((int32_t)*pb - b_zp) * (1 << ls), b_mult, eb, rb, nb);
+                int32_t v = scale(va + vb, out_mult, eo, ro, no);
                 v = (v < lo) ? lo : ((v > hi) ? hi : v);
-                out[i] = (int8_t)(v + q->output_zp);
+                out[i] = (int8_t)(v + out_zp);
                 pa += sa;
                 pb += sb;
             }

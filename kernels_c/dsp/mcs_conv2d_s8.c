@@ -76,6 +76,7 @@ void mcs_conv2d_s8(const int8_t *input, const int8_t *weights, const int32_t *bi
     const int32_t pixels = p->out_h * p->out_w;
     int16_t *cols = scratch;
     int16_t *nat = scratch + MCS_DSP_COLS2_INT16(k);
+    const int32_t fast = mcs_dsp_shifts_fast(shift, p->out_c);
     int32_t n, px;
 
     for (n = 0; n < p->batch; ++n) {
@@ -96,13 +97,14 @@ void mcs_conv2d_s8(const int8_t *input, const int8_t *weights, const int32_t *bi
             }
             mcs_dsp_mat_2col(weights, bias, multiplier, shift, cols, k, p->out_c,
                              out_n + px * p->out_c, out_n + (px + 1) * p->out_c, p->output_zp,
-                             p->act_min, p->act_max);
+                             p->act_min, p->act_max, fast);
         }
         if (px < pixels) {
             memset(cols, 0, (size_t)MCS_DSP_COLS2_INT16(k) * sizeof(int16_t));
             conv_column(in_n, p, oy, ox, cols, 0, nat);
             mcs_dsp_mat_2col(weights, bias, multiplier, shift, cols, k, p->out_c,
-                             out_n + px * p->out_c, 0, p->output_zp, p->act_min, p->act_max);
+                             out_n + px * p->out_c, 0, p->output_zp, p->act_min, p->act_max,
+                             fast);
         }
     }
 }

@@ -57,9 +57,18 @@ static inline int32_t ld_i32(const int16_t *base, int32_t i)
     return v;
 }
 
-static inline void requant4(int8_t *out, const int32_t *multiplier, const int32_t *shift,
-                            const int32_t *acc, int32_t zp, int32_t lo, int32_t hi)
+static inline __attribute__((always_inline)) void requant4(int8_t *out, const int32_t *multiplier, const int32_t *shift,
+                            const int32_t *acc, int32_t zp, int32_t lo, int32_t hi, int32_t fast)
 {
+    if (fast) {
+        const int32_t amin = lo + zp;
+        const int32_t amax = hi + zp;
+        out[0] = mcs_dsp_requant_r(acc[0], multiplier[0], -shift[0], zp, amin, amax);
+        out[1] = mcs_dsp_requant_r(acc[1], multiplier[1], -shift[1], zp, amin, amax);
+        out[2] = mcs_dsp_requant_r(acc[2], multiplier[2], -shift[2], zp, amin, amax);
+        out[3] = mcs_dsp_requant_r(acc[3], multiplier[3], -shift[3], zp, amin, amax);
+        return;
+    }
     out[0] = mcs_dsp_requant(acc[0], multiplier[0], shift[0], zp, lo, hi);
     out[1] = mcs_dsp_requant(acc[1], multiplier[1], shift[1], zp, lo, hi);
     out[2] = mcs_dsp_requant(acc[2], multiplier[2], shift[2], zp, lo, hi);
@@ -96,6 +105,76 @@ static inline void dw_tap_off(const int8_t *x, const int8_t *w, int32_t off2, in
     acc[3] = __smlatt(xh, wh, acc[3]);
 }
 
+/*
+ * Interior 3x3 window of one output pixel, all channel groups: the window starts at `win`,
+ * taps of a kernel row are `cs` bytes apart (stride 1, dilation 1: cs = ch), weights [9][ch].
+ * Always inlined with a constant `cs` by the dispatcher below, so the tap offsets become
+ * load immediates and only two pointers and four accumulators stay live (no spills).
+ */
+static inline __attribute__((always_inline)) void
+dw3x3_interior(const int8_t *win, const int8_t *weights, const int16_t *corr,
+               const int32_t *multiplier, const int32_t *shift, int8_t *out_px, int32_t c4,
+               const int32_t cs, const int32_t ch, int32_t row_step, int32_t zp, int32_t lo,
+               int32_t hi, int32_t fast)
+{
+    int32_t c;
+    for (c = 0; c < c4; c += 4) {
+        const int8_t *x = win + c;
+        const int8_t *w = weights + c;
+        int32_t acc[4];
+        acc[0] = ld_i32(corr, c);
+        acc[1] = ld_i32(corr, c + 1);
+        acc[2] = ld_i32(corr, c + 2);
+        acc[3] = ld_i32(corr, c + 3);
+        dw_tap(x, w, acc);
+        dw_tap(x + cs, w + ch, acc);
+        dw_tap(x + 2 * cs, w + 2 * ch, acc);
+        x += row_step;
+        dw_tap(x, w + 3 * ch, acc);
+        dw_tap(x + cs, w + 4 * ch, acc);
+        dw_tap(x + 2 * cs, w + 5 * ch, acc);
+        x += row_step;
+        dw_tap(x, w + 6 * ch, acc);
+        dw_tap(x + cs, w + 7 * ch, acc);
+        dw_tap(x + 2 * cs, w + 8 * ch, acc);
+        requant4(out_px + c, multiplier + c, shift + c, acc, zp, lo, hi, fast);
+    }
+}
+
+#ifndef MCS_DW_SPECIALISE
+#define MCS_DW_SPECIALISE 1
+#endif
+/* dw3x3_interior specialised for the usual channel counts (tap offsets as immediates). */
+static void dw3x3_interior_any(const int8_t *win, const int8_t *weights, const int16_t *corr,
+                               const int32_t *multiplier, const int32_t *shift, int8_t *out_px,
+                               int32_t c4, int32_t cs, int32_t ch, int32_t row_step, int32_t zp,
+                               int32_t lo, int32_t hi, int32_t fast)
+{
+#define MCS_DW3X3_CASE(n)                                                                  \
+    case n:                                                                                \
+        dw3x3_interior(win, weights, corr, multiplier, shift, out_px, c4, n, n, row_step,  \
+                       zp, lo, hi, fast);                                                  \
+        return;
+    if (MCS_DW_SPECIALISE && cs == ch) {
+        switch (ch) {
+            MCS_DW3X3_CASE(8)
+            MCS_DW3X3_CASE(16)
+            MCS_DW3X3_CASE(24)
+            MCS_DW3X3_CASE(32)
+            MCS_DW3X3_CASE(48)
+            MCS_DW3X3_CASE(64)
+            MCS_DW3X3_CASE(96)
+            MCS_DW3X3_CASE(128)
+            MCS_DW3X3_CASE(256)
+        default:
+            break;
+        }
+    }
+#undef MCS_DW3X3_CASE
+    dw3x3_interior(win, weights, corr, multiplier, shift, out_px, c4, cs, ch, row_step, zp, lo,
+                   hi, fast);
+}
+
 void mcs_depthwise_conv2d_s8(const int8_t *input, const int8_t *weights, const int32_t *bias,
                              const int32_t *multiplier, const int32_t *shift, int16_t *scratch,
                              int8_t *output, const mcs_conv2d_s8_params_t *p)
@@ -110,6 +189,7 @@ void mcs_depthwise_conv2d_s8(const int8_t *input, const int8_t *weights, const i
     int8_t *zp_row = (int8_t *)((char *)scratch + 4 * ch);
     const int32_t lo = p->act_min - p->output_zp;
     const int32_t hi = p->act_max - p->output_zp;
+    const int32_t fast = mcs_dsp_shifts_fast(shift, c4);
     int32_t n, oy, ox, c;
 
     if (c4 > 0) {
@@ -138,29 +218,9 @@ void mcs_depthwise_conv2d_s8(const int8_t *input, const int8_t *weights, const i
                 if (rows_in && ix0 >= 0 && ix0 + (p->kernel_w - 1) * p->dilation_w < p->in_w) {
                     const int8_t *win = in_n + (iy0 * p->in_w + ix0) * ch;
                     if (p->kernel_h == 3 && p->kernel_w == 3) {
-                        /* 3x3, fully unrolled */
-                        const int8_t *r0 = win;
-                        const int8_t *r1 = win + row_step;
-                        const int8_t *r2 = win + 2 * row_step;
-                        for (c = 0; c < c4; c += 4) {
-                            const int8_t *w = weights + c;
-                            int32_t acc[4];
-                            acc[0] = ld_i32(scratch, c);
-                            acc[1] = ld_i32(scratch, c + 1);
-                            acc[2] = ld_i32(scratch, c + 2);
-                            acc[3] = ld_i32(scratch, c + 3);
-                            dw_tap(r0 + c, w, acc);
-                            dw_tap(r0 + c + col_step, w + ch, acc);
-                            dw_tap(r0 + c + 2 * col_step, w + 2 * ch, acc);
-                            dw_tap(r1 + c, w + 3 * ch, acc);
-                            dw_tap(r1 + c + col_step, w + 4 * ch, acc);
-                            dw_tap(r1 + c + 2 * col_step, w + 5 * ch, acc);
-                            dw_tap(r2 + c, w + 6 * ch, acc);
-                            dw_tap(r2 + c + col_step, w + 7 * ch, acc);
-                            dw_tap(r2 + c + 2 * col_step, w + 8 * ch, acc);
-                            requant4(out_px + c, multiplier + c, shift + c, acc, p->output_zp,
-                                     lo, hi);
-                        }
+                        dw3x3_interior_any(win, weights, scratch, multiplier, shift, out_px,
+                                           c4, col_step, ch, row_step, p->output_zp, lo, hi,
+                                           fast);
                     } else {
                         for (c = 0; c < c4; c += 4) {
                             const int8_t *w = weights + c;
@@ -181,7 +241,7 @@ void mcs_depthwise_conv2d_s8(const int8_t *input, const int8_t *weights, const i
                                 row += row_step;
                             }
                             requant4(out_px + c, multiplier + c, shift + c, acc, p->output_zp,
-                                     lo, hi);
+                                     lo, hi, fast);
                         }
                     }
                 } else if (taps <= MAX_TAPS) {
@@ -209,7 +269,7 @@ void mcs_depthwise_conv2d_s8(const int8_t *input, const int8_t *weights, const i
                             w += ch;
                         }
                         requant4(out_px + c, multiplier + c, shift + c, acc, p->output_zp, lo,
-                                 hi);
+                                 hi, fast);
                     }
                 } else {
                     int32_t ky_lo = 0;
@@ -245,7 +305,7 @@ void mcs_depthwise_conv2d_s8(const int8_t *input, const int8_t *weights, const i
                             }
                         }
                         requant4(out_px + c, multiplier + c, shift + c, acc, p->output_zp, lo,
-                                 hi);
+                                 hi, fast);
                     }
                 }
                 if (c4 < p->out_c) {

@@ -93,6 +93,38 @@ static inline int8_t mcs_dsp_requant(int32_t acc, int32_t multiplier, int32_t sh
     return (int8_t)(x + zp);
 }
 
+/*
+ * The same integers as mcs_dsp_requant for a right shift e = -shift in [1, 23]: SRDHM
+ * (SMLAL), then the rounding term 2^(e-1) - (x < 0) added with QADD and the arithmetic shift
+ * (the expression of mcs_dsp_requant's e > 0 case). Then |x| <= 2^30, so x + zp cannot
+ * overflow, and clamping x + zp to [act_min, act_max] (a sub-range of int8, as
+ * mcs_kernels_s8.h requires) equals clamping it first to int8 with SSAT: the same result as
+ * mcs_dsp_requant's clamp of x to [act_min - zp, act_max - zp] before adding zp.
+ */
+static inline int8_t mcs_dsp_requant_r(int32_t acc, int32_t multiplier, int32_t e, int32_t zp,
+                                       int32_t act_min, int32_t act_max)
+{
+    int32_t x = (int32_t)(((int64_t)acc * (int64_t)multiplier + (1LL << 30)) >> 31);
+    x = __qadd(x, (int32_t)(1u << (e - 1)) + (x >> 31)) >> e;
+    x = __ssat(x + zp, 8);
+    x = (x < act_min) ? act_min : x;
+    x = (x > act_max) ? act_max : x;
+    return (int8_t)x;
+}
+
+/* 1 when every one of the n shifts is in [-23, -1], so mcs_dsp_requant_r applies to all
+ * channels (checked once per layer call, not per output). */
+static inline int32_t mcs_dsp_shifts_fast(const int32_t *shift, int32_t n)
+{
+    int32_t i;
+    for (i = 0; i < n; ++i) {
+        if (shift[i] > -1 || shift[i] < -23) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* n int8 values + off -> q15r layout at dst (n % 4 == 0 required). */
 static inline void mcs_dsp_s8_to_q15r(const int8_t *src, int16_t *dst, int32_t n, int32_t off)
 {
@@ -177,16 +209,93 @@ static inline void mcs_dsp_pack_q15r2(const int16_t *nat, int16_t *cols, int32_t
 }
 
 /*
+ * Inner loop of mcs_dsp_mat_2col as inline assembly (GCC keeps spilling an accumulator or
+ * the row stride in C): `pairs` iterations of two groups each, rows a (wa) and b (wa + k),
+ * pixels 0 and 1 of the q15r2 columns at c. Per group: the b and a weight words (LDR, the
+ * a one post-incremented), the low column words of both pixels, SXTB16 of each weight word
+ * feeding two SMLADs, then the high column words with SXTB16 ROR #8. 13 registers.
+ */
+#define MCS_DSP_2X2_STEP(o0, o1, o2, o3)                                                   \
+    "ldr   %[wvb], [%[wa], %[k]]\n\t"                                                      \
+    "ldr   %[wva], [%[wa]], #4\n\t"                                                        \
+    "ldr   %[xa], [%[c], #" o0 "]\n\t"                                                    \
+    "ldr   %[xb], [%[c], #" o2 "]\n\t"                                                    \
+    "sxtb16 %[t], %[wva]\n\t"                                                              \
+    "smlad %[a0], %[xa], %[t], %[a0]\n\t"                                                  \
+    "smlad %[a1], %[xb], %[t], %[a1]\n\t"                                                  \
+    "sxtb16 %[t], %[wvb]\n\t"                                                              \
+    "smlad %[b0], %[xa], %[t], %[b0]\n\t"                                                  \
+    "smlad %[b1], %[xb], %[t], %[b1]\n\t"                                                  \
+    "ldr   %[xa], [%[c], #" o1 "]\n\t"                                                    \
+    "ldr   %[xb], [%[c], #" o3 "]\n\t"                                                    \
+    "sxtb16 %[t], %[wva], ror #8\n\t"                                                      \
+    "smlad %[a0], %[xa], %[t], %[a0]\n\t"                                                  \
+    "smlad %[a1], %[xb], %[t], %[a1]\n\t"                                                  \
+    "sxtb16 %[t], %[wvb], ror #8\n\t"                                                      \
+    "smlad %[b0], %[xa], %[t], %[b0]\n\t"                                                  \
+    "smlad %[b1], %[xb], %[t], %[b1]\n\t"
+
+#define MCS_DSP_2X2_OPERANDS                                                               \
+    : [a0] "+r"(a0), [a1] "+r"(a1), [b0] "+r"(b0), [b1] "+r"(b1), [wa] "+r"(wa),           \
+      [c] "+r"(c), [n] "+r"(n), [wva] "=&r"(wva), [wvb] "=&r"(wvb), [xa] "=&r"(xa),        \
+      [xb] "=&r"(xb), [t] "=&r"(t)                                                         \
+    : [k] "r"(k)                                                                           \
+    : "cc", "memory"
+
+/* groups (>= 1) groups of 4 values: a0/a1 (row a, pixels 0/1), b0/b1 (row b = row a + k). */
+#define MCS_DSP_2X2_LOOP(groups)                                                           \
+    do {                                                                                   \
+        int32_t n = (groups) >> 1;                                                         \
+        int32_t wva, wvb, xa, xb, t;                                                       \
+        if ((groups) & 1) {                                                                \
+            __asm__ volatile(MCS_DSP_2X2_STEP("0", "4", "8", "12")                         \
+                             "add   %[c], %[c], #16\n\t" MCS_DSP_2X2_OPERANDS);            \
+        }                                                                                  \
+        if (n > 0) {                                                                       \
+            __asm__ volatile("1:\n\t" MCS_DSP_2X2_STEP("0", "4", "8", "12")                \
+                             MCS_DSP_2X2_STEP("16", "20", "24", "28")                      \
+                             "add   %[c], %[c], #32\n\t"                                   \
+                             "subs  %[n], %[n], #1\n\t"                                    \
+                             "bne   1b\n\t" MCS_DSP_2X2_OPERANDS);                         \
+        }                                                                                  \
+    } while (0)
+
+/* One group (4 values) of the 2-pixel x 2-channel product: weight words of rows a and b,
+ * column words x of pixel 0 (c[0..3]) and pixel 1 (c[4..7]). */
+#define MCS_DSP_GROUP_2X2(wa, wb, c, a0, a1, b0, b1)                                       \
+    do {                                                                                   \
+        const int32_t wva_ = mcs_dsp_ld_s8x4(wa);                                          \
+        const int32_t wvb_ = mcs_dsp_ld_s8x4(wb);                                          \
+        const int32_t x0_ = mcs_dsp_ld_s16x2(c);                                           \
+        const int32_t x1_ = mcs_dsp_ld_s16x2((c) + 2);                                     \
+        const int32_t x2_ = mcs_dsp_ld_s16x2((c) + 4);                                     \
+        const int32_t x3_ = mcs_dsp_ld_s16x2((c) + 6);                                     \
+        int32_t wl_ = (int32_t)__sxtb16(wva_);                                             \
+        a0 = __smlad(x0_, wl_, a0);                                                        \
+        a1 = __smlad(x2_, wl_, a1);                                                        \
+        wl_ = mcs_dsp_sxtb16_ror8(wva_);                                                   \
+        a0 = __smlad(x1_, wl_, a0);                                                        \
+        a1 = __smlad(x3_, wl_, a1);                                                        \
+        wl_ = (int32_t)__sxtb16(wvb_);                                                     \
+        b0 = __smlad(x0_, wl_, b0);                                                        \
+        b1 = __smlad(x2_, wl_, b1);                                                        \
+        wl_ = mcs_dsp_sxtb16_ror8(wvb_);                                                   \
+        b0 = __smlad(x1_, wl_, b0);                                                        \
+        b1 = __smlad(x3_, wl_, b1);                                                        \
+    } while (0)
+
+/*
  * A q15r2 pair of columns (k values each) times all out_c weight rows ([out_c][k] int8):
  * out0[o] = requant(bias[o] + col0 . w[o]), out1[o] likewise (out1 may be NULL: column 1 is
  * then ignored). Two channels per pass: every loaded weight word feeds two SMLADs, every
  * loaded column word two as well (2 pixels x 2 channels).
+ * `fast`: mcs_dsp_shifts_fast(shift, out_c), computed once by the caller.
  */
 static inline void mcs_dsp_mat_2col(const int8_t *weights, const int32_t *bias,
                                     const int32_t *multiplier, const int32_t *shift,
                                     const int16_t *cols, int32_t k, int32_t out_c, int8_t *out0,
                                     int8_t *out1, int32_t output_zp, int32_t act_min,
-                                    int32_t act_max)
+                                    int32_t act_max, int32_t fast)
 {
     const int32_t groups = k >> 2;
     const int16_t *ctail = cols + 8 * groups;
@@ -201,27 +310,8 @@ static inline void mcs_dsp_mat_2col(const int8_t *weights, const int32_t *bias,
         int32_t a1 = a0;
         int32_t b1 = b0;
         int32_t i;
-        for (i = groups; i > 0; --i) {
-            const int32_t wva = mcs_dsp_ld_s8x4(wa);
-            const int32_t wvb = mcs_dsp_ld_s8x4(wa + k);
-            const int32_t wal = (int32_t)__sxtb16(wva);
-            const int32_t wah = mcs_dsp_sxtb16_ror8(wva);
-            const int32_t wbl = (int32_t)__sxtb16(wvb);
-            const int32_t wbh = mcs_dsp_sxtb16_ror8(wvb);
-            int32_t x = mcs_dsp_ld_s16x2(c);
-            a0 = __smlad(x, wal, a0);
-            b0 = __smlad(x, wbl, b0);
-            x = mcs_dsp_ld_s16x2(c + 2);
-            a0 = __smlad(x, wah, a0);
-            b0 = __smlad(x, wbh, b0);
-            x = mcs_dsp_ld_s16x2(c + 4);
-            a1 = __smlad(x, wal, a1);
-            b1 = __smlad(x, wbl, b1);
-            x = mcs_dsp_ld_s16x2(c + 6);
-            a1 = __smlad(x, wah, a1);
-            b1 = __smlad(x, wbh, b1);
-            c += 8;
-            wa += 4;
+        if (groups > 0) {
+            MCS_DSP_2X2_LOOP(groups);
         }
         for (i = 0; i < (k & 3); ++i) {
             const int32_t x0 = ctail[2 * i];
@@ -233,11 +323,26 @@ static inline void mcs_dsp_mat_2col(const int8_t *weights, const int32_t *bias,
             b0 += x0 * vb;
             b1 += x1 * vb;
         }
-        out0[o] = mcs_dsp_requant(a0, multiplier[o], shift[o], output_zp, lo, hi);
-        out0[o + 1] = mcs_dsp_requant(b0, multiplier[o + 1], shift[o + 1], output_zp, lo, hi);
-        if (out1 != 0) {
-            out1[o] = mcs_dsp_requant(a1, multiplier[o], shift[o], output_zp, lo, hi);
-            out1[o + 1] = mcs_dsp_requant(b1, multiplier[o + 1], shift[o + 1], output_zp, lo, hi);
+        if (fast) {
+            const int32_t ma = multiplier[o];
+            const int32_t mb = multiplier[o + 1];
+            const int32_t ea = -shift[o];
+            const int32_t eb = -shift[o + 1];
+            out0[o] = mcs_dsp_requant_r(a0, ma, ea, output_zp, act_min, act_max);
+            out0[o + 1] = mcs_dsp_requant_r(b0, mb, eb, output_zp, act_min, act_max);
+            if (out1 != 0) {
+                out1[o] = mcs_dsp_requant_r(a1, ma, ea, output_zp, act_min, act_max);
+                out1[o + 1] = mcs_dsp_requant_r(b1, mb, eb, output_zp, act_min, act_max);
+            }
+        } else {
+            out0[o] = mcs_dsp_requant(a0, multiplier[o], shift[o], output_zp, lo, hi);
+            out0[o + 1] = mcs_dsp_requant(b0, multiplier[o + 1], shift[o + 1], output_zp, lo,
+                                          hi);
+            if (out1 != 0) {
+                out1[o] = mcs_dsp_requant(a1, multiplier[o], shift[o], output_zp, lo, hi);
+                out1[o + 1] = mcs_dsp_requant(b1, multiplier[o + 1], shift[o + 1], output_zp,
+                                              lo, hi);
+            }
         }
     }
     if (o < out_c) {
@@ -275,7 +380,8 @@ static inline void mcs_dsp_mat_2col(const int8_t *weights, const int32_t *bias,
 static inline void mcs_dsp_mat_1col(const int8_t *weights, const int32_t *bias,
                                     const int32_t *multiplier, const int32_t *shift,
                                     const int16_t *col, int32_t k, int32_t out_c, int8_t *out,
-                                    int32_t output_zp, int32_t act_min, int32_t act_max)
+                                    int32_t output_zp, int32_t act_min, int32_t act_max,
+                                    int32_t fast)
 {
     const int32_t lo = act_min - output_zp;
     const int32_t hi = act_max - output_zp;
@@ -319,10 +425,24 @@ static inline void mcs_dsp_mat_1col(const int8_t *weights, const int32_t *bias,
             a2 += x * (int32_t)(*w2++);
             a3 += x * (int32_t)(*w3++);
         }
-        out[o] = mcs_dsp_requant(a0, multiplier[o], shift[o], output_zp, lo, hi);
-        out[o + 1] = mcs_dsp_requant(a1, multiplier[o + 1], shift[o + 1], output_zp, lo, hi);
-        out[o + 2] = mcs_dsp_requant(a2, multiplier[o + 2], shift[o + 2], output_zp, lo, hi);
-        out[o + 3] = mcs_dsp_requant(a3, multiplier[o + 3], shift[o + 3], output_zp, lo, hi);
+        if (fast) {
+            out[o] = mcs_dsp_requant_r(a0, multiplier[o], -shift[o], output_zp, act_min,
+                                       act_max);
+            out[o + 1] = mcs_dsp_requant_r(a1, multiplier[o + 1], -shift[o + 1], output_zp,
+                                           act_min, act_max);
+            out[o + 2] = mcs_dsp_requant_r(a2, multiplier[o + 2], -shift[o + 2], output_zp,
+                                           act_min, act_max);
+            out[o + 3] = mcs_dsp_requant_r(a3, multiplier[o + 3], -shift[o + 3], output_zp,
+                                           act_min, act_max);
+        } else {
+            out[o] = mcs_dsp_requant(a0, multiplier[o], shift[o], output_zp, lo, hi);
+            out[o + 1] = mcs_dsp_requant(a1, multiplier[o + 1], shift[o + 1], output_zp, lo,
+                                         hi);
+            out[o + 2] = mcs_dsp_requant(a2, multiplier[o + 2], shift[o + 2], output_zp, lo,
+                                         hi);
+            out[o + 3] = mcs_dsp_requant(a3, multiplier[o + 3], shift[o + 3], output_zp, lo,
+                                         hi);
+        }
     }
     for (; o < out_c; ++o) {
         const int32_t b = (bias != 0) ? bias[o] : 0;

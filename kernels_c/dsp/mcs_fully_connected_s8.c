@@ -18,6 +18,7 @@ void mcs_fully_connected_s8(const int8_t *input, const int8_t *weights, const in
 {
     const int32_t k = p->in_features;
     const int32_t off = -p->input_zp;
+    const int32_t fast = mcs_dsp_shifts_fast(shift, p->out_features);
     int32_t b;
 
     for (b = 0; b + 1 < p->batch; b += 2) {
@@ -25,11 +26,12 @@ void mcs_fully_connected_s8(const int8_t *input, const int8_t *weights, const in
         mcs_dsp_vec_to_q15r2(input + (b + 1) * k, scratch, 1, k, off);
         mcs_dsp_mat_2col(weights, bias, multiplier, shift, scratch, k, p->out_features,
                          output + b * p->out_features, output + (b + 1) * p->out_features,
-                         p->output_zp, p->act_min, p->act_max);
+                         p->output_zp, p->act_min, p->act_max, fast);
     }
     if (b < p->batch) {
         mcs_dsp_pixel_to_q15r(input + b * k, scratch, k, off);
         mcs_dsp_mat_1col(weights, bias, multiplier, shift, scratch, k, p->out_features,
-                         output + b * p->out_features, p->output_zp, p->act_min, p->act_max);
+                         output + b * p->out_features, p->output_zp, p->act_min, p->act_max,
+                         fast);
     }
 }

@@ -17,6 +17,7 @@ void mcs_pointwise_s8(const int8_t *input, const int8_t *weights, const int32_t 
     const int32_t pixels = p->out_h * p->out_w;
     const int32_t step_x = p->stride_w * c;
     const int32_t row_skip = (p->stride_h * p->in_w - p->out_w * p->stride_w) * c;
+    const int32_t fast = mcs_dsp_shifts_fast(shift, p->out_c);
     int32_t n, px;
 
     for (n = 0; n < p->batch; ++n) {
@@ -46,7 +47,7 @@ void mcs_pointwise_s8(const int8_t *input, const int8_t *weights, const int32_t 
             }
             mcs_dsp_mat_2col(weights, bias, multiplier, shift, scratch, c, p->out_c,
                              out_n + px * p->out_c, out1, p->output_zp, p->act_min,
-                             p->act_max);
+                             p->act_max, fast);
         }
     }
 }

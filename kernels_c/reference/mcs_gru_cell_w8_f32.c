@@ -4,14 +4,22 @@
 
 #include "mcs_kernels_f32.h"
 
+/* dot(a, w) with four independent accumulators (no single floating-point dependency chain),
+ * summed as (acc0 + acc1) + (acc2 + acc3) + tail. */
 static float mcs_gru_w8_dot(const float *a, const int8_t *w, int32_t n)
 {
-    float acc = 0.0f;
-    int32_t i;
-    for (i = 0; i < n; ++i) {
-        acc += a[i] * (float)w[i];
+    float acc0 = 0.0f, acc1 = 0.0f, acc2 = 0.0f, acc3 = 0.0f;
+    int32_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        acc0 += a[i] * (float)w[i];
+        acc1 += a[i + 1] * (float)w[i + 1];
+        acc2 += a[i + 2] * (float)w[i + 2];
+        acc3 += a[i + 3] * (float)w[i + 3];
     }
-    return acc;
+    for (; i < n; ++i) {
+        acc0 += a[i] * (float)w[i];
+    }
+    return (acc0 + acc1) + (acc2 + acc3);
 }
 
 void mcs_gru_cell_w8_f32(const float *x, const float *h_prev, const int8_t *w, const int8_t *r,

@@ -32,10 +32,7 @@ def calibrate(board_name, db, out, last, as_json):
     from mcusim.store import Store, resolve_db_path
 
     board = load_board(board_name)
-    path = resolve_db_path(db)
-    if not path.exists():
-        raise McusimError(f"no measurement database at {path}",
-                          hint="record runs with `mcusim run` and `mcusim flash` first, or pass --db")
+    path = resolve_db_path(db, must_exist=True)
     with Store(path) as store:
         pairs = store.pairs(board=board.name, limit=last)
     if not pairs:

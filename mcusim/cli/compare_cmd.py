@@ -31,10 +31,7 @@ def compare(elf, last, board_name, db, as_json):
 
     if elf is not None and last is not None:
         raise McusimError("give either an ELF or --last N, not both", hint="see `mcusim compare -h`")
-    path = resolve_db_path(db)
-    if not path.exists():
-        raise McusimError(f"no measurement database at {path}",
-                          hint="record runs with `mcusim run` and `mcusim flash` first, or pass --db")
+    path = resolve_db_path(db, must_exist=True)
     sha = None
     if elf is not None:
         if not elf.is_file():

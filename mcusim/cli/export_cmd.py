@@ -32,7 +32,7 @@ def load_module_class(spec: str):
     file, cls_name = spec.rsplit(":", 1)
     path = Path(file)
     if not path.is_file():
-        raise McusimError(f"module file {path} does not exist")
+        raise McusimError(f"module file {path} does not exist", hint="check the path before ':'")
     mod_name = f"_mcusim_user_{path.stem}"
     module_spec = importlib.util.spec_from_file_location(mod_name, path)
     module = importlib.util.module_from_spec(module_spec)
@@ -50,8 +50,10 @@ def load_module_class(spec: str):
 
         names = [n for n in dir(module) if not n.startswith("_")]
         close = difflib.get_close_matches(cls_name, names, n=3)
+        classes = [n for n in names if isinstance(getattr(module, n), type)]
         raise McusimError(f"{path} has no class {cls_name}",
-                          hint=f"did you mean {', '.join(close)}?" if close else None)
+                          hint=f"did you mean {', '.join(close)}?" if close else
+                          f"it defines {', '.join(classes) or 'no class'}")
     return cls
 
 
@@ -86,15 +88,17 @@ def export(module_spec: str, input_shape: str, output: Path, weights: Path | Non
         raise ModelError(f"{module_spec} is not a torch.nn.Module")
     if weights is not None:
         if not weights.is_file():
-            raise McusimError(f"weights file {weights} does not exist")
+            raise McusimError(f"weights file {weights} does not exist", hint="check --weights")
         try:
             state = torch.load(weights, map_location="cpu", weights_only=True)
             if isinstance(state, dict) and "state_dict" in state:
                 state = state["state_dict"]
             model.load_state_dict(state)
         except Exception as err:  # noqa: BLE001 - any failure becomes one line
-            first = str(err).strip().splitlines()[0] if str(err).strip() else ""
-            raise ModelError(f"loading {weights} into {module_spec} failed: {first[:200]}") from None
+            first = " ".join(str(err).split())  # state_dict errors put the detail on line 2
+            raise ModelError(f"loading {weights} into {module_spec} failed: "
+                             f"{type(err).__name__}: {first[:200]}",
+                             hint="save it with torch.save(model.state_dict(), path)") from None
     model.eval()
     x = torch.from_numpy(np.random.default_rng(0).standard_normal(shape).astype(np.float32))
     try:

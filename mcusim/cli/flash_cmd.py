@@ -42,7 +42,8 @@ def flash(firmware, board_name, probe_uid, elf, timeout_s, uart_port, baud, freq
     board = load_board(board_name)
     if not firmware.is_file():
         raise McusimError(f"firmware file {firmware} does not exist", hint="check the path")
-    load_image(firmware, base_address=board.flash.origin)  # bad files fail before the probe
+    # bad files, and firmware for another core, fail before the probe is looked for
+    load_image(firmware, base_address=board.flash.origin).check_core(board.core)
 
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 

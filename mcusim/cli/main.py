@@ -67,6 +67,15 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         sys.stderr.write("aborted\n")
         sys.exit(130)
+    except click.exceptions.NoArgsIsHelpError as err:
+        err.show()  # a group called bare: its help, as click shows it
+        sys.exit(err.exit_code)
+    except click.UsageError as err:
+        # click prints usage + a blank line + the error; we keep the one-line contract.
+        where = err.ctx.command_path if err.ctx is not None else "mcusim"
+        msg = " ".join(err.format_message().split())
+        sys.stderr.write(f"error: {msg} (see `{where} --help`)\n")
+        sys.exit(err.exit_code)
     except click.ClickException as err:
         err.show()
         sys.exit(err.exit_code)
@@ -77,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(1)
-    except Exception as err:  # noqa: BLE001 - last resort: one line, not a traceback
+    except Exception as err:  # last resort: one line, not a traceback
         if os.environ.get("MCUSIM_DEBUG"):
             raise
         where = ""

@@ -16,10 +16,13 @@ def _int(text: str | None) -> int | None:
     if text is None:
         return None
     try:
-        return int(text.replace("_", ""), 0)
+        value = int(text.replace("_", ""), 0)
     except ValueError:
-        raise McusimError(f"--base {text!r} is not an address",
-                          hint="write it like 0x08000000") from None
+        value = -1
+    if not 0 <= value < 1 << 32:
+        raise McusimError(f"--base {text!r} is not a 32-bit address",
+                          hint="write it like 0x08000000")
+    return value
 
 
 def _uart_input(text: str | None) -> bytes:
@@ -27,10 +30,18 @@ def _uart_input(text: str | None) -> bytes:
         return b""
     if text.startswith("@"):
         path = Path(text[1:])
+        if path.is_dir():
+            raise McusimError(f"--uart-input @{path} is a folder, not a file",
+                              hint="give a file after @")
         if not path.is_file():
             raise McusimError(f"--uart-input file {path} not found", hint="check the path after @")
         return path.read_bytes()
-    return text.encode().decode("unicode_escape").encode("latin-1")
+    try:
+        return text.encode().decode("unicode_escape").encode("latin-1")
+    except (UnicodeDecodeError, UnicodeEncodeError) as err:
+        raise McusimError(f"--uart-input '{text}': bad escape at character {err.start + 1} "
+                          f"({err.reason})",
+                          hint=r"use escapes like \n, \r, \x41; a file with @FILE") from None
 
 
 @click.command("run")
@@ -41,9 +52,10 @@ def _uart_input(text: str | None) -> bytes:
               help="Write GPIO pin changes to this VCD file (GTKWave, PulseView).")
 @click.option("--uart-input", help="Bytes the board's UART receives: TEXT (\\n escapes) or @FILE.")
 @click.option("--strict", is_flag=True, help="Stop with an error on unmodelled peripheral access.")
-@click.option("--max-instructions", type=int, help="Stop after this many instructions.")
-@click.option("--timeout", "timeout_s", type=float, default=120.0, show_default=True,
-              help="Stop after this many wall-clock seconds.")
+@click.option("--max-instructions", type=click.IntRange(min=1),
+              help="Stop after this many instructions.")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0), default=120.0,
+              show_default=True, help="Stop after this many wall-clock seconds (0: no limit).")
 @click.option("--calibration", type=click.Path(dir_okay=False, path_type=Path),
               help="Cycle-model calibration file from `mcusim calibrate` "
                    "[default: $MCUSIM_CALIBRATION].")
@@ -85,9 +97,7 @@ def run(file, board, base, vcd, uart_input, strict, max_instructions, timeout_s,
         err = EmulationError(f"{file.name} finished but reported status {res['status']} "
                              f"({res.get('status_text', '?')})", hint="see its UART output")
     if err is not None:
-        if as_json:
-            sys.exit(err.exit_code)
-        raise err
+        raise err  # with --json too: the report is on stdout, the one-line reason on stderr
 
 
 class _null:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from rich.table import Table
 
 from mcusim.boards import load_board
 from mcusim.cli.common import console, emit_json, err_console, json_option, prepare_output_dir
-from mcusim.errors import McusimError
+from mcusim.errors import EmulationError, McusimError
 
 
 def _kib(n: int | None) -> str:
@@ -106,7 +105,9 @@ def st_import(path: Path, board: str, out_dir: Path | None, network: str | None,
                     table.add_row(e.source.name, "-", "-", "-", "-", "-", f"[red]{e.error}[/]")
             console.print(table)
         if failed:
-            sys.exit(1)
+            names = ", ".join(e.source.name for e in failed[:3]) + (", ..." if len(failed) > 3 else "")
+            raise McusimError(f"{len(failed)} of {len(entries)} packages in {path} did not build "
+                              f"({names})", hint="the table (or --json) gives each one's reason")
         return
 
     samples = None
@@ -131,6 +132,9 @@ def st_import(path: Path, board: str, out_dir: Path | None, network: str | None,
         emit_json(data)
     else:
         console.print(_report_table(result, run))
+    if run is not None and not run.ok:
+        raise EmulationError(f"{result.elf} built but its emulated run failed: {run.exit['message']}",
+                             hint="run it with `mcusim run` for the full report")
 
 
 # Files and folders a previous st-import wrote (reused without --force).

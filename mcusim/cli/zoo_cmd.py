@@ -16,34 +16,30 @@ FIRMWARE_FLASH_ALLOWANCE = 64 * 1024
 FIRMWARE_RAM_ALLOWANCE = 16 * 1024
 
 
-def _boards() -> list:
-    try:
-        from mcusim.boards import list_boards
-    except ImportError:
-        return []
-    try:
-        return list(list_boards())
-    except McusimError:
-        return []
-
-
 def board_fits(info, boards) -> list[str]:
     """Boards where the int8 weights fit the flash and the activation estimate fits the work RAM,
     each minus a firmware allowance."""
     fits = []
     for b in boards:
-        ram = b.work_ram.size if hasattr(b, "work_ram") else b.ram_bytes
+        ram = b.work_ram.size
         if (info.int8_weight_bytes <= b.flash_bytes - FIRMWARE_FLASH_ALLOWANCE
                 and info.int8_activation_bytes <= ram - FIRMWARE_RAM_ALLOWANCE):
             fits.append(b.name)
     return fits
 
 
+def _si(n: int) -> str:
+    """4324 -> 4.3k, 213586 -> 214k, 12501632 -> 12.5M (table cells only)."""
+    for div, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if n >= div:
+            v = n / div
+            return f"{v:.1f}{unit}" if v < 100 else f"{v:.0f}{unit}"
+    return str(n)
+
+
 def _fits_text(fits: list[str], boards: list) -> str:
-    if not boards:
-        return "(no board data)"
     if len(fits) == len(boards):
-        return f"all {len(boards)} boards"
+        return "all"
     return ", ".join(fits) or "none"
 
 
@@ -60,8 +56,9 @@ def zoo() -> None:
 def list_(train: bool, budget: str, as_json: bool) -> None:
     """List the zoo: family, input shape, params, MACs, int8 weights, test accuracy, boards."""
     import model_zoo
+    from mcusim.boards import list_boards
 
-    boards = _boards()
+    boards = list_boards()  # a malformed board file is reported, not hidden
     rows = []
     for name in model_zoo.model_names():
         info = model_zoo.model_info(name)
@@ -86,20 +83,28 @@ def list_(train: bool, budget: str, as_json: bool) -> None:
         return
     from rich.table import Table
 
-    t = Table(title=f"mcusim model zoo ({budget} budget)")
+    # Compact cells so the table fits an 80-column terminal; --json has the exact numbers.
+    # A fits column only when some model does not fit every board.
+    all_fit = all(len(r["fits"]) == len(boards) for r in rows)
+    t = Table(title=f"mcusim model zoo ({budget} budget)", box=None,
+              padding=(0, 1, 0, 0), header_style="bold underline")
     for col, just in [("name", "left"), ("family", "left"), ("input", "left"),
-                      ("params", "right"), ("MACs", "right"), ("int8 weights", "right"),
-                      ("int8 act.", "right"), ("test", "right"), ("fits", "left")]:
-        t.add_column(col, justify=just)
+                      ("params", "right"), ("MACs", "right"), ("int8 W", "right"),
+                      ("act", "right"), ("test", "right")] + ([] if all_fit else [("fits", "left")]):
+        t.add_column(col, justify=just, no_wrap=col != "fits")
     for r in rows:
-        test = ("not trained" if r["test_metric"] is None else
-                f"{r['metric']} {r['test_metric']:.3f}" if r["metric"] == "auc" else
+        test = ("-" if r["test_metric"] is None else
+                f"{r['test_metric']:.3f}" if r["metric"] == "auc" else
                 f"{100 * r['test_metric']:.1f}%")
         t.add_row(r["name"], r["family"], "x".join(map(str, r["input_shape"])),
-                  f"{r['params']:,}", f"{r['macs']:,}", f"{r['int8_weight_bytes'] / 1024:.1f} KB",
-                  f"{r['int8_activation_bytes'] / 1024:.1f} KB", test,
-                  _fits_text(r["fits"], boards))
+                  _si(r["params"]), _si(r["macs"]), _si(r["int8_weight_bytes"]) + "B",
+                  _si(r["int8_activation_bytes"]) + "B", test,
+                  *([] if all_fit else [_fits_text(r["fits"], boards)]))
     console.print(t)
+    console.print("[dim]int8 W / act: int8 weight and activation bytes; test: accuracy (AUC for "
+                  "anomaly detection); " + (f"every model fits all {len(boards)} boards" if all_fit
+                                            else "fits: boards with room for the int8 model")
+                  + " (estimate)[/]")
     if not train and not all(r["trained"] for r in rows):
         err_console.print("[dim]`mcusim zoo list --train` trains the missing models "
                           "(seconds each) and shows their test accuracy[/]")

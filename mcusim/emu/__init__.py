@@ -66,6 +66,9 @@ def run_firmware(path, board=None, *, base: int | None = None, max_instructions:
     from mcusim.emu.report import build_report
 
     path = Path(path)
+    if vcd is not None and not Path(vcd).parent.is_dir():
+        raise McusimError(f"cannot write {vcd}: folder {Path(vcd).parent} does not exist",
+                          hint="create it first or choose another --vcd path")
     if base is None and path.suffix.lower() == ".bin" and board is not None:
         from mcusim.boards import load_board
 

@@ -137,7 +137,6 @@ class Machine:
         self.in_emu = False
         self.block_info: dict[int, object] = {}
         self._scheduled: list[tuple[int, object]] = []
-        self.exc_cycles = 0
         self._map_memory()
         self._map_peripherals()
         self.clock = ClockModel(self.fam, self.regfiles, self.scs,
@@ -584,18 +583,12 @@ class Machine:
     # ------------------------------------------------------------------ exceptions
     def _maybe_take(self, pc: int):
         n = self.exc.next_to_take()
-        if n is None:
-            self._arm_irq_poll()
-            return pc
-        try:
-            new_pc = self.exc.enter(n, pc)
-        except UcError:
-            return self._fault_exit("stack_overflow", pc, None,
-                                    note=f"stacking for {X.exc_name(n)} hit unmapped memory")
-        self.hook.state.cycles += EXC_ENTRY_CYCLES
-        self.exc_cycles += EXC_ENTRY_CYCLES
+        if n is not None:
+            pc = self._take_now(n, pc)
+            if isinstance(pc, Exit):
+                return pc
         self._arm_irq_poll()
-        return new_pc
+        return pc
 
     def _arm_irq_poll(self) -> None:
         """Masked but pending: have the C hook stop when PRIMASK/BASEPRI/FAULTMASK change."""
@@ -663,7 +656,6 @@ class Machine:
             return self._fault_exit("stack_overflow", pc, None, note="unstacking failed")
         cost = EXC_TAIL_CYCLES if chained is not None else EXC_RETURN_CYCLES
         self.hook.state.cycles += cost
-        self.exc_cycles += cost
         if was == X.HARDFAULT and self.hardfault_from is not None and chained is None:
             self.hardfault_from = None
         return new_pc

@@ -70,10 +70,7 @@ class EmulatorTarget(Target):
 
     # -- image ----------------------------------------------------------------------------
     def program(self, image: Image) -> None:
-        from mcusim.emu.loader import load_image as emu_load
-
-        base = image.segments[0].address if image.format == "bin" else None
-        self._emu_image = emu_load(image.path, base)
+        self._emu_image = image.parsed
         self._build()
 
     def _build(self) -> None:

@@ -7,9 +7,10 @@ so the emulator and a board are loaded from one description of the file.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from mcusim.emu.loader import Image as EmuImage
 from mcusim.errors import McusimError
 
 ELF_MAGIC = b"\x7fELF"
@@ -32,12 +33,16 @@ class Image:
     path: Path
     format: str  # "elf", "hex" or "bin"
     segments: tuple[Segment, ...]
-    entry: int | None  # ELF entry point; None for HEX/BIN
     sha256: str  # of the file as given
+    parsed: EmuImage = field(compare=False, repr=False)  # symbols, metadata, build attributes
 
     @property
     def size(self) -> int:
         return sum(len(s.data) for s in self.segments)
+
+    def check_core(self, core: str) -> None:
+        """Refuse an image built for another core (from the ELF, or the ELF beside a HEX/BIN)."""
+        self.parsed.check_core(core)
 
 
 def image_format(path: Path) -> str:
@@ -67,58 +72,23 @@ def sha256_file(path: Path) -> str:
 
 
 def load_image(path: str | Path, *, base_address: int | None = None) -> Image:
-    """Read a firmware file. A `.bin` needs `base_address` (usually the board's flash origin)."""
+    """Read a firmware file. A `.bin` needs `base_address` (usually the board's flash origin).
+
+    The file is parsed by `mcusim.emu.loader` (the emulator loads the same bytes the same way).
+    """
+    from mcusim.emu.loader import load_image as parse
+
     path = Path(path)
     if not path.is_file():
         raise McusimError(f"firmware file {path} does not exist", hint="check the path")
     fmt = image_format(path)
-    entry = None
-    if fmt == "elf":
-        segments, entry = _elf_segments(path)
-    elif fmt == "hex":
-        segments = _hex_segments(path)
-    else:
-        if base_address is None:
-            raise McusimError(
-                f"{path} is a raw binary with no load address", hint="pass --base or --board"
-            )
-        segments = [Segment(base_address, path.read_bytes())]
-    segments = [s for s in segments if s.data]
+    if fmt == "bin" and base_address is None:
+        raise McusimError(
+            f"{path} is a raw binary with no load address", hint="pass --base or --board"
+        )
+    parsed = parse(path, base_address)
+    segments = tuple(sorted((Segment(a, bytes(d)) for a, d in parsed.segments if d),
+                            key=lambda s: s.address))
     if not segments:
         raise McusimError(f"{path} holds nothing to load", hint="rebuild the firmware")
-    return Image(path, fmt, tuple(segments), entry, sha256_file(path))
-
-
-def _elf_segments(path: Path) -> tuple[list[Segment], int]:
-    from elftools.common.exceptions import ELFError
-    from elftools.elf.elffile import ELFFile
-
-    try:
-        with open(path, "rb") as fh:
-            elf = ELFFile(fh)
-            if elf["e_machine"] != "EM_ARM":
-                raise McusimError(
-                    f"{path} is an ELF for {elf['e_machine']}, not an Arm Cortex-M",
-                    hint="build it with arm-none-eabi-gcc",
-                )
-            segments = []
-            for seg in elf.iter_segments():
-                if seg["p_type"] != "PT_LOAD" or seg["p_filesz"] == 0:
-                    continue
-                # p_paddr is the load address (LMA): .data's initial values sit in flash.
-                segments.append(Segment(seg["p_paddr"], seg.data()[: seg["p_filesz"]]))
-            return sorted(segments, key=lambda s: s.address), elf["e_entry"]
-    except ELFError as err:
-        raise McusimError(f"{path} is not a readable ELF file: {err}", hint="rebuild it") from None
-
-
-def _hex_segments(path: Path) -> list[Segment]:
-    from intelhex import IntelHex, IntelHexError
-
-    try:
-        ih = IntelHex(str(path))
-    except (IntelHexError, ValueError) as err:
-        raise McusimError(f"{path} is not a valid Intel HEX file: {err}", hint="rebuild it") from None
-    return [
-        Segment(start, ih.tobinstr(start=start, end=end - 1)) for start, end in ih.segments()
-    ]
+    return Image(path, fmt, segments, sha256_file(path), parsed)

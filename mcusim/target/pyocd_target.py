@@ -82,7 +82,7 @@ def find_probe(unique_id: str | None = None) -> Any:
         probes = ConnectHelper.get_all_connected_probes(
             blocking=False, unique_id=unique_id, print_wait_message=False
         )
-    except Exception as err:  # pyOCD/libusb failures surface as many exception types
+    except Exception as err:  # noqa: BLE001 - pyOCD/libusb failures surface as many types
         raise ProbeError(f"cannot list debug probes: {err}", hint=UDEV_HINT) from None
     if not probes:
         if unique_id:
@@ -123,7 +123,7 @@ def choose_target_type(board: Any, session: Any) -> str:
     try:
         if is_pack_target_available(name, session):
             return name
-    except Exception:  # a broken pack index is the same problem for the user
+    except Exception:  # noqa: BLE001, S110 - a broken pack index: same advice as a missing one
         pass
     builtin = (getattr(board, "pyocd_builtin_target", "") or "").lower()
     if builtin and builtin in TARGET:
@@ -167,7 +167,7 @@ class PyOcdTarget(Target):
         session.options["target_override"] = choose_target_type(self.board, session)
         try:
             session.open()
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001 - pyOCD raises many types; one line
             raise ProbeError(
                 f"cannot connect to {self.board.name} through probe {self._probe.unique_id}: "
                 f"{_one_line(err)}",
@@ -265,7 +265,7 @@ class PyOcdTarget(Target):
             return fn()
         except ProbeError:
             raise
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001 - pyOCD raises many types; one line
             raise ProbeError(
                 f"probe failed to {what} on {self.board.name}: {_one_line(err)}",
                 hint="check the USB cable and board power, then retry",

@@ -57,7 +57,7 @@ class UartCapture:
         while not self._stop.is_set():
             try:
                 data = self._serial.read(256)
-            except Exception:  # port unplugged: keep what we have
+            except Exception:  # noqa: BLE001 - port unplugged or closed: keep what we have
                 return
             if data:
                 with self._lock:

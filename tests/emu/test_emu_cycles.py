@@ -58,3 +58,21 @@ def test_flash_wait_states_as_programmed(tmp_path, ws):
     r = run_firmware(elf, "nucleo-u545re-q")
     assert r.exit["kind"] == "bkpt"
     assert r.cycles == 7 + (3 + ws) + 7 * (2 + ws) + 7 * 1 + (1 + ws)
+
+
+def test_m7_l1_icache_hides_flash_wait_states(tmp_path):
+    """H723, FLASH_ACR.LATENCY 3 with AXI = CPU / 2: each block fetched from flash pays
+    (3 + 1) * 2 - 1 = 7 cycles per 32-byte flash word (RM0468 4.3 / 4.9.1; AN4891: flash on
+    AXI at half the CPU clock) unless SCB_CCR.IC is set. After the CCR write: the `b 1f`
+    block (the ISB ends Unicorn's translation block), block `1:` once, `loop` 7 times and the
+    BKPT block once, one flash word each: the cache-off run costs 10 x 7 = 70 more."""
+    runs = {}
+    for ic in (0, 1):
+        elf = build("nucleo-h723zg", ["bench_m7_icache.S"], tmp_path / f"ic{ic}",
+                    with_startup=False, defines=[f"ICACHE={ic}"])
+        r = run_firmware(elf, "nucleo-h723zg")
+        assert r.exit["kind"] == "bkpt", r.exit["message"]
+        runs[ic] = r
+    assert runs[0].instructions == runs[1].instructions
+    assert runs[0].cycles - runs[1].cycles == 10 * 7
+    assert runs[1].cycle_model["version"] == "1.1"

@@ -142,6 +142,8 @@ def test_cli_fault_is_one_line_and_nonzero(fault_elfs):
                            "--board", "nucleo-u545re-q", "--json"], capture_output=True, text=True)
     assert proc.returncode == 3
     assert json.loads(proc.stdout)["exit"]["fault"]["where"].startswith("read_unmapped")
+    err = proc.stderr.strip().splitlines()
+    assert len(err) == 1 and "read_unmapped" in err[0]
 
 
 def test_cli_refuses_other_core(tmp_path):

@@ -210,6 +210,32 @@ def test_verify_detects_a_wrong_image(firmware, board):
             target.verify(image)
 
 
+def test_firmware_for_another_core_is_refused_before_programming(firmware, tmp_path):
+    """The chain (and `mcusim flash`, before it looks for a probe) refuses an image built for
+    another core, also a HEX whose ELF sits beside it; the emulator's loader parses both."""
+    import subprocess
+    import sys
+
+    from mcusim.boards import load_board
+    from mcusim.errors import McusimError
+    from mcusim.measure import measure
+    from mcusim.target.emulator_target import EmulatorTarget
+    from mcusim.target.image import load_image
+
+    image = load_image(firmware.hex)
+    assert image.format == "hex" and image.parsed.symbol("mcs_results") is not None
+    assert [s.address for s in image.segments] == sorted(s.address for s in image.segments)
+    h7 = load_board("nucleo-h723zg")
+    steps = []
+    with EmulatorTarget(h7) as target, pytest.raises(McusimError, match="built for cortex-m33"):
+        measure(target, firmware.hex, board=h7, step=steps.append)
+    assert steps == []
+    r = subprocess.run([sys.executable, "-m", "mcusim.cli.main", "flash", str(firmware.elf),
+                        "--board", "nucleo-h723zg"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
+    assert "built for cortex-m33, the board's core is cortex-m7" in r.stderr
+
+
 def test_timeout_names_the_pc_and_the_text(firmware, board, tmp_path):
     """A firmware that never writes the magic: the budget stops it; the error says where."""
     from mcusim.measure import MeasureTimeout, measure

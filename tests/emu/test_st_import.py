@@ -113,6 +113,8 @@ def test_folder_of_packages_builds_each_and_reports_the_broken_one(tmp_path):
         assert summary[ok]["ok"], summary[ok]["error"]
     assert (out / "mlp_a" / "firmware.elf").is_file() and (out / "mlp_c" / "firmware.elf").is_file()
     assert not summary["mlp_cm7"]["ok"] and "Cortex-M33" in summary["mlp_cm7"]["error"]
+    err = proc.stderr.strip().splitlines()   # the table has each reason; stderr says one line
+    assert len(err) == 1 and "1 of 4 packages" in err[0] and "mlp_cm7" in err[0], proc.stderr
 
 
 def test_standalone_makefile_relinks_the_runtime_library(tmp_path):

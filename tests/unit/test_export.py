@@ -96,9 +96,15 @@ def test_export_failure_names_op_and_layer(user_file, tmp_path, capsys):
     (["--module", "{f}:Net", "--input-shape", "1,3,x"], "bad --input-shape"),
     (["--module", "{f}:Net", "--input-shape", "1,5,8,8"], "does not run on input shape"),
     (["--module", "missing.py:Net", "--input-shape", "1,3,8,8"], "does not exist"),
+    (["--module", "{f}:Zzz", "--input-shape", "1,3,8,8"], "(it defines Eig, Net, Outer)"),
+    # a state_dict that does not fit: the detail (missing keys), not only "Error(s) in loading"
+    (["--module", "{f}:Net", "--input-shape", "1,3,8,8", "--weights", "{w}"], 'Missing key(s) in state_dict: "conv.bias"'),
+    (["--module", "{f}:Net", "--input-shape", "1,3,8,8", "--weights", "{f}"], "torch.save(model.state_dict(), path)"),
 ])
 def test_export_bad_input_one_line(user_file, tmp_path, capsys, argv_tail, words):
-    argv = ["export"] + [a.replace("{f}", str(user_file)) for a in argv_tail]
+    torch.save({"conv.weight": torch.zeros(4, 3, 3, 3)}, tmp_path / "w.pt")
+    argv = ["export"] + [a.replace("{f}", str(user_file)).replace("{w}", str(tmp_path / "w.pt"))
+                         for a in argv_tail]
     code, _out, err = _cli(argv + ["-o", str(tmp_path / "m.onnx")], capsys)
     assert code != 0 and words in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err

@@ -104,7 +104,14 @@ _SIMD = _ids("SADD16", "SADD8", "SSUB16", "SSUB8", "UADD16", "UADD8", "USUB16", 
              "QSUB", "QADD16", "QADD8", "QSUB16", "QSUB8", "SEL", "SXTB16", "UXTB16", "SXTAB16",
              "UXTAB16", "PKHBT", "PKHTB", "SHADD16", "SHADD8", "UHADD16", "UHADD8", "SSAT16",
              "USAT16", "QDADD", "QDSUB", "SASX", "SSAX", "UASX", "USAX")
-_SLOT0 = _ids("CLZ", "BFI", "BFC")
+# BeginGroup (first of a dual-issue pair only) in ARMScheduleM7.td: CLZ/BFI/BFC (M7Slot0Only)
+# and every M7WriteSIMD*/M7WriteShSIMD* instruction (SIMD add/sub, SEL, Q-ops, SSAT/USAT,
+# SXT/UXT(A)(B|H|B16), SBFX/UBFX, PKH, REV/RBIT, USAD8/USADA8).
+_SLOT0 = _ids("CLZ", "BFI", "BFC", "SSAT", "USAT", "SXTB", "SXTH", "UXTB", "UXTH", "SXTAB",
+              "SXTAH", "UXTAB", "UXTAH", "SBFX", "UBFX", "REV", "REV16", "REVSH", "RBIT",
+              "USAD8", "USADA8", "QADD8", "QSUB8", "UQADD8", "UQADD16", "UQSUB8", "UQSUB16",
+              "QASX", "QSAX", "UQASX", "UQSAX", "SHSUB16", "SHSUB8", "UHSUB16", "UHSUB8",
+              "SHASX", "SHSAX", "UHASX", "UHSAX")
 _SINGLE_ISSUE = _DIV | _DUAL | _MULTI | _FP_MULTI | _TB | _BARRIER | _SYSREG | _EXCL | _SVC | _WFI
 
 F_COND_BRANCH = 1

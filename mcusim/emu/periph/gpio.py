@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mcusim.emu.periph import Peripheral
+from mcusim.errors import McusimError
 
 ODR, IDR, BSRR, BRR = 0x14, 0x10, 0x18, 0x28
 
@@ -103,4 +104,8 @@ def write_vcd(path: Path, changes: list[tuple[int, str, int]],
             lines.append(f"#{t}")
             last_t = t
         lines.append(f"{level}{ids[name]}")
-    Path(path).write_text("\n".join(lines) + "\n")
+    try:
+        Path(path).write_text("\n".join(lines) + "\n")
+    except OSError as err:
+        raise McusimError(f"cannot write {path}: {err.strerror}",
+                          hint="choose another --vcd path") from None
