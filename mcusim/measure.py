@@ -51,14 +51,18 @@ class Measurement:
 
 
 def companion_elf(firmware: Path, image: Image, elf: Path | None) -> Path:
-    """The ELF holding the symbols of `firmware` (itself, `elf`, or `<stem>.elf` beside it)."""
+    """The ELF holding the symbols of `firmware` (itself, `elf`, or `<stem>.elf` beside it when
+    its loadable bytes are the same: see `mcusim.emu.loader`)."""
     if image.format == "elf":
         return firmware
     if elf is not None:
         return Path(elf)
+    if image.parsed.symbols_from is not None:
+        return image.parsed.symbols_from
     sibling = firmware.with_suffix(".elf")
     if sibling.is_file():
-        return sibling
+        raise McusimError(f"{sibling.name} beside {firmware.name} holds other bytes (a stale build?)",
+                          hint="rebuild both, or pass --elf with the ELF it was made from")
     raise McusimError(
         f"{firmware.name} carries no symbols, so the results block cannot be found",
         hint="pass --elf with the ELF it was made from, or flash the ELF itself",

@@ -44,6 +44,39 @@ static void conv_column(const int8_t *in_n, const mcs_conv2d_s8_params_t *p, int
         }
         return;
     }
+    if (((p->kernel_w * c) & 3) == 0 && p->dilation_w == 1) {
+        /* in_c % 4 != 0 but every kernel row is whole groups (KWS: 4 x 1 channel): the
+         * rows are contiguous input bytes, converted straight into the q15r2 layout */
+        static const uint8_t q15r_pos[4] = {0, 2, 1, 3};
+        const int32_t row = p->kernel_w * c;
+        int16_t *grp = cols;
+        (void)nat;
+        for (ky = 0; ky < p->kernel_h; ++ky) {
+            const int32_t iy = iy0 + ky * p->dilation_h;
+            if (iy < 0 || iy >= p->in_h) {
+                int16_t *dst = grp + 4 * j;
+                int32_t g;
+                for (g = row >> 2; g > 0; --g) {
+                    mcs_dsp_st_s16x2(dst, 0);
+                    mcs_dsp_st_s16x2(dst + 2, 0);
+                    dst += 8;
+                }
+            } else if (ix0 >= 0 && ix0 + p->kernel_w <= p->in_w) {
+                mcs_dsp_s8_to_q15r2(in_n + (iy * p->in_w + ix0) * c, grp, j, row, off);
+            } else {
+                const int8_t *src = in_n + iy * p->in_w * c;
+                int32_t t;
+                for (t = 0; t < row; ++t) {
+                    const int32_t ix = ix0 + t / c;
+                    const int32_t v = (ix < 0 || ix >= p->in_w) ? 0
+                                                                : (int32_t)src[ix * c + t % c] + off;
+                    grp[8 * (t >> 2) + 4 * j + q15r_pos[t & 3]] = (int16_t)v;
+                }
+            }
+            grp += 2 * row;
+        }
+        return;
+    }
     {
         int16_t *dst = nat;
         for (ky = 0; ky < p->kernel_h; ++ky) {

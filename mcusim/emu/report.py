@@ -9,16 +9,10 @@ time. Energy = latency x (board run current in uA/MHz x clock in MHz) x supply v
 from __future__ import annotations
 
 import json
-import struct
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from mcusim.emu.periph.gpio import pulses
-
-_HEADER = struct.Struct("<12I")     # firmware/include/mcs_results.h: 12 words before data[]
-_STATUS = {0: "ok", 1: "model init failed", 2: "model run failed", 3: "self-check mismatch",
-           4: "results block too small", 5: "input size does not match model",
-           6: "CPU fault (exception handler reached)"}
 
 
 @dataclass
@@ -63,42 +57,20 @@ class RunReport:
         return json.dumps(self.to_dict(), indent=2)
 
 
-def decode_results(raw: bytes, meta: dict | None) -> dict | None:
-    """Decode the results block to a JSON-ready dict (see `decode_results_obj`)."""
-    return decode_results_obj(raw, meta)[0]
+def decode_results_obj(raw: bytes, meta: dict | None, warnings: list[str]
+                       ) -> tuple[dict | None, object | None]:
+    """(JSON dict, `mcusim.results.Results`) of a results block; (None, None) when the firmware
+    never finished it (no magic: `exit` says why) or when it does not decode (a warning)."""
+    from mcusim.results import MAGIC, ResultsError, decode_results
 
-
-def decode_results_obj(raw: bytes, meta: dict | None) -> tuple[dict | None, object | None]:
-    """(dict, `mcusim.results.Results` or None), through `mcusim.results` when available."""
+    if len(raw) < 4 or int.from_bytes(raw[:4], "little") != MAGIC:
+        return None, None
     try:
-        from mcusim import results as results_mod  # written by the harness work
-    except ImportError:
-        results_mod = None
-    if results_mod is not None and hasattr(results_mod, "decode_results"):
-        try:
-            res = results_mod.decode_results(raw, meta)
-            return res.to_json(), res
-        except Exception:  # noqa: BLE001, S110 - fall back to the header-only decoding below
-            pass
-    if len(raw) < _HEADER.size:
+        res = decode_results(raw, meta)
+    except ResultsError as err:
+        warnings.append(f"results block not decoded: {err}")
         return None, None
-    (magic, version, status, clock_hz, n_samples, n_layers, output_bytes, crc, cyc_init,
-     lo, hi, _data_bytes) = _HEADER.unpack_from(raw)
-    if magic != 0x5253434D:
-        return None, None
-    status = status - (1 << 32) if status & 0x80000000 else status
-    data = raw[_HEADER.size:]
-    words = struct.unpack_from(f"<{min(len(data) // 4, n_samples + n_layers)}I", data)
-    per_sample = list(words[:n_samples])
-    per_layer = list(words[n_samples:n_samples + n_layers])
-    out_off = 4 * (n_samples + n_layers)
-    outputs = [data[out_off + i * output_bytes: out_off + (i + 1) * output_bytes].hex()
-               for i in range(n_samples)]
-    return {"status": status, "status_text": _STATUS.get(status, "unknown"),
-            "version": version, "clock_hz": clock_hz, "n_samples": n_samples,
-            "n_layers": n_layers, "cycles_init": cyc_init, "cycles_total": lo | hi << 32,
-            "cycles_per_sample": per_sample, "cycles_per_layer": per_layer,
-            "output_crc32": crc, "outputs_hex": outputs}, None
+    return res.to_json(), res
 
 
 def build_report(machine, facts, image) -> RunReport:
@@ -106,9 +78,9 @@ def build_report(machine, facts, image) -> RunReport:
     board = machine.board
     chip = board.chip
     clock = facts.clock_hz
-    results, results_obj = (decode_results_obj(facts.results_raw, image.meta)
-                            if facts.results_raw else (None, None))
     warnings: list[str] = []
+    results, results_obj = (decode_results_obj(facts.results_raw, image.meta, warnings)
+                            if facts.results_raw else (None, None))
     built_for = (image.meta or {}).get("board")
     if built_for and built_for != board.name:
         warnings.append(f"{image.path.name} was built for {built_for}, run on {board.name}")

@@ -234,6 +234,17 @@ def test_firmware_for_another_core_is_refused_before_programming(firmware, tmp_p
                         "--board", "nucleo-h723zg"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 1 and r.stderr.count("\n") == 1, r.stderr
     assert "built for cortex-m33, the board's core is cortex-m7" in r.stderr
+    # a HEX whose neighbouring ELF holds other bytes is not read with that ELF's symbols
+    stale = tmp_path / "firmware.hex"
+    stale.write_text(firmware.hex.read_text())
+    other = bytearray(firmware.elf.read_bytes())
+    seg = image.segments[0]
+    at = other.find(seg.data[:64])
+    other[at + 40] ^= 0xFF
+    (tmp_path / "firmware.elf").write_bytes(bytes(other))
+    u5 = load_board(BOARD)
+    with EmulatorTarget(u5) as target, pytest.raises(McusimError, match="holds other bytes"):
+        measure(target, stale, board=u5)
 
 
 def test_timeout_names_the_pc_and_the_text(firmware, board, tmp_path):

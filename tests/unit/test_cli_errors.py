@@ -9,19 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from cli_runner import run_cli as _cli
 
-from mcusim.cli.main import main
 from mcusim.errors import McusimError, ModelError
-
-
-def _cli(argv, capsys):
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def _one_line(err: str) -> str:

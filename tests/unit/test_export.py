@@ -8,8 +8,8 @@ import textwrap
 import numpy as np
 import pytest
 import torch
+from cli_runner import run_cli as _cli
 
-from mcusim.cli.main import main
 from mcusim.onnx_export import run_onnxruntime
 
 USER_MODULE = textwrap.dedent('''
@@ -37,16 +37,6 @@ USER_MODULE = textwrap.dedent('''
         def forward(self, x):
             return self.head(x.reshape(1, 4, 4))
 ''')
-
-
-def _cli(argv, capsys):
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.fixture

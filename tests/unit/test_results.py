@@ -114,3 +114,20 @@ def test_selftest_expected_outputs_and_check():
     bad[0] ^= 1
     r = decode_results(_block([bytes(bad)], cycles=[100], layers=[1, 2, 3]), selftest.meta())
     assert any("int_result" in m for m in selftest.mismatches(r))
+
+
+def test_run_report_decodes_through_results_and_warns_on_a_bad_block():
+    """`mcusim run` decodes with `mcusim.results` only: no magic -> no results (the exit says
+    why), a block that does not decode -> no results and a warning naming the problem."""
+    from mcusim.emu.report import decode_results_obj
+
+    good = _block([bytes(12)], cycles=[100], layers=[1, 2, 3])
+    warnings: list[str] = []
+    data, obj = decode_results_obj(good, None, warnings)
+    assert data["cycles_per_sample"] == [100] and obj.cycles_per_layer == [1, 2, 3]
+    assert warnings == []
+    assert decode_results_obj(_block([bytes(12)], [100], [1], magic=0), None, warnings) == (None, None)
+    assert warnings == []
+    assert decode_results_obj(good, {"outputs": [{"name": "y", "dtype": "float32", "shape": [5]}]},
+                              warnings) == (None, None)
+    assert len(warnings) == 1 and "results block not decoded" in warnings[0]

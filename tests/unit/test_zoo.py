@@ -12,9 +12,9 @@ import json
 import numpy as np
 import onnx
 import pytest
+from cli_runner import run_cli as _cli
 
 import model_zoo
-from mcusim.cli.main import main
 from mcusim.errors import ModelError
 from mcusim.models import count_onnx_macs, load_onnx, resolve_model
 from mcusim.onnx_export import ATOL, run_onnxruntime
@@ -71,16 +71,6 @@ def test_datasets_are_seeded_and_shaped():
         assert ds.test_x.dtype == np.float32 and ds.test_y.dtype == np.int64
         again = spec.train_gen(np.random.default_rng([7, 7]), 3)
         assert np.array_equal(again[0], spec.train_gen(np.random.default_rng([7, 7]), 3)[0])
-
-
-def _cli(argv, capsys):
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -148,3 +138,16 @@ def test_unknown_zoo_name_cli_one_line(capsys, zoo_cache, tmp_path):
     assert len(err.strip().splitlines()) == 1
     code, out, err = _cli(["prebench", "kws_dscn"], capsys)
     assert code != 0 and "did you mean kws_dscnn" in err
+
+
+def test_zoo_list_table_fits_80_columns(zoo_cache, capsys):
+    """The names are what users type next: never cut, and the table fits a default terminal."""
+    from mcusim.cli.common import console
+
+    assert console.width == 80  # captured output is not a terminal: rich's default width
+    code, out, err = _cli(["zoo", "list", "--budget", "tiny"], capsys)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    for name in NAMES:
+        assert any(line.startswith(name + " ") for line in lines), name

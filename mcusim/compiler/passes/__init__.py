@@ -12,9 +12,9 @@ import sys
 from collections.abc import Callable
 
 from mcusim.compiler.ir import Graph, verify
-from mcusim.compiler.passes.layout import channels_last, legalize
 from mcusim.compiler.passes.fuse_gelu import fuse_gelu
 from mcusim.compiler.passes.fuse_layernorm import fuse_layernorm
+from mcusim.compiler.passes.layout import channels_last, legalize
 from mcusim.compiler.passes.recurrent import last_state_from_y
 from mcusim.compiler.passes.sequence_legalize import where_condition_bytes
 from mcusim.compiler.passes.simplify import (
