@@ -336,6 +336,26 @@ def _run(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
 
 
+def _check_inputs(sources: list[Path], kernels: list[Path], include_dirs: list[Path]) -> None:
+    """One-line BuildError for a source or -I folder that cannot be used."""
+    for sub, paths in (("app", sources), ("kernels", kernels)):
+        seen: dict[str, Path] = {}
+        for path in paths:
+            if path.is_dir():
+                raise BuildError(f"source {path} is a folder", hint="pass its .c files, e.g. DIR/*.c")
+            if not path.is_file():
+                raise BuildError(f"source file {path} not found", hint="check the path")
+            if path.suffix != ".c":
+                raise BuildError(f"{path} is not a C file (.c)", hint="pass C sources; headers go with -I")
+            if path.name in seen:
+                raise BuildError(f"two {sub} sources are called {path.name}: {seen[path.name]} and {path}",
+                                 hint="rename one")
+            seen[path.name] = path
+    for d in include_dirs:
+        if not d.is_dir():
+            raise BuildError(f"include folder {d} not found", hint="check the -I path")
+
+
 def build_firmware(
     board: Board | str,
     sources: Iterable[str | os.PathLike[str]],
@@ -378,6 +398,9 @@ def build_firmware(
 
     started = time.monotonic()
     board = load_board(board) if isinstance(board, str) else board
+    sources, kernel_list = [Path(s) for s in sources], [Path(k) for k in (kernels or ())]
+    extra_inc = [Path(d) for d in include_dirs]
+    _check_inputs(sources, kernel_list, extra_inc)  # before the output folder is touched
     out = prepare_output_dir(Path(out_dir), force, expected=OUTPUT_NAMES).resolve()
     tc = find_toolchain()
     for stale in (ELF, MAP, HEX, BIN, "build.log"):
@@ -408,19 +431,9 @@ def build_firmware(
         rel_sources.append(f"src/harness/{f.name}")
     inc_flags = ["-Isrc/include", "-Isrc/harness", "-Isrc/generated"]
 
-    seen: dict[str, Path] = {}
     app_dirs: list[str] = []
 
     def add_source(path: Path, sub: str) -> None:
-        path = Path(path)
-        if not path.is_file():
-            raise BuildError(f"source file {path} not found", hint="check the path")
-        if path.suffix != ".c":
-            raise BuildError(f"{path} is not a C file (.c)", hint="pass C sources; headers go with -I")
-        key = f"{sub}/{path.name}"
-        if key in seen:
-            raise BuildError(f"two sources are called {path.name}: {seen[key]} and {path}", hint="rename one")
-        seen[key] = path
         _copy(path, out / "src" / sub / path.name)
         rel_sources.append(f"src/{sub}/{path.name}")
         if f"-Isrc/{sub}" not in app_dirs:
@@ -429,15 +442,11 @@ def build_firmware(
             _copy(header, out / "src" / sub / header.name)
 
     for s in sources:
-        add_source(Path(s), "app")
-    kernel_list = [Path(k) for k in (kernels or ())]
+        add_source(s, "app")
     for k in kernel_list:
         add_source(k, "kernels")
-    extra_inc = [Path(d) for d in include_dirs]
     kinc = {k.parent.parent / "include" for k in kernel_list if (k.parent.parent / "include").is_dir()}
     for i, d in enumerate(extra_inc + sorted(kinc)):
-        if not Path(d).is_dir():
-            raise BuildError(f"include folder {d} not found", hint="check the -I path")
         dst = out / "src" / f"include{i + 1}"
         for h in Path(d).rglob("*.h"):
             _copy(h, dst / h.relative_to(d))

@@ -215,6 +215,17 @@ static inline void mcs_dsp_pack_q15r2(const int16_t *nat, int16_t *cols, int32_t
  * a one post-incremented), the low column words of both pixels, SXTB16 of each weight word
  * feeding two SMLADs, then the high column words with SXTB16 ROR #8. 13 registers.
  */
+#ifndef MCS_DSP_ASM_2X2
+/* The assembly loop is scheduled for single-issue pipelines (Cortex-M4, M33: grouped loads).
+ * On the dual-issue Cortex-M7 GCC's own schedule of the C loop pairs better; among the cores
+ * mcusim targets only the M7 has a double-precision FPU (__ARM_FP bit 3), which selects it. */
+#if defined(__ARM_FP) && (__ARM_FP & 8)
+#define MCS_DSP_ASM_2X2 0
+#else
+#define MCS_DSP_ASM_2X2 1
+#endif
+#endif
+
 #define MCS_DSP_2X2_STEP(o0, o1, o2, o3)                                                   \
     "ldr   %[wvb], [%[wa], %[k]]\n\t"                                                      \
     "ldr   %[wva], [%[wa]], #4\n\t"                                                        \
@@ -310,9 +321,17 @@ static inline void mcs_dsp_mat_2col(const int8_t *weights, const int32_t *bias,
         int32_t a1 = a0;
         int32_t b1 = b0;
         int32_t i;
+#if MCS_DSP_ASM_2X2
         if (groups > 0) {
             MCS_DSP_2X2_LOOP(groups);
         }
+#else
+        for (i = groups; i > 0; --i) {
+            MCS_DSP_GROUP_2X2(wa, wa + k, c, a0, a1, b0, b1);
+            c += 8;
+            wa += 4;
+        }
+#endif
         for (i = 0; i < (k & 3); ++i) {
             const int32_t x0 = ctail[2 * i];
             const int32_t x1 = ctail[2 * i + 1];

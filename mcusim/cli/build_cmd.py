@@ -28,7 +28,8 @@ def parse_defines(items: tuple[str, ...]) -> dict[str, str | None]:
 @click.option("--output", "-o", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder.")
 @click.option("--define", "-D", "defines", multiple=True, metavar="K=V", help="C macro for every file (repeatable).")
 @click.option("-I", "include_dirs", multiple=True, type=click.Path(path_type=Path), help="Extra header folder (repeatable).")
-@click.option("--opt", default="-O2", show_default=True, help="Optimisation flag.")
+@click.option("--opt", default="-O2", show_default=True, help="Optimisation flag.",
+              type=click.Choice(["-O0", "-O1", "-O2", "-O3", "-Os", "-Oz", "-Og", "-Ofast"]))
 @click.option("--reset-clock", is_flag=True, help="Stay on the reset clock (MCS_RESET_CLOCK=1).")
 @click.option("--force", is_flag=True, help="Write into a folder that holds other files.")
 @json_option

@@ -16,12 +16,12 @@ from mcusim.errors import McusimError
 @click.option("--probe", "probe_uid", default=None, help="Unique id (or part of it) of the probe.")
 @click.option("--elf", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="ELF with the symbols, when FIRMWARE is a .hex or .bin.")
-@click.option("--timeout", "timeout_s", type=float, default=30.0, show_default=True,
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
               help="Seconds to wait for the results block once the firmware runs.")
 @click.option("--uart", "uart_port", default=None,
               help="Capture the virtual-COM text: a port (/dev/ttyACM0) or 'auto'.")
-@click.option("--baud", type=int, default=None, help="UART baud rate [default: the board's].")
-@click.option("--frequency", type=int, default=None, help="SWD clock in Hz.")
+@click.option("--baud", type=click.IntRange(min=1), default=None, help="UART baud rate [default: the board's].")
+@click.option("--frequency", type=click.IntRange(min=1), default=None, help="SWD clock in Hz.")
 @click.option("--db", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Measurement database [default: $MCUSIM_DB or the user data dir].")
 @click.option("--no-store", is_flag=True, help="Do not record this run in the database.")

@@ -59,7 +59,9 @@ def prebench(model: str, runs: int, threads: int, input_shape: str | None, as_js
     t.add_row("total MACs", "", "", "", f"{res.macs:,}", "")
     t.add_row("latency median / p90", "", "", "",
               f"{res.latency_ms_median:.3f} / {res.latency_ms_p90:.3f} ms", "")
-    t.add_row("parameters", "", "", "", f"{res.params:,}", "")
+    # Counted in the ONNX graph: BatchNorm folded into convolutions by the exporter, so it can
+    # be below the PyTorch count `mcusim zoo list` shows.
+    t.add_row("parameters (ONNX graph)", "", "", "", f"{res.params:,}", "")
     t.add_row("weights float32 / int8", "", "", "",
               f"{res.weight_bytes_float32 / 1024:.1f} / {res.weight_bytes_int8 / 1024:.1f} KB", "")
     t.add_row("peak activations f32 / int8", "", "", f"at {pa.at_node}",

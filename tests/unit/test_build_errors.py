@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mcusim.cli.main import main
-from mcusim.errors import McusimError, ToolchainError
+from mcusim.errors import BuildError, McusimError, ToolchainError
 from mcusim.toolchain import find_toolchain
 
 
@@ -45,6 +45,30 @@ def test_unknown_board_lists_known(tmp_path, capsys):
         main(["selftest", "--board", "nucleo-xyz", "-o", str(tmp_path / "o")])
     err = capsys.readouterr().err
     assert "nucleo-u545re-q" in err
+
+
+def test_bad_sources_fail_before_the_output_folder_is_touched(tmp_path):
+    """No toolchain needed: inputs are checked first, so a typo on a rebuild does not delete
+    the previous firmware."""
+    from mcusim.build import build_firmware
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "firmware.elf").write_bytes(b"previous build")
+    src = tmp_path / "model.c"
+    src.write_text("int x;\n")
+    (tmp_path / "model.h").write_text("int x;\n")
+    for sources, incs, words in (
+        ([tmp_path], [], r"is a folder \(pass its .c files"),
+        ([tmp_path / "typo.c"], [], "source file .*typo.c not found"),
+        ([tmp_path / "model.h"], [], r"is not a C file"),
+        ([src, src], [], "two app sources are called model.c"),
+        ([src], [tmp_path / "no_inc"], "include folder .*no_inc not found"),
+    ):
+        with pytest.raises(BuildError, match=words):
+            build_firmware("nucleo-u545re-q", sources, out, include_dirs=incs)
+    assert (out / "firmware.elf").read_bytes() == b"previous build"
+    assert not (tmp_path / "new").exists()
 
 
 def test_bad_define(tmp_path):

@@ -27,6 +27,9 @@ def _one_line(err: str) -> str:
     (["run", "x.elf", "--max-instructions", "-1"], "--max-instructions"),
     (["run", "x.elf", "--timeout", "-1"], "--timeout"),
     (["flash", "x.elf"], "Missing option '--board'"),
+    (["build", "m.c", "-b", "nucleo-u545re-q", "-o", "out", "--opt", "garbage"], "--opt"),
+    (["flash", "x.elf", "--board", "nucleo-u545re-q", "--timeout", "0"], "--timeout"),
+    (["flash", "x.elf", "--board", "nucleo-u545re-q", "--frequency", "-4"], "--frequency"),
     (["no-such-command"], "No such command"),
 ])
 def test_usage_errors_are_one_line(argv, words, tmp_path, capsys):
