@@ -48,6 +48,9 @@ def bench_one(model: str, dtype: str, board: str, macs: int) -> dict:
     except McusimError as exc:
         row["error"] = str(exc).splitlines()[0]
         return row
+    except Exception as exc:  # noqa: BLE001 - one broken row must not lose the whole table
+        row["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        return row
     cycles = rep.get("cycles")
     row.update({
         "cycles": cycles,
@@ -68,8 +71,9 @@ def markdown(rows: list[dict]) -> str:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         if "error" in r:
+            err = r["error"] if len(r["error"]) <= 90 else r["error"][:87] + "..."
             cells = [r["model"], r["dtype"], r["board"], f"{r['macs']:,}",
-                     f"error: {r['error']}", "", "", "", "", ""]
+                     f"error: {err}", "", "", "", "", ""]
         else:
             twin = r.get("twin_bit_exact")
             twin_s = "bit-exact" if twin else ("ok" if r.get("passed") else "MISMATCH") \
