@@ -68,25 +68,25 @@ class BackendRun:
 def compare_backends(model: str, st_path: Path, board: Board, *, dtype: str = "float32", inputs_path: Path | None = None,
                      n_samples: int = 4, seed: int = 0, network: str | None = None, out_dir: Path | None = None) -> dict:
     """Build and run both backends; return the A/B table as a dict (see `mcusim compare-backends`)."""
-    from mcusim.cli.validate_cmd import _cycles_per_inference, _outputs_from_run, _run, _samples
     from mcusim.compiler.metrics import compare
     from mcusim.compiler.pipeline import build, onnx_reference, prepare, resolve
+    from mcusim.validation import cycles_per_inference, make_samples, outputs_from_run, run_checked
     from st_import.importer import import_package
 
     src = resolve(model)
     c = prepare(src, board=board, dtype=dtype)
-    samples, origin = _samples(c, inputs_path, n_samples, seed)
+    samples, origin = make_samples(c, inputs_path, n_samples, seed)
     onnx_in_shapes = {k: tuple(c.graph.tensors[k].shape) for k in c.graph.inputs}
     ref = onnx_reference(src.onnx_path, [{k: v.reshape(onnx_in_shapes[k]) for k, v in s.items()} for s in samples])
     tmp = None if out_dir else tempfile.TemporaryDirectory(prefix="mcusim-ab-")
     work = Path(out_dir) if out_dir else Path(tmp.name)
     try:
         _gen, res = build(c, board, work / "mcusim", samples=samples)
-        run = _run(res.elf, board)
+        run = run_checked(res.elf, board)
         ours = BackendRun(
-            "mcusim", res.elf, _cycles_per_inference(run), run.get("latency_ms"), run.get("energy_uj"),
+            "mcusim", res.elf, cycles_per_inference(run), run.get("latency_ms"), run.get("energy_uj"),
             res.flash_used, res.ram_used, c.plan.arena_bytes, run.get("stack_peak_bytes"),
-            _outputs_from_run(run, c.lowered, list(c.lowered.outputs)),
+            outputs_from_run(run, c.lowered, list(c.lowered.outputs)),
         )
 
         from st_import.package import open_package
@@ -102,7 +102,7 @@ def compare_backends(model: str, st_path: Path, board: Board, *, dtype: str = "f
         st_samples = [[_to_st_layout(s[k], onnx_in_shapes[k], t) for k, t in zip(c.graph.inputs, net.inputs)]
                       for s in samples]
         st_res = import_package(st_path, board, work / "st", network=network, samples=st_samples)
-        st_run = _run(st_res.elf, board)
+        st_run = run_checked(st_res.elf, board)
         st_outputs = []
         out_shapes = [tuple(np.asarray(r).shape) for r in ref[0]]
         for sample in (st_run.get("results") or {}).get("outputs") or []:
@@ -111,7 +111,7 @@ def compare_backends(model: str, st_path: Path, board: Board, *, dtype: str = "f
                 for v, shape, t in zip(sample, out_shapes, net.outputs)
             ])
         theirs = BackendRun(
-            "st", st_res.elf, _cycles_per_inference(st_run), st_run.get("latency_ms"), st_run.get("energy_uj"),
+            "st", st_res.elf, cycles_per_inference(st_run), st_run.get("latency_ms"), st_run.get("energy_uj"),
             st_res.build.flash_used, st_res.build.ram_used, sum(net.activation_sizes), st_run.get("stack_peak_bytes"),
             st_outputs,
         )

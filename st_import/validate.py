@@ -37,8 +37,8 @@ def validate_st(st_path: Path, board: Board, *, reference: str | None = None, in
                 n_samples: int = 8, seed: int = 0, network: str | None = None, min_cosine: float = 0.99999,
                 max_abs: float | None = 1e-4, out_dir: Path | None = None) -> dict:
     """Build the package with embedded samples, run it, compare with the reference if given."""
-    from mcusim.cli.validate_cmd import _cycles_per_inference, _run
     from mcusim.compiler.metrics import compare
+    from mcusim.validation import cycles_per_inference, run_checked
     from st_import.compare import _dequantize, _from_st_layout, _to_st_layout
     from st_import.importer import import_package, load_st_inputs
     from st_import.package import open_package
@@ -54,8 +54,8 @@ def validate_st(st_path: Path, board: Board, *, reference: str | None = None, in
     ref_outputs = None
     origin = f"random (seed {seed})"
     if reference is not None:
-        from mcusim.cli.validate_cmd import _samples
         from mcusim.compiler.pipeline import onnx_reference, prepare, resolve
+        from mcusim.validation import make_samples
 
         src = resolve(reference)
         c = prepare(src, board=board)
@@ -64,7 +64,7 @@ def validate_st(st_path: Path, board: Board, *, reference: str | None = None, in
                 f"the ST network has {len(net.inputs)} input(s), {src.name} has {len(c.graph.inputs)}",
                 hint="give the ONNX model the package was generated from",
             )
-        onnx_samples, origin = _samples(c, inputs_path, n_samples, seed)
+        onnx_samples, origin = make_samples(c, inputs_path, n_samples, seed)
         shapes = {k: tuple(c.graph.tensors[k].shape) for k in c.graph.inputs}
         ref_outputs = onnx_reference(src.onnx_path, [{k: v.reshape(shapes[k]) for k, v in s.items()} for s in onnx_samples])
         samples = [[_to_st_layout(s[k], shapes[k], t) for k, t in zip(c.graph.inputs, net.inputs)] for s in onnx_samples]
@@ -77,12 +77,12 @@ def validate_st(st_path: Path, board: Board, *, reference: str | None = None, in
     work = Path(out_dir) if out_dir else Path(tmp.name)
     try:
         res = import_package(st_path, board, work / "st", network=network, samples=samples)
-        run = _run(res.elf, board)
+        run = run_checked(res.elf, board)
         outputs_raw = (run.get("results") or {}).get("outputs") or []
         report = {
             "st_package": str(st_path), "network": net.name, "st_tools_version": net.tools_version,
             "board": board.name, "reference": reference, "n_samples": len(samples), "inputs": origin,
-            "cycles": _cycles_per_inference(run), "latency_ms": run.get("latency_ms"), "energy_uj": run.get("energy_uj"),
+            "cycles": cycles_per_inference(run), "latency_ms": run.get("latency_ms"), "energy_uj": run.get("energy_uj"),
             "flash_bytes": res.build.flash_used, "ram_bytes": res.build.ram_used,
             "peak_ram_bytes": sum(net.activation_sizes), "stack_peak_bytes": run.get("stack_peak_bytes"),
             "st_report": net.report.to_json() if net.report else None,

@@ -38,7 +38,7 @@ def zoo_models() -> list[dict]:
 
 def bench_one(model: str, dtype: str, board: str, macs: int) -> dict:
     """One row: validate `model` as `dtype` on `board` and keep the performance figures."""
-    from mcusim.cli.validate_cmd import validate_model
+    from mcusim.validation import validate_model
     from mcusim.errors import McusimError
 
     row = {"model": model, "dtype": dtype, "board": board, "macs": macs}

@@ -30,7 +30,7 @@ MARKERS = "osD^v<>phX*P"
 def measure(model: str, board: str, dtype: str, samples: int) -> dict:
     """One row: analyze (fit, MACs, peak set), then validate in the emulator."""
     from mcusim.cli.analyze_cmd import run_analysis
-    from mcusim.cli.validate_cmd import validate_model
+    from mcusim.validation import validate_model
     from mcusim.errors import McusimError
 
     row = {"model": model, "board": board, "dtype": dtype}

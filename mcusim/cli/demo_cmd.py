@@ -24,7 +24,7 @@ def demo(out_dir, force, as_json):
     """Build the self-test for NUCLEO-U545RE-Q, then compile, emulate and validate a zoo model."""
     from mcusim import selftest as st
     from mcusim.build import build_firmware, print_report
-    from mcusim.cli.validate_cmd import validate_model
+    from mcusim.validation import validate_model
 
     with err_console.status(f"building the self-test for {DEMO_BOARD}..."):
         result = build_firmware(DEMO_BOARD, st.sources(), out_dir, meta=st.meta(), force=force)

@@ -7,12 +7,15 @@ import click
 from mcusim.compiler.pipeline import DTYPES
 
 
-def model_options(f):
+def model_options(f=None, *, model_required: bool = True):
+    """Decorator adding MODEL, --board, --dtype, --input-shape (MODEL optional when asked)."""
+    if f is None:
+        return lambda g: model_options(g, model_required=model_required)
     f = click.option(
         "--input-shape", "input_shapes", multiple=True, metavar="NAME=D1xD2...",
         help="Fix a dynamic input shape, e.g. input=1x3x32x32 (repeatable).",
     )(f)
     f = click.option("--dtype", type=click.Choice(DTYPES), default="float32", show_default=True, help="Arithmetic of the generated model.")(f)
     f = click.option("--board", "-b", required=True, help="Board name (see `mcusim boards`).")(f)
-    f = click.argument("model")(f)
+    f = click.argument("model", required=model_required)(f)
     return f

@@ -1,205 +1,23 @@
 """`mcusim validate MODEL --board B`: compile, run in the emulator, compare with onnxruntime
-and the numpy twin; on a mismatch, find the first layer that diverges (per-layer dumps from a
-debug build). Exit code 1 when the thresholds are not met."""
+and the numpy twin (mcusim/validation.py). Exit code 1 when the thresholds are not met."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import click
-import numpy as np
 from rich.table import Table
 
 from mcusim.cli.common import console, emit_json, err_console, json_option, prepare_output_dir
 from mcusim.cli.model_opts import model_options
-from mcusim.errors import McusimError
-
-DEFAULTS = {"float32": {"min_cosine": 0.99999, "max_abs": 1e-4}, "int8": {"min_cosine": 0.99, "max_abs": None}}
-
-
-def _samples(c, inputs_path, n: int, seed: int):
-    from mcusim.compiler.pipeline import load_npz_inputs
-
-    if inputs_path:
-        return load_npz_inputs(inputs_path, c.lowered), "file"
-    ds = getattr(c.source.zoo, "dataset", None)
-    if ds is not None and getattr(ds, "test_inputs", None) is not None and len(ds.test_inputs):
-        name = c.lowered.inputs[0]
-        t = c.lowered.tensors[name]
-        arr = np.asarray(ds.test_inputs[:n])
-        return [{name: a.reshape(t.shape).astype(t.dtype.np)} for a in arr], f"zoo test set ({ds.source or 'zoo'})"
-    rng = np.random.default_rng(seed)
-    return [
-        {i: rng.standard_normal(c.lowered.tensors[i].shape).astype(c.lowered.tensors[i].dtype.np) for i in c.lowered.inputs}
-        for _ in range(n)
-    ], f"random normal (seed {seed})"
-
-
-def _run(elf: Path, board) -> dict:
-    from mcusim.emu import run_firmware
-    from mcusim.errors import EmulationError
-
-    rep = run_firmware(elf, board=board)
-    data = rep.to_dict()
-    if not rep.ok:
-        ex = data.get("exit") or {}
-        raise EmulationError(f"{Path(elf).name} did not finish in the emulator: {ex.get('kind')} {ex.get('message', '')}".strip(),
-                             hint="see `mcusim run` on that ELF")
-    res = data.get("results") or {}
-    if res.get("status", 0) != 0:
-        raise EmulationError(f"{Path(elf).name} reported status {res.get('status')} ({res.get('status_text', '')})",
-                             hint="the results block says why")
-    return data
-
-
-def _dump_chunks(c, board) -> list[frozenset]:
-    """Layer outputs to dump, in chunks whose bytes fit the results block of a debug build
-    (a quarter of the data RAM left beside the arena)."""
-    from mcusim.compiler.ir import Op
-
-    g = c.lowered
-    budget = max(16384, (board.data_ram.size - c.plan.arena_bytes) // 4)
-    buf = c.plan.tensor_buffer
-    names = [
-        o for n in g.nodes if not (n.op == Op.RESHAPE and buf[n.outputs[0]] is buf[n.inputs[0]])
-        for o in n.outputs if o not in g.outputs
-    ]
-    chunks, cur, used = [], [], 0
-    for n in names:
-        nb = g.tensors[n].nbytes
-        if cur and used + nb > budget:
-            chunks.append(frozenset(cur))
-            cur, used = [], 0
-        cur.append(n)
-        used += nb
-    if cur:
-        chunks.append(frozenset(cur))
-    return chunks
-
-
-def _first_divergent(c, board, sample, tdump, work: Path, max_abs, rel_tol) -> dict | None:
-    """Replay `sample` in debug builds that dump layer outputs (chunk by chunk) and return the
-    first layer whose output differs from the twin's."""
-    from mcusim.compiler.metrics import layer_diverges
-    from mcusim.compiler.pipeline import build
-
-    for k, chunk in enumerate(_dump_chunks(c, board)):
-        dgen, dres = build(c, board, work / f"debug{k}", samples=[sample], dump_layers=chunk)
-        drun = _run(dres.elf, board)
-        names = list(c.lowered.outputs) + [f"layer:{d}" for d in dgen.dump_tensors]
-        by_tensor = dict(zip(names, _outputs_from_run(drun, c.lowered, names)[0]))
-        for lay in dgen.layers:
-            for o in lay.node.outputs:
-                key = f"layer:{o}"
-                if key not in by_tensor:
-                    continue
-                bad, err, rel = layer_diverges(tdump[o], by_tensor[key], abs_tol=max_abs or 1e-6, rel_tol=rel_tol)
-                if bad:
-                    return {"index": lay.index, "name": lay.node.name, "op": lay.node.op.value, "tensor": o,
-                            "max_abs": err, "relative": rel}
-    return None
-
-
-def _cycles_per_inference(run: dict) -> int | None:
-    cps = (run.get("results") or {}).get("cycles_per_sample") or []
-    return round(sum(cps) / len(cps)) if cps else run.get("cycles")
-
-
-def _outputs_from_run(run: dict, graph, names: list[str]) -> list[list[np.ndarray]]:
-    res = run.get("results") or {}
-    per_sample = res.get("outputs") if isinstance(res, dict) else res
-    if per_sample is None:
-        raise McusimError("the emulator report has no decoded outputs", hint="is the firmware's .mcusim metadata intact?")
-    out = []
-    for s in per_sample:
-        row = []
-        for name, v in zip(names, s):
-            t = graph.tensors[name.removeprefix("layer:")]
-            row.append(np.asarray(v, dtype=t.dtype.np).reshape(t.shape))
-        out.append(row)
-    return out
-
-
-def validate_model(model, board_name, dtype="float32", input_shapes=(), inputs_path=None, n_samples=8, seed=0,
-                   min_cosine=None, max_abs=None, out_dir=None, layer_rel_tol=1e-4, calib=None,
-                   calib_method="minmax") -> dict:
-    from mcusim.boards import load_board
-    from mcusim.compiler.pipeline import parse_input_shapes, prepare, resolve
-
-    board = load_board(board_name)
-    src = resolve(model)
-    min_cosine = DEFAULTS[dtype]["min_cosine"] if min_cosine is None else min_cosine
-    max_abs = DEFAULTS[dtype]["max_abs"] if max_abs is None else max_abs
-    shapes = parse_input_shapes(input_shapes)
-    c = prepare(src, board=board, dtype=dtype, input_shapes=shapes, calibration=calib,
-                quant_options={"method": calib_method})
-    if not inputs_path:
-        # embedded samples take flash: keep what fits beside the weights (64 KiB for code)
-        from mcusim.compiler.pipeline import sample_bytes
-
-        room = board.flash_bytes - sum(t.nbytes for t in c.lowered.constants()) - 65536
-        n_samples = max(1, min(n_samples, room // max(1, sample_bytes(c.lowered))))
-    samples, origin = _samples(c, inputs_path, n_samples, seed)
-    tmp = None if out_dir else tempfile.TemporaryDirectory(prefix="mcusim-validate-")
-    work = Path(out_dir) if out_dir else Path(tmp.name)
-    try:
-        return _validate(c, src, board, samples, origin, work, min_cosine, max_abs, shapes, layer_rel_tol, keep=out_dir is not None)
-    finally:
-        if tmp is not None:
-            tmp.cleanup()
-
-
-def _validate(c, src, board, samples, origin, work, min_cosine, max_abs, shapes, layer_rel_tol, keep):
-    from mcusim.compiler.metrics import compare
-    from mcusim.compiler.pipeline import build, onnx_reference
-    from mcusim.compiler.twin import run_graph
-
-    gen, res = build(c, board, work / "firmware", samples=samples)
-    run = _run(res.elf, board)
-    got = _outputs_from_run(run, c.lowered, list(c.lowered.outputs))
-    ref = onnx_reference(src.onnx_path, [{k: v.reshape(c.graph.tensors[k].shape) for k, v in s.items()} for s in samples], shapes)
-    twin = [run_graph(c.lowered, s) for s in samples]
-    m = compare(ref, got)
-    m_twin = compare(twin, got)
-    passed = m["cosine"] >= min_cosine and (max_abs is None or m["max_abs"] <= max_abs) and len(got) == len(samples)
-    int8_extras = {}
-    if c.dtype == "int8":  # bit-exactness against the int8 twin, accuracy against float32 (issue 6)
-        from mcusim.compiler.quantize import validation_extras
-
-        ds = getattr(c.source.zoo, "dataset", None)
-        test = getattr(ds, "test_inputs", None)
-        int8_extras = validation_extras(c, samples, got, test_samples=test,
-                                        test_labels=getattr(ds, "test_labels", None),
-                                        metric=getattr(ds, "metric", None))
-        passed = passed and int8_extras["twin_bit_exact"]
-    report = {
-        "model": src.name, "sha256": src.sha256, "board": board.name, "dtype": c.dtype,
-        "passed": bool(passed), "n_samples": len(samples), "inputs": origin,
-        "thresholds": {"min_cosine": min_cosine, "max_abs": max_abs},
-        "metrics": m, "vs_twin": m_twin,
-        "cycles": _cycles_per_inference(run), "latency_ms": run.get("latency_ms"), "energy_uj": run.get("energy_uj"),
-        "cycles_per_layer": dict(zip((run.get("results") or {}).get("layer_names") or [l.node.name for l in gen.layers],
-                                     [int(v / max(1, len(samples))) for v in (run.get("results") or {}).get("cycles_per_layer") or []])),
-        "flash_bytes": res.flash_used, "peak_ram_bytes": c.plan.arena_bytes,
-        "ram_bytes": res.ram_used, "arena_bytes": gen.arena_bytes,
-        "layers": len(gen.layers), "elf": str(res.elf) if keep else None,
-        "first_divergent_layer": None,
-        **int8_extras,
-    }
-    if not passed:
-        # the sample with the worst error, replayed by a debug build that dumps every layer
-        worst = int(np.argmax([compare([r], [g])["max_abs"] for r, g in zip(ref, got)])) if got else 0
-        sample = samples[worst]
-        _, tdump = run_graph(c.lowered, sample, dump=True)
-        report["first_divergent_layer"] = _first_divergent(c, board, sample, tdump, work, max_abs, layer_rel_tol)
-        if report["first_divergent_layer"]:
-            report["first_divergent_layer"]["sample"] = worst
-    return report
+from mcusim.validation import validate_model
 
 
 @click.command()
-@model_options
+@model_options(model_required=False)
+@click.option("--st", "st_path", type=click.Path(path_type=Path),
+              help="Validate an ST Edge AI package instead; MODEL (ONNX or zoo name) is then the reference.")
+@click.option("--network", default=None, help="With --st: the network name when the package holds several.")
 @click.option("--inputs", "inputs_path", type=click.Path(path_type=Path), help="Inputs (.npz, keys = ONNX input names).")
 @click.option("--samples", "n_samples", type=click.IntRange(1, 1000), default=8, show_default=True, help="Samples when --inputs is not given.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of random inputs.")
@@ -210,8 +28,18 @@ def _validate(c, src, board, samples, origin, work, min_cosine, max_abs, shapes,
 @click.option("--calib", type=click.Path(path_type=Path), help="int8: calibration inputs (.npz, leading samples axis); default: the zoo's calibration set.")
 @click.option("--calib-method", type=click.Choice(["minmax", "percentile", "mse"]), default="minmax", show_default=True, help="int8: how activation ranges are chosen.")
 @json_option
-def validate(model, board, dtype, input_shapes, inputs_path, n_samples, seed, min_cosine, max_abs, out_dir, force, calib, calib_method, as_json) -> None:
-    """Compile MODEL, run it in the emulator, and compare with onnxruntime and the twin."""
+def validate(model, st_path, network, board, dtype, input_shapes, inputs_path, n_samples, seed, min_cosine, max_abs, out_dir, force, calib, calib_method, as_json) -> None:
+    """Compile MODEL, run it in the emulator, and compare with onnxruntime and the twin.
+
+    With --st PATH, run the ST Edge AI package in the emulator instead, compared with MODEL
+    (the ONNX model it was generated from) when given.
+    """
+    if st_path is not None:
+        _validate_st(st_path, model, network, board, inputs_path, n_samples, seed, min_cosine, max_abs,
+                     out_dir, force, as_json)
+        return
+    if model is None:
+        raise click.UsageError("missing MODEL (an .onnx file or a zoo name), or --st PATH")
     if out_dir:
         prepare_output_dir(out_dir, force)
     with err_console.status(f"validating {model} on {board}"):
@@ -244,6 +72,38 @@ def validate(model, board, dtype, input_shapes, inputs_path, n_samples, seed, mi
         if rep["first_divergent_layer"]:
             d = rep["first_divergent_layer"]
             console.print(f"first divergent layer: #{d['index']} {d['name']} ({d['op']}), max abs {d['max_abs']:.3g}")
+        console.print("[green]PASSED[/]" if rep["passed"] else "[red]FAILED[/]")
+    if not rep["passed"]:
+        raise SystemExit(1)
+
+
+def _validate_st(st_path, model, network, board, inputs_path, n_samples, seed, min_cosine, max_abs, out_dir,
+                 force, as_json) -> None:
+    from mcusim.boards import load_board
+    from st_import.validate import validate_st
+
+    if out_dir:
+        prepare_output_dir(out_dir, force)
+    with err_console.status(f"validating the ST package {st_path} on {board}"):
+        rep = validate_st(st_path, load_board(board), reference=model, inputs_path=inputs_path, n_samples=n_samples,
+                          seed=seed, network=network, min_cosine=0.99999 if min_cosine is None else min_cosine,
+                          max_abs=1e-4 if max_abs is None else max_abs, out_dir=out_dir)
+    if as_json:
+        emit_json(rep)
+    else:
+        t = Table(title=f"ST network '{rep['network']}' on {rep['board']} ({rep['n_samples']} samples: {rep['inputs']})",
+                  title_justify="left")
+        for col in ("cycles", "latency (ms)", "flash (B)", "RAM (B)", "activations (B)", "stack peak (B)"):
+            t.add_column(col, justify="right")
+        t.add_row(f"{rep['cycles']:,}", f"{rep['latency_ms']:.4f}", f"{rep['flash_bytes']:,}", f"{rep['ram_bytes']:,}",
+                  f"{rep['peak_ram_bytes']:,}", str(rep["stack_peak_bytes"]))
+        console.print(t)
+        m = rep["metrics"]
+        if m:
+            console.print(f"vs {rep['reference']} (onnxruntime): max abs {m['max_abs']:.3g}, cosine {m['cosine']:.8f}, "
+                          f"top-1 agreement {m['top1_agreement']}")
+        else:
+            console.print("no reference model given: checked that the firmware runs to the end with status OK")
         console.print("[green]PASSED[/]" if rep["passed"] else "[red]FAILED[/]")
     if not rep["passed"]:
         raise SystemExit(1)

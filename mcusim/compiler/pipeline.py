@@ -226,12 +226,9 @@ def build(c: Compiled, board, out_dir: Path, *, samples: list[dict[str, np.ndarr
 
 def load_npz_inputs(path: Path, graph: Graph) -> list[dict[str, np.ndarray]]:
     """`--inputs data.npz`: one array per input, one sample or a leading samples axis."""
-    try:
-        data = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise McusimError(f"inputs file {path} does not exist") from None
-    except Exception as exc:  # noqa: BLE001 - any failure becomes one line
-        raise McusimError(f"{path} is not a readable .npz file ({type(exc).__name__})", hint="save it with numpy.savez") from None
+    from mcusim.datasets import open_npz
+
+    data = open_npz(path, what="inputs file", hint="save it with numpy.savez(path, <input name>=array)")
     missing = [n for n in graph.inputs if n not in data.files]
     if missing:
         raise McusimError(f"{path} has no array for model input(s) {missing}", hint=f"it holds {data.files}; keys must be the ONNX input names")

@@ -23,7 +23,7 @@ def test_zoo_model_int8_bit_exact_in_emulator(model, board):
     if shutil.which("arm-none-eabi-gcc") is None:
         pytest.skip("arm-none-eabi-gcc not on PATH (needed to build the firmware)")
     pytest.importorskip("torch", reason="the zoo trains its models with torch")
-    from mcusim.cli.validate_cmd import validate_model
+    from mcusim.validation import validate_model
 
     rep = validate_model(model, board, "int8", n_samples=4)
     assert rep["twin_bit_exact"] is True, rep.get("twin_mismatch")

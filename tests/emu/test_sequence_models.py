@@ -22,7 +22,7 @@ BOARDS = ["nucleo-u545re-q", "nucleo-h723zg"]
 @pytest.mark.parametrize("board", BOARDS)
 @pytest.mark.parametrize("name", ZOO_SEQUENCE)
 def test_sequence_zoo_model_validates_float32(name, board):
-    from mcusim.cli.validate_cmd import validate_model
+    from mcusim.validation import validate_model
 
     rep = validate_model(name, board, n_samples=3)
     assert rep["passed"], (rep["metrics"], rep["first_divergent_layer"])
@@ -62,7 +62,7 @@ def test_streaming_gru_equals_whole_sequence(board, tmp_path):
 def test_sequence_zoo_model_validates_int8(name, board):
     """int8: bit-exact with the int8 twin, cosine >= 0.99 against float32 on the test set;
     recurrences carry int8 weights (one byte per parameter)."""
-    from mcusim.cli.validate_cmd import validate_model
+    from mcusim.validation import validate_model
 
     rep = validate_model(name, board, dtype="int8", n_samples=3)
     assert rep["passed"], rep["metrics"]

@@ -126,3 +126,25 @@ def test_standalone_makefile_relinks_the_runtime_library(tmp_path):
     proc = subprocess.run(["make", "-s", "firmware.elf"], cwd=tmp_path / "out", capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert res.elf.read_bytes() == before
+
+
+def test_validate_st_against_the_onnx_reference(tmp_path):
+    from st_fixture.make_package import onnx_for_layers
+
+    layers = random_mlp([10, 20, 4], seed=21)
+    pkg = make_st_package(tmp_path / "pkg", layers, core="CM7")
+    model = onnx_for_layers(layers, tmp_path / "mlp.onnx")
+    cli = [sys.executable, "-m", "mcusim.cli.main", "validate"]
+    proc = subprocess.run(cli + [str(model), "--st", str(pkg), "--board", "nucleo-h723zg", "--samples", "3", "--json"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    rep = json.loads(proc.stdout)
+    assert rep["passed"] and rep["n_samples"] == 3 and rep["metrics"]["max_abs"] <= 1e-5
+    assert rep["cycles"] > 0 and rep["st_report"]["macc"] == 10 * 20 + 20 * 4
+    # without a reference: the firmware must run to the end; a wrong reference fails with exit 1
+    proc = subprocess.run(cli + ["--st", str(pkg), "--board", "nucleo-h723zg", "--json"], capture_output=True, text=True)
+    assert proc.returncode == 0 and json.loads(proc.stdout)["metrics"] is None, proc.stderr
+    other = onnx_for_layers(random_mlp([10, 20, 4], seed=22), tmp_path / "other.onnx")
+    proc = subprocess.run(cli + [str(other), "--st", str(pkg), "--board", "nucleo-h723zg", "--json"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1 and json.loads(proc.stdout)["passed"] is False

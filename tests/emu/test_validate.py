@@ -82,7 +82,7 @@ def test_validate_conv1d(tmp_path):
 
 def test_first_divergent_layer_found_with_a_broken_kernel(cnn, monkeypatch):
     """Swap HardSwish's kernel for HardSigmoid's: validation fails and names that layer."""
-    from mcusim.cli.validate_cmd import validate_model
+    from mcusim.validation import validate_model
     from mcusim.compiler import codegen
     from mcusim.compiler.ir import DType, Op
 
