@@ -120,7 +120,7 @@ def outputs_from_run(run: dict, graph, names: list[str]) -> list[list[np.ndarray
 
 def validate_model(model, board_name, dtype="float32", input_shapes=(), inputs_path=None, n_samples=8, seed=0,
                    min_cosine=None, max_abs=None, out_dir=None, layer_rel_tol=1e-4, calib=None,
-                   calib_method="minmax") -> dict:
+                   calib_method="auto") -> dict:
     from mcusim.boards import load_board
     from mcusim.compiler.pipeline import parse_input_shapes, prepare, resolve
 
@@ -155,7 +155,8 @@ def _validate(c, src, board, samples, origin, work, min_cosine, max_abs, shapes,
     gen, res = build(c, board, work / "firmware", samples=samples)
     run = run_checked(res.elf, board)
     got = outputs_from_run(run, c.lowered, list(c.lowered.outputs))
-    ref = onnx_reference(src.onnx_path, [{k: v.reshape(c.graph.tensors[k].shape) for k, v in s.items()} for s in samples], shapes)
+    ref = onnx_reference(src.onnx_path, [{k: v.reshape(c.graph.tensors[k].shape) for k, v in s.items()} for s in samples], shapes,
+                         dequantized=c.dtype == "float32" and "qdq_params" in c.graph.meta)  # issue 6: QDQ model as float32
     twin = [run_graph(c.lowered, s) for s in samples]
     m = compare(ref, got)
     m_twin = compare(twin, got)
@@ -168,7 +169,8 @@ def _validate(c, src, board, samples, origin, work, min_cosine, max_abs, shapes,
         test = getattr(ds, "test_inputs", None)
         int8_extras = validation_extras(c, samples, got, test_samples=test,
                                         test_labels=getattr(ds, "test_labels", None),
-                                        metric=getattr(ds, "metric", None))
+                                        metric=getattr(ds, "metric", None),
+                                        calibration=getattr(ds, "calibration", None))
         passed = passed and int8_extras["twin_bit_exact"]
     report = {
         "model": src.name, "sha256": src.sha256, "board": board.name, "dtype": c.dtype,

@@ -26,13 +26,18 @@ from mcusim.validation import validate_model
 @click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path), help="Keep the builds in this folder.")
 @click.option("--force", is_flag=True, help="Write into a non-empty output folder.")
 @click.option("--calib", type=click.Path(path_type=Path), help="int8: calibration inputs (.npz, leading samples axis); default: the zoo's calibration set.")
-@click.option("--calib-method", type=click.Choice(["minmax", "percentile", "mse"]), default="minmax", show_default=True, help="int8: how activation ranges are chosen.")
+@click.option("--calib-method", type=click.Choice(["auto", "minmax", "percentile", "mse"]), default="auto", show_default=True, help="int8: how activation ranges are chosen (auto: the method closest to float32 on the calibration set).")
 @json_option
 def validate(model, st_path, network, board, dtype, input_shapes, inputs_path, n_samples, seed, min_cosine, max_abs, out_dir, force, calib, calib_method, as_json) -> None:
     """Compile MODEL, run it in the emulator, and compare with onnxruntime and the twin.
 
     With --st PATH, run the ST Edge AI package in the emulator instead, compared with MODEL
     (the ONNX model it was generated from) when given.
+
+    With --dtype int8 the report adds bit-exactness against the int8 twin and, on the zoo
+    test set, the agreement of the task's decision with float32 (vs_float32.top1_agreement;
+    vs_float32.decision says what was compared: the argmax for classifiers, the anomaly
+    decision at the float model's calibration threshold for the autoencoder).
     """
     if st_path is not None:
         _validate_st(st_path, model, network, board, inputs_path, n_samples, seed, min_cosine, max_abs,
@@ -60,8 +65,21 @@ def validate(model, st_path, network, board, dtype, input_shapes, inputs_path, n
                       f"flash {rep['flash_bytes']:,} B, peak RAM (arena) {rep['peak_ram_bytes']:,} B")
         if "twin_bit_exact" in rep:
             vs = rep["vs_float32"]
+            dec = vs.get("decision") or {}
+            what = "top-1 agreement" if dec.get("task", "classification") == "classification" else "decision agreement"
             console.print(f"int8: bit-exact with the twin: {rep['twin_bit_exact']}; vs float32 on {vs['samples']} samples: "
-                          f"top-1 agreement {vs['top1_agreement']:.3f}, cosine {vs['cosine']:.4f}")
+                          f"{what} {vs['top1_agreement']:.3f}, cosine {vs['cosine']:.4f}")
+            if dec.get("threshold") is not None:
+                console.print(f"int8: decision compared: {dec['compared']} ({dec['threshold']:.4g}, {dec['threshold_from']})")
+            wt = rep.get("weights")
+            if wt:
+                console.print(f"int8: constants {wt['const_bytes']:,} B for {wt['parameters']:,} parameters "
+                              f"({wt['const_bytes_per_parameter']:.3f} B per parameter)")
+            q = rep.get("quantization") or {}
+            if q.get("auto"):
+                errs = ", ".join(f"{k} {v:.3g}" for k, v in q["auto"]["relative_sq_error"].items())
+                console.print(f"int8: calibration method {q['method']} (auto, output error on {q['auto']['scored_samples']} "
+                              f"calibration samples: {errs})")
             if vs.get("task_metric"):
                 tm = vs["task_metric"]
                 console.print(f"int8: test-set {tm['name']}: float32 {tm['float32']:.4f}, int8 {tm['int8']:.4f}")

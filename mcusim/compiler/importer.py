@@ -172,6 +172,11 @@ def import_onnx(model_or_path, input_shapes: Mapping[str, tuple[int, ...]] | Non
     model, digest = load_onnx(model_or_path)
     if digest is None:
         digest = hashlib.sha256(model.SerializeToString()).hexdigest()
+    qdq_params = None
+    from mcusim.compiler import qdq_import  # issue 6: already-quantized ONNX
+
+    if qdq_import.is_quantized(model):
+        model, qdq_params = qdq_import.dequantize_model(model)
     overrides = dict(input_shapes or {})
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), None)
     if opset is None:
@@ -254,5 +259,7 @@ def import_onnx(model_or_path, input_shapes: Mapping[str, tuple[int, ...]] | Non
         outputs=tuple(outputs),
         meta={"sha256": digest, "opset": opset, "producer": model.producer_name},
     ).pruned()
+    if qdq_params is not None:
+        graph = graph.replace(meta={**graph.meta, "qdq_params": qdq_params})
     verify(graph)
     return graph

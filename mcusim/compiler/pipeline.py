@@ -124,10 +124,10 @@ def prepare(source: ModelSource, *, board=None, dtype: str = "float32", input_sh
             raise McusimError("--streaming is available for float32 models", hint="drop --dtype int8 or --streaming")
         lowered = make_streaming(lowered)
     if dtype == "int8":
-        if calibration is None:
+        if calibration is None and lowered.meta.get("qdq_params") is None:  # QDQ: params in graph
             ds = getattr(source.zoo, "dataset", None)
             calibration = getattr(ds, "calibration", None)
-        if calibration is None:
+        if calibration is None and lowered.meta.get("qdq_params") is None:
             raise McusimError(f"--dtype int8 needs calibration data for {source.name}", hint="pass --calib data.npz")
         lowered = _quantize(lowered, calibration, quant_options or {})
     plan = plan_memory(lowered, io_in_arena=io_in_arena)
@@ -251,14 +251,25 @@ def load_npz_inputs(path: Path, graph: Graph) -> list[dict[str, np.ndarray]]:
     return [{k: v[i] for k, v in arrays.items()} for i in range(n or 0)]
 
 
-def onnx_reference(path: Path, samples: list[dict[str, np.ndarray]], input_shapes=None) -> list[list[np.ndarray]]:
-    """onnxruntime outputs for each sample."""
+def onnx_reference(path: Path, samples: list[dict[str, np.ndarray]], input_shapes=None, *, dequantized: bool = False) -> list[list[np.ndarray]]:
+    """onnxruntime outputs for each sample.
+
+    ``dequantized=True`` runs the float32 model an already-quantized (QDQ / QOperator) ONNX
+    file encodes (`mcusim.compiler.qdq_import`), the reference of its ``--dtype float32`` build.
+    """
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
+    source = str(path)
+    if dequantized:
+        import onnx
+
+        from mcusim.compiler.qdq_import import dequantize_model
+
+        source = dequantize_model(onnx.load(str(path)))[0].SerializeToString()
     try:
-        sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        sess = ort.InferenceSession(source, opts, providers=["CPUExecutionProvider"])
     except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own Fail/InvalidGraph types
         reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         reason = reason.split(" failed:")[-1].split(") ")[-1].strip()

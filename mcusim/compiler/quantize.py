@@ -4,7 +4,9 @@
 last, BatchNorm folded, activations fused) and returns the int8 graph:
 
 * Calibration: the float twin runs on the calibration samples; an `Observer` per activation
-  picks its range (``minmax``, ``percentile`` or ``mse``, see `mcusim.quant.calibrate`).
+  picks its range (``minmax``, ``percentile`` or ``mse``, see `mcusim.quant.calibrate`);
+  ``auto`` (default) builds all three and keeps the one closest to float32 on the calibration
+  set.
 * Activations: int8, per tensor, asymmetric. Weights of Conv/Gemm: int8, per output channel,
   symmetric in [-127, 127]. Bias: int32 with scale ``s_in * s_w[c]``. Requantization
   multipliers and shifts are computed here, on the host (`mcusim.quant.fixedpoint`), and stored
@@ -24,7 +26,9 @@ bit-exactly) and the ``(op, DType.INT8)`` emitters in `mcusim.compiler.codegen.K
 
 from __future__ import annotations
 
+import hashlib
 import math
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -40,7 +44,7 @@ from mcusim.errors import McusimError
 from mcusim.quant import fixedpoint as fp
 from mcusim.quant import ops as qops
 from mcusim.quant import scratch
-from mcusim.quant.calibrate import METHODS, Observer
+from mcusim.quant.calibrate import CHOICES, METHODS, Observer
 from mcusim.quant.params import (
     QuantParams,
     activation_params,
@@ -174,11 +178,22 @@ def _split_samples(arrays: dict[str, np.ndarray], graph: Graph, where: str, max_
 def calibrate(graph: Graph, samples: Sequence[Mapping[str, np.ndarray]], method: str = "minmax",
               percentile: float = 99.99) -> dict[str, QuantParams]:
     """Run the float twin on `samples`; int8 parameters of every float activation tensor."""
+    if method == "auto":  # a single pass has no candidates to compare: the plain min/max
+        method = "minmax"
+    return calibrate_methods(graph, samples, (method,), percentile)[method]
+
+
+def calibrate_methods(graph: Graph, samples: Sequence[Mapping[str, np.ndarray]],
+                      methods: Sequence[str], percentile: float = 99.99
+                      ) -> dict[str, dict[str, QuantParams]]:
+    """One float twin pass over `samples`; the parameters of every tensor for each method."""
     from mcusim.compiler.twin import run_graph
 
-    if method not in METHODS:
-        raise QuantizationError(f"unknown calibration method {method!r}",
-                                hint=f"choose one of {', '.join(METHODS)}")
+    for method in methods:
+        if method not in METHODS:
+            raise QuantizationError(f"unknown calibration method {method!r}",
+                                    hint=f"choose one of {', '.join(CHOICES)}")
+    kind = methods[0] if len(methods) == 1 else "auto"
     observers: dict[str, Observer] = {}
     for feed in samples:
         _, env = run_graph(graph, feed, dump=True)
@@ -188,9 +203,64 @@ def calibrate(graph: Graph, samples: Sequence[Mapping[str, np.ndarray]], method:
                 continue
             obs = observers.get(name)
             if obs is None:
-                obs = observers[name] = Observer(method, percentile)
+                obs = observers[name] = Observer(kind, percentile)
             obs.update(value)
-    return {name: obs.params() for name, obs in observers.items()}
+    return {m: {name: obs.params(m) for name, obs in observers.items()} for m in methods}
+
+
+#: calibration samples on which ``auto`` compares the candidate methods
+AUTO_SCORE_SAMPLES = 50
+
+
+#: ``auto`` choices already made in this process, keyed by model and calibration data digest
+_AUTO_CHOICES: dict[str, tuple[str, dict[str, float]]] = {}
+
+
+def _output_error(float_out: Sequence[np.ndarray], int8_graph: Graph,
+                  samples: Sequence[Mapping[str, np.ndarray]]) -> float:
+    """Mean relative squared error ``|q - f|^2 / |f|^2`` of the first output (twins)."""
+    from mcusim.compiler.twin import run_graph
+
+    errs = []
+    for f, feed in zip(float_out, samples):
+        q = np.asarray(run_graph(int8_graph, feed)[0], np.float64).ravel()
+        errs.append(float(np.sum((q - f) ** 2) / max(float(np.sum(f ** 2)), 1e-30)))
+    return float(np.mean(errs))
+
+
+def _auto_key(graph: Graph, samples: Sequence[Mapping[str, np.ndarray]], percentile: float) -> str:
+    h = hashlib.sha256(f"{graph.name}|{graph.meta.get('sha256')}|{len(graph.nodes)}|{percentile}".encode())
+    for feed in samples:
+        for k in sorted(feed):
+            h.update(k.encode())
+            h.update(np.ascontiguousarray(feed[k]).tobytes())
+    return h.hexdigest()
+
+
+def _choose_method(graph: Graph, samples: Sequence[Mapping[str, np.ndarray]],
+                   percentile: float) -> tuple[str, Graph, dict[str, float]]:
+    """``auto``: quantize with every method, keep the least output error on the calibration set.
+
+    Ties keep the earlier method of `METHODS` (the simplest). Returns the method, its graph and
+    every candidate's error (for ``meta["quantization"]``).
+    """
+    from mcusim.compiler.twin import run_graph
+
+    key = _auto_key(graph, samples, percentile)
+    if key in _AUTO_CHOICES:  # same model and data again (e.g. one build per board)
+        best, errors = _AUTO_CHOICES[key]
+        return best, _Quantizer(graph, calibrate(graph, samples, best, percentile)).run(), dict(errors)
+    candidates = calibrate_methods(graph, samples, METHODS, percentile)
+    score = list(samples[:AUTO_SCORE_SAMPLES])
+    float_out = [np.asarray(run_graph(graph, feed)[0], np.float64).ravel() for feed in score]
+    best, best_g, errors = None, None, {}
+    for m in METHODS:
+        g = _Quantizer(graph, candidates[m]).run()
+        errors[m] = _output_error(float_out, g, score)
+        if best is None or errors[m] < errors[best]:
+            best, best_g = m, g
+    _AUTO_CHOICES[key] = (best, dict(errors))
+    return best, best_g, errors
 
 
 # =========================================================================================
@@ -244,6 +314,13 @@ class _Quantizer:
 
     def _params_of(self, name: str) -> QuantParams:
         qp = self.params.get(name)
+        if qp is None and isinstance(self.params, _GraphParams):
+            node = next((n for n in self.g.nodes if name in n.outputs), None)
+            where = f" (output of node {node.name!r}, {node.op.value})" if node else ""
+            raise QuantizationError(
+                f"the quantized ONNX graph gives no scale for tensor {name!r}{where}",
+                hint="add a QuantizeLinear/DequantizeLinear pair after that node, or pass "
+                     "--calib data.npz to calibrate it")
         if qp is None:
             raise QuantizationError(f"tensor {name!r} was never seen during calibration")
         return qp
@@ -306,6 +383,7 @@ class _Quantizer:
                 self.island(node)
             else:
                 handler(node)
+                self._requant_to_graph(node)
         for o in self.g.outputs:
             self.need_f(o)
         meta = {**self.g.meta, "dtype": "int8", "s8_scratch_bytes": self.scratch,
@@ -313,6 +391,34 @@ class _Quantizer:
         g = self.g.replace(tensors=self.tensors, nodes=tuple(self.nodes), meta=meta).pruned()
         verify(g)
         return g
+
+    def _requant_to_graph(self, node: Node) -> None:
+        """Already-quantized ONNX: requantize an int8 output to the graph's own parameters.
+
+        Pass-through ops keep their input's scale; when the quantized graph gives their
+        output other parameters (e.g. onnxruntime's QLinearGlobalAveragePool), a requantizing
+        copy follows so the int8 values are those of the graph.
+        """
+        if not isinstance(self.params, _GraphParams) or len(node.outputs) != 1:
+            return
+        out = node.outputs[0]
+        want = self.params.get_graph(out)
+        qname = self.qn(out)
+        have = self.tensors.get(qname)
+        if want is None or have is None or have.quant is None or not self.nodes \
+                or self.nodes[-1].outputs != (qname,):
+            return
+        qi = _qp(have)
+        if (qi.scale, qi.zero_point) == (want.scale, want.zero_point):
+            return
+        raw = f"{qname}__pt"
+        self.tensors[raw] = have.replace(name=raw)
+        self.nodes[-1] = self.nodes[-1].replace(outputs=(raw,))
+        self.tensors[qname] = have.replace(quant=_ir_q(want))
+        m, sh = fp.quantize_multiplier(qi.scale[0] / want.scale[0])
+        self.nodes.append(Node(f"{node.name}__requant", Op.IDENTITY, (raw,), (qname,), {
+            "int8": True, "requant": True, "input_zp": qi.zero_point[0],
+            "output_zp": want.zero_point[0], "multiplier": m, "shift": sh}))
 
     def _handler(self, node: Node):
         outs = [self.g.tensors[o] for o in node.outputs]
@@ -462,6 +568,12 @@ class _Quantizer:
             "multiplier": m, "shift": s, "qmin": qmin, "qmax": qmax})
 
     def pool(self, node: Node) -> None:
+        x, y = self.g.tensors[node.inputs[0]], self.g.tensors[node.outputs[0]]
+        if node.op == Op.AVGPOOL and len(x.shape) == 4 and not any(node.attr("pads") or ()):
+            (kh, kw), st = node.attr("kernel_shape"), tuple(node.attr("strides"))
+            floor_hw = tuple((x.shape[1 + k] - (kh, kw)[k]) // st[k] + 1 for k in (0, 1))
+            if floor_hw == tuple(y.shape[1:3]) and self._mean_as_depthwise(node, kh, kw, st):
+                return
         xq = self.need_q(node.inputs[0])
         qx = _qp(self.tensors[xq])
         self._emit(node, [xq], qx, {"zero_point": qx.zero_point[0], "qmin": fp.INT8_MIN,
@@ -469,7 +581,40 @@ class _Quantizer:
                                     "out_shape": tuple(self.g.tensors[node.outputs[0]].shape)})
 
     def gpool(self, node: Node) -> None:
-        self.pool(node)
+        x = self.g.tensors[node.inputs[0]]
+        if len(x.shape) != 4 or not self._mean_as_depthwise(node, x.shape[1], x.shape[2],
+                                                            (1, 1)):
+            self.pool(node)
+
+    def _mean_as_depthwise(self, node: Node, h: int, w: int, strides: tuple[int, int]) -> bool:
+        """Already-quantized ONNX: a mean pool whose output has its own scale, as a conv.
+
+        onnxruntime's QLinear(Global)AveragePool gives the mean its own, often finer scale;
+        rounding to the input scale first (the pass-through pool) would lose that precision.
+        The mean is then a depthwise convolution with an all-ones h x w kernel and the
+        multiplier s_in / (h * w * s_out), through the same int8 depthwise kernel. Returns
+        False (nothing emitted) when the graph gives no other scale.
+        """
+        want = (self.params.get_graph(node.outputs[0])
+                if isinstance(self.params, _GraphParams) else None)
+        xq = self.need_q(node.inputs[0])
+        qx = _qp(self.tensors[xq])
+        if want is None or (want.scale, want.zero_point) == (qx.scale, qx.zero_point):
+            return False
+        c = self.g.tensors[node.inputs[0]].shape[-1]
+        wp = QuantParams((1.0,) * c, (0,) * c, 3)
+        wq = self.const(f"{node.name}__ones", np.ones((1, h, w, c), np.int8), DType.INT8,
+                        Layout.IHWO, wp)
+        mult, shift = fp.quantize_multipliers(np.full(c, qx.scale[0] / (h * w * want.scale[0])))
+        conv = Node(node.name, Op.CONV, (xq, wq), node.outputs, {
+            "strides": tuple(strides), "pads": (0, 0, 0, 0), "dilations": (1, 1), "group": c,
+            "channels_last": True, "weight_layout": "IHWO"})
+        self._emit(conv, [xq, wq], want, {
+            "input_zp": qx.zero_point[0], "output_zp": want.zero_point[0],
+            "multiplier": tuple(int(v) for v in mult), "shift": tuple(int(v) for v in shift),
+            "qmin": fp.INT8_MIN, "qmax": fp.INT8_MAX, "depthwise": True})
+        self.scratch = max(self.scratch, scratch.depthwise_bytes(c, 1, h, w))
+        return True
 
     def clamp(self, node: Node) -> None:
         xq = self.need_q(node.inputs[0])
@@ -544,7 +689,7 @@ class _Quantizer:
         self._emit(node, [xq], qx, {"value_q": vq})
 
 
-def quantize_graph(graph: Graph, calibration: Any, *, method: str = "minmax",
+def quantize_graph(graph: Graph, calibration: Any, *, method: str = "auto",
                    percentile: float = 99.99, max_samples: int = DEFAULT_MAX_SAMPLES,
                    **_ignored: Any) -> Graph:
     """Post-training static quantization of a lowered float32 graph (see module docstring).
@@ -552,19 +697,78 @@ def quantize_graph(graph: Graph, calibration: Any, *, method: str = "minmax",
     Args:
         graph: the lowered float32 graph (`mcusim.compiler.passes.lower`).
         calibration: samples (see `calibration_samples`).
-        method: range choice, one of ``minmax``, ``percentile``, ``mse``.
+        method: range choice, one of ``minmax``, ``percentile``, ``mse``, or ``auto`` (the
+            default): quantize with each of the three and keep the one whose output is closest
+            to float32 (least relative squared error) on the first `AUTO_SCORE_SAMPLES`
+            calibration samples; the choice and every candidate's error go to
+            ``meta["quantization"]``.
         percentile: kept upper percentile for ``percentile``.
         max_samples: calibration samples used at most.
 
     Returns:
         The int8 graph; ``meta["float_islands"]`` lists the nodes left in float32.
     """
+    graph_params = graph_quant_params(graph)
+    if graph_params is not None:  # already-quantized ONNX (QDQ / QOperator)
+        params = graph_params
+        n_samples = 0
+        if calibration is not None:  # fills tensors the graph leaves unquantized
+            samples = calibration_samples(calibration, graph, max_samples=max_samples)
+            params.fallback = calibrate(graph, samples, "minmax" if method == "auto" else method,
+                                        percentile)
+            n_samples = len(samples)
+        g = _Quantizer(graph, params).run()
+        return g.replace(meta={**g.meta, "quantization": {
+            "method": "graph", "percentile": None, "calibration_samples": n_samples,
+            "auto": None}})
     samples = calibration_samples(calibration, graph, max_samples=max_samples)
-    params = calibrate(graph, samples, method, percentile)
-    g = _Quantizer(graph, params).run()
+    selection = None
+    if method == "auto":
+        method, g, errors = _choose_method(graph, samples, percentile)
+        selection = {"chosen_by": "least output error vs float32 on the calibration set",
+                     "scored_samples": min(len(samples), AUTO_SCORE_SAMPLES),
+                     "relative_sq_error": errors}
+    else:
+        g = _Quantizer(graph, calibrate(graph, samples, method, percentile)).run()
     return g.replace(meta={**g.meta, "quantization": {
         "method": method, "percentile": percentile if method == "percentile" else None,
-        "calibration_samples": len(samples)}})
+        "calibration_samples": len(samples), "auto": selection}})
+
+
+_LOWERED_SUFFIX = re.compile(r"^(.+)_(?:cl|cf)(?:_\d+)?$")
+
+
+class _GraphParams(dict):
+    """Activation parameters read from a quantized ONNX graph, looked up by lowered name.
+
+    The layout pass renames tensors (``x`` -> ``x_cl``, ``x_cf``, ``x_cl_2``); a lookup strips
+    those suffixes until it finds the ONNX tensor the graph quantized.
+    """
+
+    fallback: Mapping[str, QuantParams] = {}  # calibrated parameters (``--calib``), if any
+
+    def get(self, name, default=None):
+        qp = self.get_graph(name)
+        return self.fallback.get(name, default) if qp is None else qp
+
+    def get_graph(self, name: str) -> QuantParams | None:
+        """The graph's parameters of lowered tensor `name` (None if the graph has none)."""
+        key = name
+        while True:
+            if dict.__contains__(self, key):
+                return dict.__getitem__(self, key)
+            m = _LOWERED_SUFFIX.match(key)
+            if m is None:
+                return None
+            key = m.group(1)
+
+
+def graph_quant_params(graph: Graph) -> dict[str, QuantParams] | None:
+    """Activation parameters an already-quantized ONNX graph carries, else None."""
+    raw = graph.meta.get("qdq_params")
+    if raw is None:
+        return None
+    return _GraphParams({k: QuantParams(tuple(s), tuple(z), None) for k, (s, z) in raw.items()})
 
 
 # =========================================================================================
@@ -1042,14 +1246,27 @@ _install_codegen()
 def compare_with_float(float_graph: Graph, int8_graph: Graph,
                        samples: Sequence[Mapping[str, np.ndarray]], *,
                        collapse_threshold: float = 0.98, layer_samples: int = 8,
-                       labels: np.ndarray | None = None, metric: str | None = None) -> dict:
+                       labels: np.ndarray | None = None, metric: str | None = None,
+                       threshold_samples: Sequence[Mapping[str, np.ndarray]] | None = None,
+                       anomaly_percentile: float = 95.0) -> dict:
     """Accuracy of the int8 twin against the float32 twin on `samples`.
 
-    Returns ``{"samples", "top1_agreement", "cosine", "collapsed", "worst_layers"}``:
-    top-1 agreement of the first output's argmax (last axis), mean cosine similarity of the
-    flattened outputs, and, when top-1 agreement falls below `collapse_threshold`, the layers
+    Returns ``{"samples", "top1_agreement", "cosine", "collapsed", "worst_layers", "decision"}``:
+    agreement of the task's decision between int8 and float32, mean cosine similarity of the
+    flattened outputs, and, when the agreement falls below `collapse_threshold`, the layers
     with the largest quantization error (relative RMS error of the dequantized int8 tensor
     against the float one, on `layer_samples` samples).
+
+    The decision (described in ``decision``) depends on the task:
+
+    * classification (default, ``metric`` ``accuracy`` or unknown): the argmax of the first
+      output (``top1_agreement`` is then the usual top-1 agreement);
+    * anomaly detection (``metric == "auc"``, an autoencoder): "anomaly" when the anomaly
+      score (mean squared reconstruction error of the input) exceeds the float32 model's
+      threshold, the `anomaly_percentile`-th percentile of its scores on the normal
+      `threshold_samples` (the calibration set); both models are judged against that one
+      threshold. The argmax of a reconstruction means nothing, so ``top1_agreement`` is this
+      decision's agreement; the raw argmax agreement stays in ``decision`` for reference.
 
     With the test `labels` and the zoo's `metric` (``accuracy``: argmax vs class label;
     ``auc``: anomaly score = mean squared reconstruction error, label 1 = anomaly), the task
@@ -1068,8 +1285,14 @@ def compare_with_float(float_graph: Graph, int8_graph: Graph,
         agree.append(int(np.argmax(f[0]) == np.argmax(q[0])))
         den = float(np.linalg.norm(f[0]) * np.linalg.norm(q[0]))
         cosines.append(float(f[0] @ q[0]) / den if den > 0 else float(np.allclose(f[0], q[0])))
-    top1 = float(np.mean(agree)) if agree else float("nan")
-    report = {"samples": len(agree), "top1_agreement": top1,
+    decision = {"task": "classification", "compared": "argmax of the first output"}
+    if metric == "auc" and agree:
+        decision = _anomaly_decision(float_graph, f_out, q_out, inputs, threshold_samples,
+                                     anomaly_percentile)
+        decision["argmax_agreement"] = float(np.mean(agree))
+        agree = decision.pop("_agree")
+    top1 = float(np.mean(agree)) if len(agree) else float("nan")
+    report = {"samples": len(agree), "top1_agreement": top1, "decision": decision,
               "cosine": float(np.mean(cosines)) if cosines else float("nan"),
               "collapsed": bool(top1 < collapse_threshold)}
     report["worst_layers"] = layer_errors(float_graph, int8_graph, samples[:layer_samples])[:5]
@@ -1081,12 +1304,48 @@ def compare_with_float(float_graph: Graph, int8_graph: Graph,
     return report
 
 
+def _anomaly_scores(outputs: Sequence[np.ndarray], inputs: Sequence[np.ndarray]) -> np.ndarray:
+    """Mean squared reconstruction error per sample (NaN when output and input sizes differ)."""
+    return np.array([float(np.mean((o - x) ** 2)) if o.size == x.size else float("nan")
+                     for o, x in zip(outputs, inputs)])
+
+
+def _anomaly_decision(float_graph: Graph, f_out: list[np.ndarray], q_out: list[np.ndarray],
+                      inputs: list[np.ndarray],
+                      threshold_samples: Sequence[Mapping[str, np.ndarray]] | None,
+                      percentile: float) -> dict:
+    """Anomaly decisions of float32 and int8 against the float model's calibration threshold."""
+    from mcusim.compiler.twin import run_graph
+
+    where = "calibration set"
+    if not threshold_samples:  # no normal data given: the samples compared (stated in the report)
+        threshold_samples, where = None, "compared samples"
+        ref = _anomaly_scores(f_out, inputs)
+    else:
+        ref = _anomaly_scores(
+            [np.asarray(run_graph(float_graph, s)[0], np.float64).ravel() for s in threshold_samples],
+            [np.asarray(s[float_graph.inputs[0]], np.float64).ravel() for s in threshold_samples])
+    f_s, q_s = _anomaly_scores(f_out, inputs), _anomaly_scores(q_out, inputs)
+    if np.isnan(ref).any() or np.isnan(f_s).any():
+        raise QuantizationError(f"model {float_graph.name!r} is scored by reconstruction error but "
+                                "its output is not the size of its input",
+                                hint="its zoo metric should not be 'auc'")
+    threshold = float(np.percentile(ref, percentile))
+    f_d, q_d = f_s > threshold, q_s > threshold
+    return {"task": "anomaly detection",
+            "compared": "anomaly score (mean squared reconstruction error) > float32 threshold",
+            "threshold": threshold,
+            "threshold_from": f"{percentile:g}th percentile of float32 scores on {len(ref)} "
+                              f"samples of the {where}",
+            "anomalies_float32": int(f_d.sum()), "anomalies_int8": int(q_d.sum()),
+            "_agree": (f_d == q_d).astype(int).tolist()}
+
+
 def _task_metric(metric: str, outputs: list[np.ndarray], inputs: list[np.ndarray],
                  labels: np.ndarray) -> float:
     if metric == "accuracy":
         return float(np.mean([int(np.argmax(o)) == int(t) for o, t in zip(outputs, labels)]))
-    scores = np.array([float(np.mean((o - x) ** 2)) if o.size == x.size else float("nan")
-                       for o, x in zip(outputs, inputs)])
+    scores = _anomaly_scores(outputs, inputs)
     pos, neg = scores[labels == 1], scores[labels != 1]
     if not len(pos) or not len(neg) or np.isnan(scores).any():
         return float("nan")
@@ -1170,11 +1429,25 @@ __all__ = ["QuantizationError", "calibrate", "calibration_samples", "compare_wit
            "layer_errors", "quantize_graph"]
 
 
+def weight_footprint(float_graph: Graph, int8_graph: Graph) -> dict:
+    """Flash taken by the constants of `int8_graph` per float32 parameter of `float_graph`.
+
+    ``parameters``: elements of the float32 constants (weights and biases); ``int8_bytes``:
+    bytes of the int8 constants (weights); ``const_bytes``: bytes of every constant of the
+    int8 graph (weights, int32 biases, requantization multipliers and shifts, lookup tables).
+    """
+    params = sum(int(np.prod(t.shape)) for t in float_graph.constants() if t.dtype == DType.FLOAT32)
+    int8_bytes = sum(t.nbytes for t in int8_graph.constants() if t.dtype == DType.INT8)
+    const_bytes = sum(t.nbytes for t in int8_graph.constants())
+    return {"parameters": params, "int8_bytes": int8_bytes, "const_bytes": const_bytes,
+            "const_bytes_per_parameter": const_bytes / params if params else float("nan")}
+
+
 def validation_extras(compiled: Any, samples: Sequence[Mapping[str, np.ndarray]],
                       firmware_outputs: Sequence[Sequence[np.ndarray]], *,
                       test_samples: Sequence[Mapping[str, np.ndarray]] | None = None,
                       test_labels: np.ndarray | None = None, metric: str | None = None,
-                      max_test: int = 500) -> dict:
+                      calibration: Any = None, max_test: int = 500) -> dict:
     """What ``validate --dtype int8`` adds to its report.
 
     Args:
@@ -1185,12 +1458,16 @@ def validation_extras(compiled: Any, samples: Sequence[Mapping[str, np.ndarray]]
             in any form `calibration_samples` accepts (e.g. the zoo's ``test_inputs`` array).
         test_labels, metric: the test set's labels and the zoo's metric name, for the task
             metric of float32 and int8 (`compare_with_float`).
+        calibration: the calibration set (any form `calibration_samples` accepts); for an
+            anomaly-detection model (``metric == "auc"``) it sets the float32 threshold of the
+            anomaly decision whose agreement is ``vs_float32.top1_agreement``.
 
     Returns:
         ``twin_bit_exact`` (every output of every sample equal to the int8 twin's, bit for
         bit), ``twin_mismatch`` (first sample/output that differs, or None), ``vs_float32``
-        (`compare_with_float` on the test set: top1_agreement, cosine, collapsed,
-        worst_layers), ``float_islands`` and the calibration settings.
+        (`compare_with_float` on the test set: top1_agreement = agreement of the task's
+        decision, described in ``decision``; cosine, collapsed, worst_layers, task_metric),
+        ``weights`` (`weight_footprint`), ``float_islands`` and the calibration settings.
     """
     from mcusim.compiler.passes import lower
     from mcusim.compiler.twin import run_graph
@@ -1211,8 +1488,11 @@ def validation_extras(compiled: Any, samples: Sequence[Mapping[str, np.ndarray]]
     fgraph = lower(compiled.graph)
     test = (calibration_samples(test_samples, qgraph, max_samples=max_test)
             if test_samples is not None else list(samples))
-    vs = compare_with_float(fgraph, qgraph, test, labels=test_labels, metric=metric)
+    normal = (calibration_samples(calibration, qgraph, max_samples=max_test)
+              if calibration is not None and metric == "auc" else None)
+    vs = compare_with_float(fgraph, qgraph, test, labels=test_labels, metric=metric,
+                            threshold_samples=normal)
     return {"twin_bit_exact": mismatch is None and len(firmware_outputs) == len(samples),
-            "twin_mismatch": mismatch, "vs_float32": vs,
+            "twin_mismatch": mismatch, "vs_float32": vs, "weights": weight_footprint(fgraph, qgraph),
             "float_islands": list(qgraph.meta.get("float_islands", [])),
             "quantization": dict(qgraph.meta.get("quantization", {}))}

@@ -8,6 +8,10 @@ Three methods, all per tensor:
 * ``mse``: among candidate clipping ranges (shrinking the min/max range), pick the one whose
   quantize-dequantize round trip has the least mean squared error on the observed values.
 
+``auto`` (the default of `mcusim.compiler.quantize.quantize_graph`) is not a per-tensor rule:
+the quantizer builds the graph with each of the three methods and keeps the one whose int8
+outputs are closest to float32 on the calibration set (never the test set).
+
 An `Observer` accumulates values over the calibration batches (a bounded reservoir of samples
 for percentile/MSE), then `range()` returns ``(rmin, rmax)`` for `params.activation_params`.
 """
@@ -19,6 +23,8 @@ import numpy as np
 from mcusim.quant.params import QuantParams, activation_params, dequantize, quantize
 
 METHODS = ("minmax", "percentile", "mse")
+#: every accepted ``method``: `METHODS` plus ``auto`` (chosen on the calibration set)
+CHOICES = METHODS + ("auto",)
 
 _RESERVOIR = 1 << 18  # values kept per tensor for percentile / MSE
 
@@ -33,7 +39,7 @@ class Observer:
     """
 
     def __init__(self, method: str = "minmax", percentile: float = 99.99, seed: int = 0):
-        if method not in METHODS:
+        if method not in METHODS and method != "auto":
             raise ValueError(f"unknown calibration method {method!r}; choose from {METHODS}")
         self.method = method
         self.percentile = float(percentile)
@@ -61,21 +67,26 @@ class Observer:
             self._samples = [self._rng.choice(allv, _RESERVOIR, replace=False)]
             self._kept = _RESERVOIR
 
-    def range(self) -> tuple[float, float]:
-        """The chosen ``(rmin, rmax)``; raises ValueError if nothing was observed."""
+    def range(self, method: str | None = None) -> tuple[float, float]:
+        """The chosen ``(rmin, rmax)``; raises ValueError if nothing was observed.
+
+        `method` overrides the observer's own (an ``auto`` observer keeps the values every
+        method needs, so it answers for each of `METHODS`).
+        """
+        method = method or self.method
         if not np.isfinite(self.min):
             raise ValueError("no values observed")
-        if self.method == "minmax" or not self._samples:
+        if method == "minmax" or not self._samples:
             return self.min, self.max
         values = np.concatenate(self._samples)
-        if self.method == "percentile":
+        if method == "percentile":
             lo = float(np.percentile(values, 100.0 - self.percentile))
             hi = float(np.percentile(values, self.percentile))
             return min(lo, 0.0), max(hi, 0.0)
         return mse_range(values, self.min, self.max)
 
-    def params(self) -> QuantParams:
-        return activation_params(*self.range())
+    def params(self, method: str | None = None) -> QuantParams:
+        return activation_params(*self.range(method))
 
 
 def mse_range(values: np.ndarray, rmin: float, rmax: float, steps: int = 40

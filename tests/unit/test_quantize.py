@@ -23,6 +23,7 @@ from mcusim.compiler.quantize import (
     calibration_samples,
     compare_with_float,
     quantize_graph,
+    weight_footprint,
 )
 from mcusim.compiler.twin import run_graph
 
@@ -167,6 +168,10 @@ def test_weights_take_one_byte_per_parameter(compiled):
     biases = sum(t.size for t in fgraph.constants() if len(t.shape) == 1)
     # int8 weights + int32 bias + small tables; never float weights
     assert gen.weight_bytes <= params + 4 * biases + 2048
+    w = weight_footprint(fgraph, qgraph)
+    assert w["parameters"] == sum(t.size for t in fgraph.constants() if t.dtype == DType.FLOAT32)
+    assert w["int8_bytes"] >= params  # every Conv/Gemm weight is one int8 byte
+    assert w["const_bytes"] == sum(t.nbytes for t in qgraph.constants())
 
 
 def test_calibration_shape_mismatch_is_one_line(compiled, tmp_path):
@@ -193,3 +198,58 @@ def test_other_calibration_methods(tmp_path, method):
     rep = compare_with_float(fgraph, qgraph, _samples(fgraph, 20, 9))
     assert rep["cosine"] > 0.97
     assert qgraph.meta["quantization"]["method"] == method
+
+
+def test_auto_keeps_the_method_closest_to_float_on_calibration(tmp_path):
+    fgraph = lower(import_onnx(cnn_model(tmp_path)))
+    calib = _samples(fgraph, 24, 3)
+    qgraph = quantize_graph(fgraph, calib)  # default: auto
+    q = qgraph.meta["quantization"]
+    errors = q["auto"]["relative_sq_error"]
+    assert set(errors) == {"minmax", "percentile", "mse"}
+    assert q["method"] == min(errors, key=lambda m: (errors[m], list(errors).index(m)))
+    # the chosen graph is exactly what that method alone builds
+    alone = quantize_graph(fgraph, calib, method=q["method"])
+    again = quantize_graph(fgraph, calib)  # the remembered choice: same graph, same report
+    assert again.meta["quantization"] == q
+    for s in _samples(fgraph, 4, 5):
+        for a, b, c in zip(run_graph(qgraph, s), run_graph(alone, s), run_graph(again, s)):
+            assert np.array_equal(a, b) and np.array_equal(a, c)
+
+
+def ae_model(tmp_path):
+    rng = np.random.default_rng(4)
+    nodes = [
+        helper.make_node("Gemm", ["x", "w1", "b1"], ["h"], transB=1),
+        helper.make_node("Relu", ["h"], ["hr"]),
+        helper.make_node("Gemm", ["hr", "w2", "b2"], ["y"], transB=1),
+    ]
+    inits = [_init("w1", rng.normal(0, 0.4, (6, 16))), _init("b1", rng.normal(0, 0.1, 6)),
+             _init("w2", rng.normal(0, 0.4, (16, 6))), _init("b2", rng.normal(0, 0.1, 16))]
+    return _save(tmp_path, nodes, inits, [1, 16], [1, 16], "ae")
+
+
+def test_anomaly_decision_replaces_argmax_for_autoencoders(tmp_path):
+    fgraph = lower(import_onnx(ae_model(tmp_path)))
+    calib, test = _samples(fgraph, 40, 1), _samples(fgraph, 60, 2)
+    for s in test[::2]:  # anomalies: inputs far from the calibration distribution
+        s[fgraph.inputs[0]] = s[fgraph.inputs[0]] * 3.0
+    qgraph = quantize_graph(fgraph, calib, method="minmax")
+    labels = np.array([1, 0] * 30)
+    rep = compare_with_float(fgraph, qgraph, test, labels=labels, metric="auc",
+                             threshold_samples=calib, layer_samples=0)
+
+    def score(g, s):
+        x = np.asarray(s[fgraph.inputs[0]], np.float64).ravel()
+        return float(np.mean((np.asarray(run_graph(g, s)[0], np.float64).ravel() - x) ** 2))
+
+    thr = float(np.percentile([score(fgraph, s) for s in calib], 95.0))
+    want = np.mean([(score(fgraph, s) > thr) == (score(qgraph, s) > thr) for s in test])
+    dec = rep["decision"]
+    assert dec["task"] == "anomaly detection" and dec["threshold"] == pytest.approx(thr)
+    assert "calibration set" in dec["threshold_from"]
+    assert rep["top1_agreement"] == pytest.approx(want)
+    assert 0 < dec["anomalies_float32"] < len(test)
+    assert "argmax_agreement" in dec and 0.0 <= rep["cosine"] <= 1.0
+    # classification models keep the argmax
+    assert compare_with_float(fgraph, qgraph, test, layer_samples=0)["decision"]["task"] == "classification"
