@@ -692,21 +692,9 @@ def kernel_include_dirs() -> list[Path]:
 
 def inputs_source(graph: Graph, samples: list[dict[str, np.ndarray]]) -> str:
     """`inputs.c` embedding test samples (see firmware/include/mcs_inputs.h)."""
-    blob = bytearray()
-    for s in samples:
-        for name in graph.inputs:
-            t = graph.tensors[name]
-            raw = np.ascontiguousarray(s[name], dtype=t.dtype.np).astype(t.dtype.np.newbyteorder("<")).tobytes()
-            blob += raw + bytes((-len(raw)) % 8)
-    rows = [", ".join(f"0x{b:02x}" for b in blob[i:i + 16]) for i in range(0, len(blob), 16)]
-    return f"""/* {header_line(graph)} */
-/* {len(samples)} test sample(s) for inputs {', '.join(graph.inputs)} */
-#include <stdint.h>
+    from mcusim.inputs_c import inputs_c_source
 
-#include "mcs_inputs.h"
-
-const uint32_t mcs_test_n_samples = {len(samples)}u;
-const uint8_t mcs_test_input_data[{max(1, len(blob))}] __attribute__((aligned(8))) = {{
-    {(',' + chr(10) + '    ').join(rows) or '0'}
-}};
-"""
+    ordered = [
+        [np.ascontiguousarray(s[name], dtype=graph.tensors[name].dtype.np) for name in graph.inputs] for s in samples
+    ]
+    return inputs_c_source(ordered, header_line(graph), list(graph.inputs))
