@@ -78,7 +78,7 @@ def write_library(c, out: Path) -> list[Path]:
 @click.option("--streaming", is_flag=True, help="Recurrent models: one time step per call, hidden state kept across calls.")
 @click.option("--io-in-arena", is_flag=True, help="Plan inputs/outputs inside the arena (copied in and out) so their memory is reused.")
 @click.option("--calib", type=click.Path(path_type=Path), help="int8: calibration inputs (.npz, leading samples axis); default: the zoo's calibration set.")
-@click.option("--calib-method", type=click.Choice(["minmax", "percentile", "mse"]), default="minmax", show_default=True, help="int8: how activation ranges are chosen.")
+@click.option("--calib-method", type=click.Choice(["auto", "minmax", "percentile", "mse"]), default="auto", show_default=True, help="int8: how activation ranges are chosen (auto: the method closest to float32 on the calibration set).")
 @json_option
 def compile_(model, board, dtype, input_shapes, out_dir, inputs_path, lib, force, as_json, streaming=False, io_in_arena=False,
              calib=None, calib_method="minmax") -> None:
