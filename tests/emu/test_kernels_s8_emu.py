@@ -139,6 +139,7 @@ def _cases() -> list[kfw.KernelCase]:
         kfw.fully_connected_case("fc_2x128x6", 2, 128, 6, seed=13),
         kfw.fully_connected_case("fc_extreme_requant", 2, 32, 96, seed=16, extreme=True),
         kfw.fully_connected_case("fc_extreme_requant_1", 1, 16, 64, seed=17, extreme=True),
+        kfw.fully_connected_case("fc_1x3x8_short", 1, 3, 8, seed=24),
         kfw.softmax_case("softmax", 3, 10, 0.125, seed=14),
         kfw.avgpool_case("avgpool", (6, 5), 5, (3, 3), (2, 2), (1, 1, 1, 1), seed=15),
         kfw.maxpool_case("maxpool_c8", (8, 8), 8, (2, 2), (2, 2), (0, 0, 0, 0), seed=18),
