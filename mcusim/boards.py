@@ -836,6 +836,11 @@ def _check_table(
                 raise _Invalid(prefix + key, problem)
 
 
+def _matching(pattern: str, message: str):
+    """A check: the value must match `pattern` entirely; otherwise `"<value>" <message>`."""
+    return lambda v: None if re.fullmatch(pattern, v) else f'"{v}" {message}'
+
+
 def _positive(value: Any) -> str | None:
     return None if value > 0 else f"must be positive, got {value}"
 
@@ -1000,22 +1005,14 @@ def _clock_schema(family: str) -> dict[str, _F]:
 _BOARD_SCHEMA: dict[str, _F] = {
     "name": _F(
         "str",
-        check=lambda v: (
-            None
-            if re.fullmatch(r"[a-z0-9][a-z0-9-]*", v)
-            else f'"{v}" must be lower case (a-z, 0-9, -)'
-        ),
+        check=_matching(r"[a-z0-9][a-z0-9-]*", "must be lower case (a-z, 0-9, -)"),
     ),
     "title": _F("str"),
     "chip": _F("str"),
     "part_number": _F("str"),
     "pyocd_target": _F(
         "str",
-        check=lambda v: (
-            None
-            if re.fullmatch(r"[a-z0-9_]+", v)
-            else f'"{v}" must be a lower-case pyOCD target name'
-        ),
+        check=_matching(r"[a-z0-9_]+", "must be a lower-case pyOCD target name"),
     ),
     "pyocd_pack": _F("str", required=False),
     "pyocd_builtin_target": _F("str", required=False),
@@ -1028,11 +1025,7 @@ _BOARD_SCHEMA: dict[str, _F] = {
 _UART_SCHEMA: dict[str, _F] = {
     "instance": _F(
         "str",
-        check=lambda v: (
-            None
-            if re.fullmatch(r"(LP)?US?ART\d", v)
-            else f'"{v}" is not a U(S)ART/LPUART instance name'
-        ),
+        check=_matching(r"(LP)?US?ART\d", "is not a U(S)ART/LPUART instance name"),
     ),
     "tx": _F("str", check=_pin_text),
     "rx": _F("str", check=_pin_text),
