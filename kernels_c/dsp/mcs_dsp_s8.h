@@ -125,6 +125,121 @@ static inline int32_t mcs_dsp_shifts_fast(const int32_t *shift, int32_t n)
     return 1;
 }
 
+/*
+ * The "small accumulator" requantization, for calls whose every accumulator is known to lie
+ * in (-2^30, 2^30):
+ *   SRDHM(acc, m) = floor((acc * m + 2^30) / 2^31) = floor((2acc * m + 2^31) / 2^32)
+ *                 = SMMULR(2acc, m)   (SMMULR: most significant word of Rn*Rm, rounded by
+ *                                      adding 0x80000000 before taking bits [63:32]),
+ * exact as long as 2acc does not overflow, i.e. |acc| < 2^30. Then |x| <= |acc| < 2^30, so
+ * RoundingDivideByPOT needs no saturating add: (x + 2^(e-1) - (x < 0)) >> e, with the
+ * per-channel constant r = 2^(e-1). Two instructions fewer than SMLAL with a 64-bit rounding
+ * constant, and no QADD.
+ */
+static inline int32_t mcs_dsp_rq_small(int32_t acc, int32_t m, int32_t e, int32_t r)
+{
+    int32_t x;
+    __asm__("smmulr %0, %1, %2" : "=r"(x) : "r"(acc << 1), "r"(m));
+    return (x + r + (x >> 31)) >> e;
+}
+
+/*
+ * 1 when a call may use mcs_dsp_rq_small for every output: every shift in [-23, -1] (a right
+ * shift, as mcs_dsp_shifts_fast) and |accumulator| < 2^30 guaranteed by the sizes alone:
+ * |bias| < 2^29 and k terms of |(x - zp) * w| <= 255 * 128, k <= 16384 (2^14 * 2^15 = 2^29).
+ * bias may be NULL. Checked once per call: O(n).
+ */
+static inline int32_t mcs_dsp_rq_small_ok(const int32_t *shift, const int32_t *bias, int32_t n,
+                                          int32_t k)
+{
+    int32_t i;
+    if (k > 16384 || !mcs_dsp_shifts_fast(shift, n)) {
+        return 0;
+    }
+    if (bias != 0) {
+        for (i = 0; i < n; ++i) {
+            if (bias[i] >= (1 << 29) || bias[i] <= -(1 << 29)) {
+                return 0;
+            }
+        }
+    }
+    return 1;
+}
+
+/* The `fast` level of mcs_dsp_mat_2col for a call (see there). */
+static inline int32_t mcs_dsp_rq_level(const int32_t *shift, const int32_t *bias, int32_t n,
+                                       int32_t k)
+{
+    return mcs_dsp_rq_small_ok(shift, bias, n, k) ? 2 : mcs_dsp_shifts_fast(shift, n);
+}
+
+/*
+ * Per-channel table of the small requantization with the output zero point folded in:
+ * {multiplier, e, r'} (int32 each, MCS_DSP_RQ_TABLE_BYTES(n) bytes, 4-byte aligned) with
+ * e = -shift and r' = 2^(e-1) + zp * 2^e = (2zp + 1) << (e - 1), so that
+ *   (x + r' + (x >> 31)) >> e = ((x + 2^(e-1) - (x < 0)) >> e) + zp
+ * exactly (zp * 2^e is a multiple of 2^e), one add fewer per output, and no per-channel
+ * arithmetic in the kernels' inner loops. No overflow: |x| < 2^30 (mcs_dsp_rq_small_ok) and
+ * e <= 22 give |r'| < 2^29. Returns 1 when built, 0 when the call does not qualify
+ * (the kernel then uses its general requantization).
+ */
+#define MCS_DSP_RQ_TABLE_BYTES(n) (12 * (n))
+
+static inline int32_t mcs_dsp_rq_table(int32_t *tab, const int32_t *multiplier,
+                                       const int32_t *shift, const int32_t *bias, int32_t n,
+                                       int32_t k, int32_t zp)
+{
+    int32_t i;
+    if (!mcs_dsp_rq_small_ok(shift, bias, n, k)) {
+        return 0;
+    }
+    for (i = 0; i < n; ++i) {
+        const int32_t e = -shift[i];
+        if (e > 22) {
+            return 0;
+        }
+        tab[3 * i] = multiplier[i];
+        tab[3 * i + 1] = e;
+        tab[3 * i + 2] = (int32_t)((uint32_t)(2 * zp + 1) << (e - 1));
+    }
+    return 1;
+}
+
+/* mcs_dsp_rq_tab with the table entry already in registers. */
+static inline int8_t mcs_dsp_rq_val(int32_t acc, int32_t m, int32_t e, int32_t r,
+                                    int32_t act_min, int32_t act_max)
+{
+    int32_t x;
+    __asm__("smmulr %0, %1, %2" : "=r"(x) : "r"(acc << 1), "r"(m));
+    x = __ssat((x + r + (x >> 31)) >> e, 8);
+    x = (x < act_min) ? act_min : x;
+    x = (x > act_max) ? act_max : x;
+    return (int8_t)x;
+}
+
+/* One output of a table-driven requantization: entry t = {m, e, r'}, clamp to
+ * [act_min, act_max] (SSAT to int8 first; the bounds are int8 values). */
+static inline int8_t mcs_dsp_rq_tab(int32_t acc, const int32_t *t, int32_t act_min,
+                                    int32_t act_max)
+{
+    int32_t x;
+    __asm__("smmulr %0, %1, %2" : "=r"(x) : "r"(acc << 1), "r"(t[0]));
+    x = __ssat((x + t[2] + (x >> 31)) >> t[1], 8);
+    x = (x < act_min) ? act_min : x;
+    x = (x > act_max) ? act_max : x;
+    return (int8_t)x;
+}
+
+/* x + zp clamped to [act_min, act_max] (a sub-range of int8): SSAT, then the bounds that
+ * differ from int8's (one compare each; none for the no-activation case). */
+static inline int8_t mcs_dsp_rq_store(int32_t x, int32_t zp, int32_t act_min, int32_t act_max)
+{
+    x = __ssat(x + zp, 8);
+    x = (x < act_min) ? act_min : x;
+    x = (x > act_max) ? act_max : x;
+    return (int8_t)x;
+}
+
 /* n int8 values + off -> q15r layout at dst (n % 4 == 0 required). */
 static inline void mcs_dsp_s8_to_q15r(const int8_t *src, int16_t *dst, int32_t n, int32_t off)
 {
@@ -295,24 +410,275 @@ static inline void mcs_dsp_pack_q15r2(const int16_t *nat, int16_t *cols, int32_t
         b1 = __smlad(x3_, wl_, b1);                                                        \
     } while (0)
 
+#if MCS_DSP_ASM_2X2
+/* The requantization of one channel's two accumulators x0, x1 in the pair loop below: table
+ * entry at [t, #o] (m, e, r'), SRDHM by SMMULR of the doubled value, the rounding term with
+ * the zero point folded in, the shift, SSAT to int8. mv/ev/rv/u are scratch registers. */
+#define MCS_DSP_RQ_PAIR(x0, x1, o0, o1, o2)                                                \
+    "ldr   %[xa], [%[t], #" o0 "]\n\t"                                                    \
+    "ldr   %[xb], [%[t], #" o1 "]\n\t"                                                    \
+    "ldr   %[wva], [%[t], #" o2 "]\n\t"                                                   \
+    "lsl   %[" x0 "], %[" x0 "], #1\n\t"                                                  \
+    "lsl   %[" x1 "], %[" x1 "], #1\n\t"                                                  \
+    "smmulr %[" x0 "], %[" x0 "], %[xa]\n\t"                                               \
+    "smmulr %[" x1 "], %[" x1 "], %[xa]\n\t"                                               \
+    "add   %[n], %[wva], %[" x0 "], asr #31\n\t"                                          \
+    "add   %[" x0 "], %[" x0 "], %[n]\n\t"                                                \
+    "add   %[n], %[wva], %[" x1 "], asr #31\n\t"                                          \
+    "add   %[" x1 "], %[" x1 "], %[n]\n\t"                                                \
+    "asr   %[" x0 "], %[" x0 "], %[xb]\n\t"                                               \
+    "asr   %[" x1 "], %[" x1 "], %[xb]\n\t"                                               \
+    "ssat  %[" x0 "], #8, %[" x0 "]\n\t"                                                  \
+    "ssat  %[" x1 "], #8, %[" x1 "]\n\t"
+
+/* x = max(x, t) / min(x, t) for the four outputs (t holds the bound). */
+#define MCS_DSP_CLAMP4(cond)                                                               \
+    "cmp   %[a0], %[t]\n\tit    " cond "\n\tmov" cond " %[a0], %[t]\n\t"                    \
+    "cmp   %[a1], %[t]\n\tit    " cond "\n\tmov" cond " %[a1], %[t]\n\t"                    \
+    "cmp   %[b0], %[t]\n\tit    " cond "\n\tmov" cond " %[b0], %[t]\n\t"                    \
+    "cmp   %[b1], %[t]\n\tit    " cond "\n\tmov" cond " %[b1], %[t]\n\t"
+
+/* One asm statement for every channel pair of mcs_dsp_mat_2col_q (bias present): per pair,
+ * the bias, the 2x2 SMLAD groups (MCS_DSP_2X2_STEP), the k % 4 tail (MLA), the table-driven
+ * requantization, the clamp and the four stores. Everything that does not fit the 13
+ * registers of the inner loop lives in the frame (memory operands) and is reloaded once per
+ * pair, which costs less than the spills GCC generates around the C version of this loop
+ * (pointwise 25x5x64->64 on the M33: per pair 106 -> see the commit measuring it). */
+#define MCS_DSP_PAIRS_ASM(clamp_hi)                                                        \
+    __asm__ volatile(                                                                      \
+        "1:\n\t"                                                                           \
+        "ldr   %[t], %[bias]\n\t"                                                          \
+        "ldr   %[a0], [%[t]], #4\n\t"                                                      \
+        "ldr   %[b0], [%[t]], #4\n\t"                                                      \
+        "str   %[t], %[bias]\n\t"                                                          \
+        "mov   %[a1], %[a0]\n\t"                                                           \
+        "mov   %[b1], %[b0]\n\t"                                                           \
+        "ldr   %[c], %[cols]\n\t"                                                          \
+        "ldr   %[k], %[kk]\n\t"                                                            \
+        "ldr   %[n], %[odd]\n\t"                                                           \
+        "cmp   %[n], #0\n\t"                                                               \
+        "beq   2f\n\t"                                                                     \
+        MCS_DSP_2X2_STEP("0", "4", "8", "12")                                              \
+        "add   %[c], %[c], #16\n\t"                                                        \
+        "2:\n\t"                                                                           \
+        "ldr   %[n], %[half]\n\t"                                                          \
+        "cmp   %[n], #0\n\t"                                                               \
+        "beq   4f\n\t"                                                                     \
+        "3:\n\t"                                                                           \
+        MCS_DSP_2X2_STEP("0", "4", "8", "12")                                              \
+        MCS_DSP_2X2_STEP("16", "20", "24", "28")                                           \
+        "add   %[c], %[c], #32\n\t"                                                        \
+        "subs  %[n], %[n], #1\n\t"                                                         \
+        "bne   3b\n\t"                                                                     \
+        "4:\n\t"                                                                           \
+        "ldr   %[n], %[tail]\n\t"                                                          \
+        "cmp   %[n], #0\n\t"                                                               \
+        "beq   6f\n\t"                                                                     \
+        "5:\n\t"                                                                           \
+        "ldrsh %[xa], [%[c]], #2\n\t"                                                      \
+        "ldrsh %[xb], [%[c]], #2\n\t"                                                      \
+        "ldrsb %[wvb], [%[wa], %[k]]\n\t"                                                  \
+        "ldrsb %[t], [%[wa]], #1\n\t"                                                      \
+        "mla   %[a0], %[xa], %[t], %[a0]\n\t"                                              \
+        "mla   %[a1], %[xb], %[t], %[a1]\n\t"                                              \
+        "mla   %[b0], %[xa], %[wvb], %[b0]\n\t"                                            \
+        "mla   %[b1], %[xb], %[wvb], %[b1]\n\t"                                            \
+        "subs  %[n], %[n], #1\n\t"                                                         \
+        "bne   5b\n\t"                                                                     \
+        "6:\n\t"                                                                           \
+        "add   %[wa], %[wa], %[k]\n\t"                                                     \
+        "ldr   %[t], %[rq]\n\t"                                                            \
+        MCS_DSP_RQ_PAIR("a0", "a1", "0", "4", "8")                                         \
+        MCS_DSP_RQ_PAIR("b0", "b1", "12", "16", "20")                                      \
+        "add   %[t], %[t], #24\n\t"                                                        \
+        "str   %[t], %[rq]\n\t"                                                            \
+        "ldr   %[t], %[amin]\n\t"                                                          \
+        MCS_DSP_CLAMP4("lt")                                                               \
+        clamp_hi                                                                           \
+        "ldr   %[t], %[out0]\n\t"                                                          \
+        "ldr   %[n], %[d1]\n\t"                                                            \
+        "add   %[n], %[n], %[t]\n\t"                                                       \
+        "strb  %[a0], [%[t]]\n\t"                                                          \
+        "strb  %[b0], [%[t], #1]\n\t"                                                      \
+        "strb  %[a1], [%[n]]\n\t"                                                          \
+        "strb  %[b1], [%[n], #1]\n\t"                                                      \
+        "add   %[t], %[t], #2\n\t"                                                         \
+        "str   %[t], %[out0]\n\t"                                                          \
+        "ldr   %[t], %[wend]\n\t"                                                          \
+        "cmp   %[wa], %[t]\n\t"                                                            \
+        "bne   1b\n\t"                                                                     \
+        : [a0] "=&r"(a0), [a1] "=&r"(a1), [b0] "=&r"(b0), [b1] "=&r"(b1), [wa] "+r"(wa),  \
+          [c] "=&r"(c), [k] "=&r"(kr), [n] "=&r"(n), [wva] "=&r"(wva), [wvb] "=&r"(wvb),   \
+          [xa] "=&r"(xa), [xb] "=&r"(xb), [t] "=&r"(t), [bias] "+m"(st.bias),             \
+          [rq] "+m"(st.rq), [out0] "+m"(st.out0)                                          \
+        : [cols] "m"(st.cols), [kk] "m"(st.k), [odd] "m"(st.odd), [half] "m"(st.half),    \
+          [tail] "m"(st.tail), [d1] "m"(st.d1), [amin] "m"(st.amin), [amax] "m"(st.amax), \
+          [wend] "m"(st.wend)                                                             \
+        : "cc", "memory")
+
+/* All channel pairs of mcs_dsp_mat_2col_q in assembly (bias != NULL, out_c >= 2). */
+static inline void mcs_dsp_pairs_asm(const int8_t *weights, const int32_t *bias,
+                                     const int32_t *rq, const int16_t *cols, int32_t k,
+                                     int32_t out_c, int8_t *out0, int32_t d1, int32_t act_min,
+                                     int32_t act_max)
+{
+    struct {
+        const int32_t *bias;
+        const int32_t *rq;
+        int8_t *out0;
+        const int16_t *cols;
+        const int8_t *wend;
+        int32_t k, odd, half, tail, d1, amin, amax;
+    } st;
+    const int8_t *wa = weights;
+    int32_t a0, a1, b0, b1, kr, n, wva, wvb, xa, xb, t;
+    const int16_t *c;
+    st.bias = bias;
+    st.rq = rq;
+    st.out0 = out0;
+    st.cols = cols;
+    st.wend = weights + (out_c & ~1) * k;
+    st.k = k;
+    st.odd = (k >> 2) & 1;
+    st.half = k >> 3;
+    st.tail = k & 3;
+    st.d1 = d1;
+    st.amin = act_min;
+    st.amax = act_max;
+    if (act_max < 127) {
+        MCS_DSP_PAIRS_ASM("ldr   %[t], %[amax]\n\t" MCS_DSP_CLAMP4("gt"));
+    } else {
+        MCS_DSP_PAIRS_ASM("");
+    }
+    (void)a0; (void)a1; (void)b0; (void)b1; (void)kr; (void)n; (void)wva; (void)wvb;
+    (void)xa; (void)xb; (void)t; (void)c;
+}
+#endif
+
+/*
+ * mcs_dsp_mat_2col for the common case: both columns used and a requantization table rq
+ * (mcs_dsp_rq_table) built for the call.
+ * Separate from the general function so that the epilogue's live values (per-channel
+ * multiplier, shift and rounding term, both output pointers, the clamp bounds) fit the
+ * registers: the general one spills them. The pointers walk the per-channel arrays; the
+ * table makes the epilogue two loads, SMMULR, three ALU ops, SSAT and the clamp per output.
+ */
+static inline void mcs_dsp_mat_2col_q(const int8_t *weights, const int32_t *bias,
+                                      const int32_t *rq, const int16_t *cols, int32_t k,
+                                      int32_t out_c, int8_t *out0, int8_t *out1,
+                                      int32_t act_min, int32_t act_max)
+{
+    const int32_t groups = k >> 2;
+    const int16_t *ctail = cols + 8 * groups;
+    const int8_t *wa = weights;
+    const int8_t *const wend = weights + (out_c & ~1) * k;
+    const int32_t d1 = (int32_t)(out1 - out0); /* column 1's outputs, relative to column 0's */
+#if MCS_DSP_ASM_2X2
+    if (bias != 0 && wa != wend) {
+        const int32_t pairs = out_c & ~1;
+        mcs_dsp_pairs_asm(weights, bias, rq, cols, k, out_c, out0, d1, act_min, act_max);
+        wa = wend;
+        bias += pairs;
+        rq += 3 * pairs;
+        out0 += pairs;
+    }
+#endif
+    while (wa != wend) {
+        const int16_t *c = cols;
+        int32_t a0 = (bias != 0) ? bias[0] : 0;
+        int32_t b0 = (bias != 0) ? bias[1] : 0;
+        int32_t a1 = a0;
+        int32_t b1 = b0;
+        int32_t i;
+#if MCS_DSP_ASM_2X2
+        if (groups > 0) {
+            MCS_DSP_2X2_LOOP(groups);
+        }
+#else
+        for (i = groups; i > 0; --i) {
+            MCS_DSP_GROUP_2X2(wa, wa + k, c, a0, a1, b0, b1);
+            c += 8;
+            wa += 4;
+        }
+#endif
+        for (i = 0; i < (k & 3); ++i) {
+            const int32_t x0 = ctail[2 * i];
+            const int32_t x1 = ctail[2 * i + 1];
+            const int32_t va = wa[i];
+            const int32_t vb = wa[k + i];
+            a0 += x0 * va;
+            a1 += x1 * va;
+            b0 += x0 * vb;
+            b1 += x1 * vb;
+        }
+        wa += k + (k & 3); /* past row b (the loop left wa at row a's tail) */
+        {
+            /* every table word is read before the first store: an int8 store may alias them */
+            const int32_t ma = rq[0], ea = rq[1], ra = rq[2];
+            const int32_t mb = rq[3], eb = rq[4], rb = rq[5];
+            const int8_t ya0 = mcs_dsp_rq_val(a0, ma, ea, ra, act_min, act_max);
+            const int8_t ya1 = mcs_dsp_rq_val(a1, ma, ea, ra, act_min, act_max);
+            const int8_t yb0 = mcs_dsp_rq_val(b0, mb, eb, rb, act_min, act_max);
+            const int8_t yb1 = mcs_dsp_rq_val(b1, mb, eb, rb, act_min, act_max);
+            out0[0] = ya0;
+            out0[1] = yb0;
+            out0[d1] = ya1;
+            out0[d1 + 1] = yb1;
+        }
+        rq += 6;
+        bias = (bias != 0) ? bias + 2 : 0;
+        out0 += 2;
+        out1 += 2;
+    }
+    if (out_c & 1) {
+        const int16_t *c = cols;
+        int32_t a0 = (bias != 0) ? bias[0] : 0;
+        int32_t a1 = a0;
+        int32_t i;
+        for (i = groups; i > 0; --i) {
+            const int32_t wv = mcs_dsp_ld_s8x4(wa);
+            const int32_t wl = (int32_t)__sxtb16(wv);
+            const int32_t wh = mcs_dsp_sxtb16_ror8(wv);
+            a0 = __smlad(mcs_dsp_ld_s16x2(c), wl, a0);
+            a0 = __smlad(mcs_dsp_ld_s16x2(c + 2), wh, a0);
+            a1 = __smlad(mcs_dsp_ld_s16x2(c + 4), wl, a1);
+            a1 = __smlad(mcs_dsp_ld_s16x2(c + 6), wh, a1);
+            c += 8;
+            wa += 4;
+        }
+        for (i = 0; i < (k & 3); ++i) {
+            a0 += (int32_t)ctail[2 * i] * (int32_t)wa[i];
+            a1 += (int32_t)ctail[2 * i + 1] * (int32_t)wa[i];
+        }
+        out0[0] = mcs_dsp_rq_tab(a0, rq, act_min, act_max);
+        out0[d1] = mcs_dsp_rq_tab(a1, rq, act_min, act_max);
+    }
+}
+
 /*
  * A q15r2 pair of columns (k values each) times all out_c weight rows ([out_c][k] int8):
  * out0[o] = requant(bias[o] + col0 . w[o]), out1[o] likewise (out1 may be NULL: column 1 is
  * then ignored). Two channels per pass: every loaded weight word feeds two SMLADs, every
  * loaded column word two as well (2 pixels x 2 channels).
- * `fast`: mcs_dsp_shifts_fast(shift, out_c), computed once by the caller.
+ * `fast`: 2 when mcs_dsp_rq_small_ok(shift, bias, out_c, k), else 1 when
+ * mcs_dsp_shifts_fast(shift, out_c), else 0: computed once per call by mcs_dsp_rq_level.
+ * `rq`: the call's mcs_dsp_rq_table, or NULL (then `fast` chooses the requantization).
  */
 static inline void mcs_dsp_mat_2col(const int8_t *weights, const int32_t *bias,
                                     const int32_t *multiplier, const int32_t *shift,
                                     const int16_t *cols, int32_t k, int32_t out_c, int8_t *out0,
                                     int8_t *out1, int32_t output_zp, int32_t act_min,
-                                    int32_t act_max, int32_t fast)
+                                    int32_t act_max, int32_t fast, const int32_t *rq)
 {
     const int32_t groups = k >> 2;
     const int16_t *ctail = cols + 8 * groups;
     const int32_t lo = act_min - output_zp;
     const int32_t hi = act_max - output_zp;
     int32_t o;
+    if (rq != 0 && out1 != 0) {
+        mcs_dsp_mat_2col_q(weights, bias, rq, cols, k, out_c, out0, out1, act_min, act_max);
+        return;
+    }
     for (o = 0; o + 1 < out_c; o += 2) {
         const int8_t *wa = weights + o * k;
         const int16_t *c = cols;
@@ -342,7 +708,24 @@ static inline void mcs_dsp_mat_2col(const int8_t *weights, const int32_t *bias,
             b0 += x0 * vb;
             b1 += x1 * vb;
         }
-        if (fast) {
+        if (fast == 2) {
+            const int32_t ma = multiplier[o];
+            const int32_t mb = multiplier[o + 1];
+            const int32_t ea = -shift[o];
+            const int32_t eb = -shift[o + 1];
+            const int32_t ra = 1 << (ea - 1);
+            const int32_t rb = 1 << (eb - 1);
+            out0[o] = mcs_dsp_rq_store(mcs_dsp_rq_small(a0, ma, ea, ra), output_zp, act_min,
+                                       act_max);
+            out0[o + 1] = mcs_dsp_rq_store(mcs_dsp_rq_small(b0, mb, eb, rb), output_zp, act_min,
+                                           act_max);
+            if (out1 != 0) {
+                out1[o] = mcs_dsp_rq_store(mcs_dsp_rq_small(a1, ma, ea, ra), output_zp,
+                                           act_min, act_max);
+                out1[o + 1] = mcs_dsp_rq_store(mcs_dsp_rq_small(b1, mb, eb, rb), output_zp,
+                                               act_min, act_max);
+            }
+        } else if (fast) {
             const int32_t ma = multiplier[o];
             const int32_t mb = multiplier[o + 1];
             const int32_t ea = -shift[o];

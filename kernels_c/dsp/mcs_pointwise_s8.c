@@ -5,7 +5,9 @@
 
 int32_t mcs_pointwise_s8_get_buffer_size(const mcs_conv2d_s8_params_t *p)
 {
-    return MCS_DSP_COLS2_INT16(p->in_c) * (int32_t)sizeof(int16_t);
+    /* a q15r2 pair of columns, then the requantization table */
+    return MCS_DSP_COLS2_INT16(p->in_c) * (int32_t)sizeof(int16_t) +
+           MCS_DSP_RQ_TABLE_BYTES(p->out_c);
 }
 
 void mcs_pointwise_s8(const int8_t *input, const int8_t *weights, const int32_t *bias,
@@ -17,8 +19,13 @@ void mcs_pointwise_s8(const int8_t *input, const int8_t *weights, const int32_t 
     const int32_t pixels = p->out_h * p->out_w;
     const int32_t step_x = p->stride_w * c;
     const int32_t row_skip = (p->stride_h * p->in_w - p->out_w * p->stride_w) * c;
-    const int32_t fast = mcs_dsp_shifts_fast(shift, p->out_c);
+    const int32_t fast = mcs_dsp_rq_level(shift, bias, p->out_c, c);
+    int32_t *rq = (int32_t *)(void *)(scratch + MCS_DSP_COLS2_INT16(c));
     int32_t n, px;
+
+    if (!mcs_dsp_rq_table(rq, multiplier, shift, bias, p->out_c, c, p->output_zp)) {
+        rq = 0;
+    }
 
     for (n = 0; n < p->batch; ++n) {
         const int8_t *src = input + n * p->in_h * p->in_w * c;
@@ -47,7 +54,7 @@ void mcs_pointwise_s8(const int8_t *input, const int8_t *weights, const int32_t 
             }
             mcs_dsp_mat_2col(weights, bias, multiplier, shift, scratch, c, p->out_c,
                              out_n + px * p->out_c, out1, p->output_zp, p->act_min,
-                             p->act_max, fast);
+                             p->act_max, fast, rq);
         }
     }
 }

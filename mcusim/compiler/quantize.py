@@ -525,7 +525,7 @@ class _Quantizer:
                                            w.shape[1], w.shape[2])
         elif len(x.shape) == 4 and w.shape[1] == 1 and w.shape[2] == 1 and not any(
                 node.attr("pads")):
-            need = scratch.pointwise_bytes(x.shape[-1])
+            need = scratch.pointwise_bytes(x.shape[-1], w.shape[0])
         else:
             need = scratch.conv2d_bytes(1, int(np.prod(w.shape[1:-1])), w.shape[-1])
         self.scratch = max(self.scratch, need)

@@ -198,23 +198,32 @@ def conv2d_case(name: str, hw: tuple[int, int], cin: int, cout: int, k: tuple[in
 
 
 def pointwise_case(name: str, hw: tuple[int, int], cin: int, cout: int,
-                   stride: int = 1, seed: int = 0) -> KernelCase:
-    """`mcs_pointwise_s8` (1x1, no padding)."""
+                   stride: int = 1, seed: int = 0, act: tuple[int, int] | None = None,
+                   bias_range: int = 4000, shift: np.ndarray | None = None) -> KernelCase:
+    """`mcs_pointwise_s8` (1x1, no padding).
+
+    `act`: fused clamp (act_min, act_max) relative to the output zero point, e.g. (0, 127)
+    for ReLU (clipped to int8); `bias_range`: |bias| bound (>= 2^29 leaves the DSP kernel's
+    small-accumulator requantization); `shift`: per-channel shifts replacing the random ones
+    (e.g. a left shift)."""
     rng = np.random.default_rng(seed)
     x = _s8(rng, (1, hw[0], hw[1], cin))
     w = _s8(rng, (cout, cin), -127, 127)
-    bias = rng.integers(-4000, 4000, cout).astype(np.int32)
-    mult, shift = _requant(rng, cout, cin)
+    bias = rng.integers(-bias_range, bias_range, cout).astype(np.int32)
+    mult, shifts = _requant(rng, cout, cin)
+    if shift is not None:
+        shifts = np.asarray(shift, dtype=np.int32)
     izp, ozp = (int(v) for v in rng.integers(-128, 128, 2))
+    lo, hi = (-128, 127) if act is None else (max(-128, ozp + act[0]), min(127, ozp + act[1]))
     xs = np.ascontiguousarray(x[:, ::stride, ::stride, :])
     y = ops.pointwise_s8(xs, w, bias, input_zp=izp, output_zp=ozp, multiplier=mult,
-                         shift=shift)
+                         shift=shifts, act_min=lo, act_max=hi)
     params = (1, hw[0], hw[1], cin, y.shape[1], y.shape[2], cout, 1, 1, stride, stride, 1, 1,
-              0, 0, izp, ozp, -128, 127)
+              0, 0, izp, ozp, lo, hi)
     return KernelCase(name, "mcs_pointwise_s8",
-                      {"input": x, "weights": w, "bias": bias, "mult": mult, "shift": shift},
+                      {"input": x, "weights": w, "bias": bias, "mult": mult, "shift": shifts},
                       "mcs_conv2d_s8_params_t", params, _CONV_ARGS, y,
-                      macs=y.size * cin, scratch_bytes=scratch.pointwise_bytes(cin))
+                      macs=y.size * cin, scratch_bytes=scratch.pointwise_bytes(cin, cout))
 
 
 def depthwise_case(name: str, hw: tuple[int, int], cin: int, k: tuple[int, int],

@@ -20,9 +20,16 @@ def conv2d_bytes(kernel_h: int, kernel_w: int, in_c: int) -> int:
     return 2 * (2 * k + (_even(k) if in_c % 4 else 0))
 
 
-def pointwise_bytes(in_c: int) -> int:
-    """`mcs_pointwise_s8`: a pair of int16 columns of ``in_c`` values."""
-    return 4 * in_c
+def rq_table_bytes(out_c: int) -> int:
+    """The DSP kernels' per-channel requantization table (``MCS_DSP_RQ_TABLE_BYTES``):
+    multiplier, right shift and rounding term with the zero point folded in, int32 each."""
+    return 12 * out_c
+
+
+def pointwise_bytes(in_c: int, out_c: int) -> int:
+    """`mcs_pointwise_s8`: a pair of int16 columns of ``in_c`` values, then the
+    requantization table of the ``out_c`` channels."""
+    return 4 * in_c + rq_table_bytes(out_c)
 
 
 def depthwise_bytes(out_c: int, depth_multiplier: int = 1, kernel_h: int = 3,

@@ -31,6 +31,14 @@ def _cases() -> list[kfw.KernelCase]:
         kfw.pointwise_case("pw_c20_odd_groups", (3, 5), 20, 6, seed=31),
         kfw.pointwise_case("pw_c22_tail", (3, 3), 22, 5, seed=32),
         kfw.pointwise_case("pw_c32_even_groups", (2, 3), 32, 7, seed=33),
+        # the table-driven requantization of the assembly pair loop: ReLU (lower clamp
+        # only), ReLU6-like (both clamps), odd channel count and pixel count, k % 4 tails
+        kfw.pointwise_case("pw_relu_c13", (3, 3), 13, 9, act=(0, 127), seed=34),
+        kfw.pointwise_case("pw_relu6_c8", (1, 5), 8, 6, act=(0, 40), seed=35),
+        # the fallbacks: |bias| >= 2^29 (accumulators may reach 2^30), a left shift
+        kfw.pointwise_case("pw_big_bias", (1, 3), 8, 4, bias_range=1 << 30, seed=36),
+        kfw.pointwise_case("pw_left_shift", (1, 3), 8, 4, shift=np.array([1, -3, 0, -5]),
+                           seed=37),
         kfw.conv2d_case("conv3x3_c3_k27", (6, 6), 3, 4, (3, 3), pads=(1, 1, 1, 1), seed=34),
         kfw.conv2d_case("conv3x3_c8_k72", (5, 6), 8, 6, (3, 3), pads=(1, 1, 1, 1), seed=35),
         kfw.depthwise_case("dw3x3_c64_spec", (5, 6), 64, (3, 3), pads=(1, 1, 1, 1), seed=36),
