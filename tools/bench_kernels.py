@@ -30,10 +30,15 @@ FOLDERS = ("reference", "dsp")
 
 
 def cases() -> list[kfw.KernelCase]:
-    """The benchmark layers (shapes after the MLPerf Tiny models: IC ResNet-8, KWS DS-CNN, AD)."""
+    """The benchmark layers (shapes after the MLPerf Tiny models: IC ResNet-8, VWW's first
+    layer (TF 'same' padding), KWS DS-CNN, AD)."""
     return [
         kfw.conv2d_case("conv3x3 16x16x32->32", (16, 16), 32, 32, (3, 3),
                         pads=(1, 1, 1, 1), seed=1),
+        # VWW's first layer on a 24-row band of its 96x96 input (the whole input and output
+        # do not fit the G474's RAM next to the other layers)
+        kfw.conv2d_case("conv3x3 first layer 24x96x3->8 s2", (24, 96), 3, 8, (3, 3), (2, 2),
+                        pads=(0, 0, 1, 1), seed=5),
         kfw.depthwise_case("depthwise3x3 25x5x64", (25, 5), 64, (3, 3),
                            pads=(1, 1, 1, 1), seed=2),
         kfw.pointwise_case("pointwise1x1 25x5x64->64", (25, 5), 64, 64, seed=3),

@@ -1,25 +1,90 @@
 /* mcs_conv2d_s8.c - int8 Conv2D for Cortex-M DSP: im2col of two output pixels into one
  * interleaved int16 buffer (offset added, q15r2 layout), then the 2-pixel x 2-channel SMLAD
  * kernel. Bit-exact with kernels_c/reference/mcs_conv2d_s8.c; see mcs_kernels_s8.h and
- * mcs_dsp_s8.h. */
+ * mcs_dsp_s8.h.
+ *
+ * The im2col paths:
+ * - in_c % 4 == 0: every tap is whole q15r groups, converted straight from the input.
+ * - in_c % 4 != 0 (first layers: RGB, grayscale, audio features), dilation_w == 1: a kernel
+ *   row is kernel_w * in_c contiguous input bytes, moved as words ("kernel rows" below). Rows
+ *   of whole groups (KWS 10x4 over 1 channel) and interior 3x3 windows over 3 channels (VWW,
+ *   IC) or 1 channel convert straight from the input; other windows are staged as int8
+ *   first, taps in the padding holding input_zp (which the offset -input_zp maps to 0, the
+ *   reference's padding value).
+ * - in_c % 4 != 0 with dilation_w > 1: a natural-order int16 column, then reordered.
+ * The requantization uses the table of mcs_dsp_rq_table when the call qualifies.
+ */
 #include "mcs_dsp_s8.h"
+
+/*
+ * The kernel-rows path pads K = 4G + 3 to 4G + 4 (a zero weight, a zero column value): one
+ * more group of mcs_dsp_mat_2col's SMLAD loop costs less than its 3-value MLA tail. The
+ * weights are copied once per call into the padded layout. Measured on the M33 (c/MAC,
+ * unpadded -> padded): VWW's first layer 96x96x3 -> 8 stride 2, 3.26 -> 3.13; IC's
+ * 32x32x3 -> 16, 2.87 -> 2.74. A 2-value tail is cheaper than a group (24x24 input, 16
+ * channels: K = 18, 4.37 -> 4.46; K = 54, 2.60 -> 2.65), a 1-value tail even more so.
+ */
+static inline int32_t conv_pads_k(const mcs_conv2d_s8_params_t *p)
+{
+    const int32_t k = p->kernel_h * p->kernel_w * p->in_c;
+    return (p->in_c & 3) != 0 && p->dilation_w == 1 && (k & 3) == 3;
+}
+
+/* Scratch layout (bytes, each part 4-byte aligned):
+ *   cols  a q15r2 pair of columns of k4 values (k4 = k padded to a multiple of 4, or k)
+ *   nat   in_c % 4 != 0: a natural-order int16 column of k values, or the int8 staging
+ *         buffer of the kernel-rows path
+ *   wpad  when K is padded: the weights as [out_c][k4] int8
+ *   rq    the requantization table (mcs_dsp_rq_table) */
+static inline int32_t conv_k4(const mcs_conv2d_s8_params_t *p)
+{
+    const int32_t k = p->kernel_h * p->kernel_w * p->in_c;
+    return conv_pads_k(p) ? (k + 3) & ~3 : k;
+}
+
+static inline int32_t conv_nat_bytes(const mcs_conv2d_s8_params_t *p)
+{
+    const int32_t k = p->kernel_h * p->kernel_w * p->in_c;
+    return ((p->in_c & 3) != 0) ? MCS_DSP_COL_STRIDE(k) * (int32_t)sizeof(int16_t) : 0;
+}
+
+static inline int32_t conv_wpad_bytes(const mcs_conv2d_s8_params_t *p)
+{
+    return conv_pads_k(p) ? (p->out_c * conv_k4(p) + 3) & ~3 : 0;
+}
 
 int32_t mcs_conv2d_s8_get_buffer_size(const mcs_conv2d_s8_params_t *p)
 {
-    const int32_t k = p->kernel_h * p->kernel_w * p->in_c;
-    /* a q15r2 pair of columns, plus one natural-order column when in_c % 4 != 0 */
-    const int32_t nat = ((p->in_c & 3) != 0) ? MCS_DSP_COL_STRIDE(k) : 0;
-    return (MCS_DSP_COLS2_INT16(k) + nat) * (int32_t)sizeof(int16_t);
+    return MCS_DSP_COLS2_INT16(conv_k4(p)) * (int32_t)sizeof(int16_t) + conv_nat_bytes(p) +
+           conv_wpad_bytes(p) + MCS_DSP_RQ_TABLE_BYTES(p->out_c);
 }
 
-/* im2col of output pixel (oy, ox) into column j of the q15r2 pair at cols. */
-static void conv_column(const int8_t *in_n, const mcs_conv2d_s8_params_t *p, int32_t oy,
-                        int32_t ox, int16_t *cols, int32_t j, int16_t *nat)
+/* Window origin of an output pixel: its top-left tap in input coordinates (negative or past
+ * the edge in the padding), and its output column; stepped in row-major output order. */
+typedef struct {
+    int32_t iy; /* oy * stride_h - pad_top */
+    int32_t ix; /* ox * stride_w - pad_left */
+    int32_t ox;
+} conv_pos_t;
+
+static inline void conv_next(conv_pos_t *q, const mcs_conv2d_s8_params_t *p)
+{
+    if (++q->ox == p->out_w) {
+        q->ox = 0;
+        q->ix = -p->pad_left;
+        q->iy += p->stride_h;
+    } else {
+        q->ix += p->stride_w;
+    }
+}
+
+/* im2col of the window at (iy0, ix0) into column j of the q15r2 pair at cols: whole groups
+ * per tap (in_c % 4 == 0), else through the natural-order int16 column nat. */
+static void conv_column(const int8_t *in_n, const mcs_conv2d_s8_params_t *p, int32_t iy0,
+                        int32_t ix0, int16_t *cols, int32_t j, int16_t *nat)
 {
     const int32_t off = -p->input_zp;
     const int32_t c = p->in_c;
-    const int32_t iy0 = oy * p->stride_h - p->pad_top;
-    const int32_t ix0 = ox * p->stride_w - p->pad_left;
     int32_t ky, kx;
 
     if ((c & 3) == 0) {
@@ -41,39 +106,6 @@ static void conv_column(const int8_t *in_n, const mcs_conv2d_s8_params_t *p, int
                 }
                 grp += 2 * c;
             }
-        }
-        return;
-    }
-    if (((p->kernel_w * c) & 3) == 0 && p->dilation_w == 1) {
-        /* in_c % 4 != 0 but every kernel row is whole groups (KWS: 4 x 1 channel): the
-         * rows are contiguous input bytes, converted straight into the q15r2 layout */
-        static const uint8_t q15r_pos[4] = {0, 2, 1, 3};
-        const int32_t row = p->kernel_w * c;
-        int16_t *grp = cols;
-        (void)nat;
-        for (ky = 0; ky < p->kernel_h; ++ky) {
-            const int32_t iy = iy0 + ky * p->dilation_h;
-            if (iy < 0 || iy >= p->in_h) {
-                int16_t *dst = grp + 4 * j;
-                int32_t g;
-                for (g = row >> 2; g > 0; --g) {
-                    mcs_dsp_st_s16x2(dst, 0);
-                    mcs_dsp_st_s16x2(dst + 2, 0);
-                    dst += 8;
-                }
-            } else if (ix0 >= 0 && ix0 + p->kernel_w <= p->in_w) {
-                mcs_dsp_s8_to_q15r2(in_n + (iy * p->in_w + ix0) * c, grp, j, row, off);
-            } else {
-                const int8_t *src = in_n + iy * p->in_w * c;
-                int32_t t;
-                for (t = 0; t < row; ++t) {
-                    const int32_t ix = ix0 + t / c;
-                    const int32_t v = (ix < 0 || ix >= p->in_w) ? 0
-                                                                : (int32_t)src[ix * c + t % c] + off;
-                    grp[8 * (t >> 2) + 4 * j + q15r_pos[t & 3]] = (int16_t)v;
-                }
-            }
-            grp += 2 * row;
         }
         return;
     }
@@ -101,43 +133,442 @@ static void conv_column(const int8_t *in_n, const mcs_conv2d_s8_params_t *p, int
     }
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* Kernel rows (in_c % 4 != 0, dilation_w == 1)                                              */
+/* ---------------------------------------------------------------------------------------- */
+
+/* Geometry of the kernel-rows path, fixed for a call. */
+typedef struct {
+    int32_t k;    /* kernel_h * kernel_w * in_c */
+    int32_t k4;   /* values per column: k, or k padded to a multiple of 4 (conv_k4) */
+    int32_t row;  /* bytes of one kernel row: kernel_w * in_c contiguous input bytes */
+    int32_t step; /* input bytes from one kernel row to the next: dilation_h * in_w * in_c */
+    int32_t y_hi; /* (unsigned) iy0 < y_hi and ix0 <= x_hi: the window lies inside the input */
+    int32_t x_hi;
+    int32_t zp4;  /* input_zp in each byte */
+    int32_t off;  /* -input_zp */
+    int32_t off2; /* -input_zp in both halfwords */
+    int32_t kind; /* CONV_ROWS_*: how interior windows are converted */
+} conv_rows_t;
+
+enum {
+    CONV_ROWS_STAGED, /* copied as int8 rows, then converted */
+    CONV_ROWS_DIRECT, /* kernel rows of whole groups, converted row by row */
+    CONV_ROWS_3X9,    /* 3 rows of 9 bytes (3x3 kernel, 3 channels), conv_col_3x9 */
+    CONV_ROWS_3X3     /* 3 rows of 3 bytes (3x3 kernel, 1 channel), conv_col_3x3 */
+};
+
+/* Four int8 as one word at any alignment (STR on cores with unaligned access). */
+static inline void st_s8x4(int8_t *p, int32_t v)
+{
+    memcpy(p, &v, 4);
+}
+
+/* n >= 4 int8 values copied word by word (unaligned LDR/STR); the last word is copied from
+ * n - 4, overlapping the one before, so no byte loop is needed. */
+static inline void copy_s8(int8_t *dst, const int8_t *src, int32_t n)
+{
+    for (; n > 4; n -= 4) {
+        st_s8x4(dst, mcs_dsp_ld_s8x4(src));
+        dst += 4;
+        src += 4;
+    }
+    st_s8x4(dst + n - 4, mcs_dsp_ld_s8x4(src + n - 4));
+}
+
+/* n int8 values at dst: src[t - lo] for t in [lo, hi), fill elsewhere. One loop with a
+ * select per byte: GCC turns separate fill and copy loops into memset/memcpy calls, which
+ * cost more than these few bytes. */
+static void stage_s8(int8_t *dst, const int8_t *src, int32_t lo, int32_t hi, int32_t n,
+                     int8_t fill)
+{
+    int32_t t;
+    for (t = 0; t < n; ++t) {
+        dst[t] = (t >= lo && t < hi) ? src[t - lo] : fill;
+    }
+}
+
+/* Taps kx in [*lo, *hi) of a window starting at input column ix0 lie inside the input. */
+static inline void conv_x_range(const mcs_conv2d_s8_params_t *p, int32_t ix0, int32_t *lo,
+                                int32_t *hi)
+{
+    const int32_t kw = p->kernel_w;
+    int32_t l = (ix0 < 0) ? -ix0 : 0;
+    int32_t h = (p->in_w - ix0 < kw) ? p->in_w - ix0 : kw;
+    l = (l > kw) ? kw : l;
+    *lo = l;
+    *hi = (h < l) ? l : h;
+}
+
+/* A word of 4 int8 + off2 -> one q15r group (x0, x2, x1, x3) at dst. */
+static inline void conv_group(int16_t *dst, int32_t w, int32_t off2)
+{
+    mcs_dsp_st_s16x2(dst, (int32_t)__sadd16(__sxtb16(w), off2));
+    mcs_dsp_st_s16x2(dst + 2, (int32_t)__sadd16(mcs_dsp_sxtb16_ror8(w), off2));
+}
+
+/* PKHBT Rd, Rn, Rm: the bottom halfword of lo with the top halfword of hi (GCC builds the
+ * masked OR from four instructions). */
+static inline int32_t pkhbt(int32_t lo, int32_t hi)
+{
+    int32_t r;
+    __asm__("pkhbt %0, %1, %2" : "=r"(r) : "r"(lo), "r"(hi));
+    return r;
+}
+
+/* SXTB16 Rd, Rm, ROR #16: bytes 2 and 0 -> two signed halfwords (as mcs_dsp_sxtb16_ror8). */
+static inline int32_t sxtb16_ror16(int32_t x)
+{
+    int32_t r;
+    __asm__("sxtb16 %0, %1, ror #16" : "=r"(r) : "r"(x));
+    return r;
+}
+
+/*
+ * Column j of a 3x3 window over 3 channels (K = 27: three kernel rows of 9 bytes at r0,
+ * r1 = r0 + step, r2 = r1 + step) without staging, K padded to 28 (conv_k4). The 7 groups of
+ * 4 values, in weight order:
+ *   r0[0..3], r0[4..7], (r0[8], r1[0..2]), r1[3..6], (r1[7..8], r2[0..1]), r2[2..5],
+ *   (r2[6..8], 0).
+ * The groups that straddle two kernel rows are merged from two unaligned words: BFI puts
+ * r0[8] in byte 0 of the word at r1 - 1, PKHBT joins the bottom half of the word at r1 + 7
+ * with the top half of the word at r2 - 2. Bytes read: r0[0..11], r1[-1..10], r2[-2..8]; for
+ * an interior window the extra ones are neighbouring input pixels, and a window staged with
+ * step 9 (27 bytes) reads only its own bytes.
+ * (A hand-scheduled assembly version measured 72.5 cycles per column on the M33 against 75
+ * for this C: not worth it.)
+ */
+static inline void conv_col_3x9(const int8_t *r0, int32_t step, int16_t *cols, int32_t j,
+                                int32_t off2)
+{
+    const int8_t *r1 = r0 + step;
+    const int8_t *r2 = r1 + step;
+    int16_t *dst = cols + 4 * j;
+    const uint32_t b8 = (uint8_t)r0[8];
+    const uint32_t g2 = ((uint32_t)mcs_dsp_ld_s8x4(r1 - 1) & 0xFFFFFF00u) | b8;
+    const int32_t g4 = pkhbt(mcs_dsp_ld_s8x4(r1 + 7), mcs_dsp_ld_s8x4(r2 - 2));
+    const int32_t wt = mcs_dsp_ld_s8x4(r2 + 5); /* r2[5..8]: bytes 1..3 are group 6 */
+    /* group 6 in q15r order (x0, x2, x1, x3) = (r2[6], r2[8], r2[7], 0): SXTB16 ROR #8
+     * takes bytes 1 and 3, SXTB16 ROR #16 bytes 2 and 0, whose top half (r2[5]) is cleared */
+    const int32_t t68 = (int32_t)__sadd16(mcs_dsp_sxtb16_ror8(wt), off2);
+    const int32_t t7 = (int32_t)((uint32_t)__sadd16(sxtb16_ror16(wt), off2) & 0xFFFFu);
+    conv_group(dst, mcs_dsp_ld_s8x4(r0), off2);
+    conv_group(dst + 8, mcs_dsp_ld_s8x4(r0 + 4), off2);
+    conv_group(dst + 16, (int32_t)g2, off2);
+    conv_group(dst + 24, mcs_dsp_ld_s8x4(r1 + 3), off2);
+    conv_group(dst + 32, g4, off2);
+    conv_group(dst + 40, mcs_dsp_ld_s8x4(r2 + 2), off2);
+    mcs_dsp_st_s16x2(dst + 48, t68);
+    mcs_dsp_st_s16x2(dst + 50, t7);
+}
+
+/*
+ * Column j of a 3x3 window over 1 channel (grayscale first layers: K = 9, three kernel rows of
+ * 3 bytes at r0, r1 = r0 + step, r2 = r1 + step) without staging: the groups
+ * (r0[0..2], r1[0]) (BFI of r1[0] into byte 3 of the word at r0) and (r1[1..2], r2[0..1])
+ * (PKHBT of the words at r1 + 1 and r2 - 2), then r2[2] as the k % 4 tail. Bytes read:
+ * r0[0..3], r1[0..4], r2[-2..2]: neighbouring input pixels of an interior window, or exactly
+ * the 9 bytes of a window staged with step 3.
+ */
+static inline void conv_col_3x3(const int8_t *r0, int32_t step, int16_t *cols, int32_t j,
+                                int32_t off2)
+{
+    const int8_t *r1 = r0 + step;
+    const int8_t *r2 = r1 + step;
+    int16_t *dst = cols + 4 * j;
+    const uint32_t g0 = ((uint32_t)mcs_dsp_ld_s8x4(r0) & 0x00FFFFFFu) |
+                        ((uint32_t)(uint8_t)r1[0] << 24);
+    conv_group(dst, (int32_t)g0, off2);
+    conv_group(dst + 8, pkhbt(mcs_dsp_ld_s8x4(r1 + 1), mcs_dsp_ld_s8x4(r2 - 2)), off2);
+    cols[16 + j] = (int16_t)((int32_t)r2[2] + (int16_t)off2); /* the tail, q15r2 layout */
+}
+
+/* Both columns of two interior 3x3x1 windows: a call of its own, so that the inlined pair
+ * path of conv_columns keeps its registers for the 3x3x3 windows (VWW's first layer on the
+ * M33: 150 -> 157 cycles per pixel with both inlined). */
+static void conv_pair_3x3(const int8_t *ra, const int8_t *rb, int32_t step, int16_t *cols,
+                          int32_t off2)
+{
+    conv_col_3x3(ra, step, cols, 0, off2);
+    conv_col_3x3(rb, step, cols, 1, off2);
+}
+
+/*
+ * Kernel rows of whole groups (kernel_w * in_c % 4 == 0, KWS: 4 taps x 1 channel): every row
+ * converts on its own, straight from the input when inside; a row above or below the input
+ * is zeros (input_zp - input_zp); a row cut by the left or right edge is built in a register
+ * (one group per row) or staged alone at b8.
+ */
+static void conv_column_direct(const int8_t *in_n, const mcs_conv2d_s8_params_t *p,
+                               const conv_rows_t *g, int32_t iy0, int32_t ix0, int16_t *cols,
+                               int32_t j, int8_t *b8)
+{
+    /* in locals: the stores go through memcpy, which GCC assumes may alias *g and *p */
+    const int32_t groups = g->row >> 2;
+    const int32_t step = g->step;
+    const int32_t off2 = g->off2;
+    const int32_t kh = p->kernel_h;
+    const int32_t in_h = p->in_h;
+    const int32_t dh = p->dilation_h;
+    const int32_t c = p->in_c;
+    const int32_t in_row = p->in_w * c; /* bytes of an input row */
+    int16_t *dst = cols + 4 * j;
+    int32_t ky, i, lo, hi, iy;
+
+    if ((uint32_t)iy0 < (uint32_t)g->y_hi && (uint32_t)ix0 <= (uint32_t)g->x_hi) {
+        const int8_t *src = in_n + iy0 * in_row + ix0 * c;
+        if (groups == 1) {
+            for (ky = kh; ky > 0; --ky) {
+                conv_group(dst, mcs_dsp_ld_s8x4(src), off2);
+                dst += 8;
+                src += step;
+            }
+            return;
+        }
+        for (ky = kh; ky > 0; --ky) {
+            for (i = 0; i < groups; ++i) {
+                conv_group(dst, mcs_dsp_ld_s8x4(src + 4 * i), off2);
+                dst += 8;
+            }
+            src += step;
+        }
+        return;
+    }
+    conv_x_range(p, ix0, &lo, &hi);
+    iy = iy0;
+    if (groups == 1 && in_row >= 4) {
+        /* The window's 4 bytes start at byte xb of the input row. Load the in-row word
+         * nearest to them (at byte a), shift its bytes to their window positions (window
+         * byte t is row byte xb + t = word byte t + xb - a) and put input_zp in the bytes
+         * of taps outside [lo, hi). */
+        const int32_t xb = ix0 * c;
+        const int32_t a = (xb < 0) ? 0 : ((xb > in_row - 4) ? in_row - 4 : xb);
+        /* left edge: bytes move up; right edge: down (by less than 4 bytes unless no tap is
+         * inside, when mask is 0 and the shifts do not matter) */
+        const int32_t ls = (xb < a && lo < hi) ? 8 * (a - xb) : 0;
+        const int32_t rs = (xb > a && lo < hi) ? 8 * (xb - a) : 0;
+        const uint32_t m_lo = (lo * c >= 4) ? ~0u : (1u << (8 * lo * c)) - 1u;
+        const uint32_t m_hi = (hi * c >= 4) ? ~0u : (1u << (8 * hi * c)) - 1u;
+        const uint32_t mask = m_hi & ~m_lo;
+        const uint32_t zpm = (uint32_t)g->zp4 & ~mask;
+        const int8_t *base = in_n + a;
+        for (ky = kh; ky > 0; --ky) {
+            if (iy < 0 || iy >= in_h) {
+                mcs_dsp_st_s16x2(dst, 0);
+                mcs_dsp_st_s16x2(dst + 2, 0);
+            } else {
+                const uint32_t w = (uint32_t)mcs_dsp_ld_s8x4(base + iy * in_row);
+                conv_group(dst, (int32_t)((((w >> rs) << ls) & mask) | zpm), off2);
+            }
+            dst += 8;
+            iy += dh;
+        }
+        return;
+    }
+    for (ky = kh; ky > 0; --ky) {
+        if (iy < 0 || iy >= in_h) {
+            for (i = groups; i > 0; --i) {
+                mcs_dsp_st_s16x2(dst, 0);
+                mcs_dsp_st_s16x2(dst + 2, 0);
+                dst += 8;
+            }
+        } else {
+            const int8_t *src = b8;
+            if (lo == 0 && hi == p->kernel_w) {
+                src = in_n + iy * in_row + ix0 * c;
+            } else {
+                stage_s8(b8, in_n + iy * in_row + (ix0 + lo) * c, lo * c, hi * c, g->row,
+                         (int8_t)g->zp4);
+            }
+            for (i = 0; i < groups; ++i) {
+                conv_group(dst, mcs_dsp_ld_s8x4(src + 4 * i), off2);
+                dst += 8;
+            }
+        }
+        iy += dh;
+    }
+}
+
+/* The K values of the window at (iy0, ix0) as int8 at b8, kernel row after kernel row (then
+ * input_zp up to k4); taps outside the input get input_zp. */
+static void conv_stage(const int8_t *in_n, const mcs_conv2d_s8_params_t *p,
+                       const conv_rows_t *g, int32_t iy0, int32_t ix0, int8_t *b8)
+{
+    const int32_t c = p->in_c;
+    const int32_t row = g->row;
+    const int32_t in_row = p->in_w * c;
+    const int8_t zp = (int8_t)g->zp4;
+    int32_t ky, t, lo, hi;
+    if ((uint32_t)iy0 < (uint32_t)g->y_hi && (uint32_t)ix0 <= (uint32_t)g->x_hi) {
+        /* Every row but the last as whole words, which may run up to 3 bytes past it: into
+         * the next row's place (written afterwards), reading input bytes that exist (the
+         * input rows below the window's last one). */
+        const int8_t *src = in_n + iy0 * in_row + ix0 * c;
+        for (ky = p->kernel_h - 1; ky > 0; --ky) {
+            for (t = 0; t < row; t += 4) {
+                st_s8x4(b8 + t, mcs_dsp_ld_s8x4(src + t));
+            }
+            b8 += row;
+            src += g->step;
+        }
+        if (row >= 4) {
+            copy_s8(b8, src, row);
+        } else {
+            stage_s8(b8, src, 0, row, row, zp);
+        }
+        b8 += row;
+    } else {
+        int32_t iy = iy0;
+        conv_x_range(p, ix0, &lo, &hi);
+        for (ky = p->kernel_h; ky > 0; --ky) {
+            if (iy < 0 || iy >= p->in_h) {
+                stage_s8(b8, 0, 0, 0, row, zp);
+            } else {
+                stage_s8(b8, in_n + iy * in_row + (ix0 + lo) * c, lo * c, hi * c, row, zp);
+            }
+            b8 += row;
+            iy += p->dilation_h;
+        }
+    }
+    stage_s8(b8, 0, 0, 0, g->k4 - g->k, zp); /* K padding: input_zp, i.e. 0 */
+}
+
+/* Column j of the q15r2 pair at cols for the window at (iy0, ix0), kernel rows path. */
+static void conv_column_rows(const int8_t *in_n, const mcs_conv2d_s8_params_t *p,
+                             const conv_rows_t *g, int32_t iy0, int32_t ix0, int16_t *cols,
+                             int32_t j, int8_t *b8)
+{
+    if (g->kind == CONV_ROWS_DIRECT) {
+        conv_column_direct(in_n, p, g, iy0, ix0, cols, j, b8);
+        return;
+    }
+    if ((uint32_t)iy0 < (uint32_t)g->y_hi && (uint32_t)ix0 <= (uint32_t)g->x_hi) {
+        const int8_t *src = in_n + (iy0 * p->in_w + ix0) * p->in_c;
+        if (g->kind == CONV_ROWS_3X9) {
+            conv_col_3x9(src, g->step, cols, j, g->off2);
+            return;
+        }
+        if (g->kind == CONV_ROWS_3X3) {
+            conv_col_3x3(src, g->step, cols, j, g->off2);
+            return;
+        }
+    }
+    conv_stage(in_n, p, g, iy0, ix0, b8);
+    if (g->kind == CONV_ROWS_3X9) {
+        conv_col_3x9(b8, 9, cols, j, g->off2);
+    } else if (g->kind == CONV_ROWS_3X3) {
+        conv_col_3x3(b8, 3, cols, j, g->off2);
+    } else {
+        mcs_dsp_vec_to_q15r2(b8, cols, j, g->k4, g->off);
+    }
+}
+
+/* The q15r2 pair of columns of the pixel at *q and the next one (npx = 2), or of the pixel
+ * at *q alone (npx = 1: both columns hold it; mcs_dsp_mat_2col ignores column 1); *q steps
+ * past them. g: the kernel-rows geometry, NULL for conv_column. Inlined into the pixel loop:
+ * one call less per pair of pixels (VWW's first layer on the M33: im2col and loop 163 -> 147
+ * cycles per pixel). */
+static inline __attribute__((always_inline)) void
+conv_columns(const int8_t *in_n, const mcs_conv2d_s8_params_t *p, const conv_rows_t *g,
+             conv_pos_t *q, int32_t npx, int16_t *cols, int16_t *nat)
+{
+    const conv_pos_t a = *q;
+    conv_pos_t b = a;
+    conv_next(q, p);
+    if (npx == 2) {
+        b = *q;
+        conv_next(q, p);
+    }
+    if (g == 0) {
+        conv_column(in_n, p, a.iy, a.ix, cols, 0, nat);
+        conv_column(in_n, p, b.iy, b.ix, cols, 1, nat);
+        return;
+    }
+    if (g->kind == CONV_ROWS_3X9 && (uint32_t)a.iy < (uint32_t)g->y_hi &&
+        (uint32_t)a.ix <= (uint32_t)g->x_hi && (uint32_t)b.iy < (uint32_t)g->y_hi &&
+        (uint32_t)b.ix <= (uint32_t)g->x_hi) {
+        /* the bulk of an RGB first layer: both windows inside, no call */
+        const int32_t w3 = p->in_w * 3;
+        conv_col_3x9(in_n + a.iy * w3 + a.ix * 3, g->step, cols, 0, g->off2);
+        conv_col_3x9(in_n + b.iy * w3 + b.ix * 3, g->step, cols, 1, g->off2);
+        return;
+    }
+    if (g->kind == CONV_ROWS_3X3 && (uint32_t)a.iy < (uint32_t)g->y_hi &&
+        (uint32_t)a.ix <= (uint32_t)g->x_hi && (uint32_t)b.iy < (uint32_t)g->y_hi &&
+        (uint32_t)b.ix <= (uint32_t)g->x_hi) {
+        conv_pair_3x3(in_n + a.iy * p->in_w + a.ix, in_n + b.iy * p->in_w + b.ix, g->step,
+                      cols, g->off2);
+        return;
+    }
+    conv_column_rows(in_n, p, g, a.iy, a.ix, cols, 0, (int8_t *)nat);
+    conv_column_rows(in_n, p, g, b.iy, b.ix, cols, 1, (int8_t *)nat);
+}
+
 void mcs_conv2d_s8(const int8_t *input, const int8_t *weights, const int32_t *bias,
                    const int32_t *multiplier, const int32_t *shift, int16_t *scratch,
                    int8_t *output, const mcs_conv2d_s8_params_t *p)
 {
     const int32_t k = p->kernel_h * p->kernel_w * p->in_c;
+    const int32_t k4 = conv_k4(p);
     const int32_t pixels = p->out_h * p->out_w;
     int16_t *cols = scratch;
-    int16_t *nat = scratch + MCS_DSP_COLS2_INT16(k);
-    const int32_t fast = mcs_dsp_shifts_fast(shift, p->out_c);
+    int16_t *nat = cols + MCS_DSP_COLS2_INT16(k4);
+    int8_t *wpad = (int8_t *)nat + conv_nat_bytes(p);
+    int32_t *rq = (int32_t *)(void *)(wpad + conv_wpad_bytes(p));
+    const int32_t fast = mcs_dsp_rq_level(shift, bias, p->out_c, k);
+    conv_rows_t rows;
+    const conv_rows_t *g = 0;
     int32_t n, px;
 
+    if (!mcs_dsp_rq_table(rq, multiplier, shift, bias, p->out_c, k, p->output_zp)) {
+        rq = 0;
+    }
+    if (k4 != k) {
+        /* [out_c][k] -> [out_c][k4], zero weights in the padding */
+        int32_t o;
+        for (o = 0; o < p->out_c; ++o) {
+            memcpy(wpad + o * k4, weights + o * k, (size_t)k);
+            memset(wpad + o * k4 + k, 0, (size_t)(k4 - k));
+        }
+        weights = wpad;
+    }
+    if ((p->in_c & 3) != 0 && p->dilation_w == 1) {
+        rows.k = k;
+        rows.k4 = k4;
+        rows.row = p->kernel_w * p->in_c;
+        rows.step = p->dilation_h * p->in_w * p->in_c;
+        rows.y_hi = p->in_h - (p->kernel_h - 1) * p->dilation_h;
+        rows.x_hi = p->in_w - p->kernel_w;
+        if (rows.y_hi <= 0 || rows.x_hi < 0) {
+            rows.y_hi = 0; /* the kernel is larger than the input: no window is inside */
+        }
+        rows.zp4 = (int32_t)(0x01010101u * (uint8_t)p->input_zp);
+        rows.off = -p->input_zp;
+        rows.off2 = (int32_t)(((uint32_t)rows.off & 0xFFFFu) | ((uint32_t)rows.off << 16));
+        rows.kind = ((rows.row & 3) == 0)                  ? CONV_ROWS_DIRECT
+                    : (rows.row == 9 && p->kernel_h == 3) ? CONV_ROWS_3X9
+                    : (rows.row == 3 && p->kernel_h == 3) ? CONV_ROWS_3X3
+                                                          : CONV_ROWS_STAGED;
+        g = &rows;
+    }
     for (n = 0; n < p->batch; ++n) {
         const int8_t *in_n = input + n * p->in_h * p->in_w * p->in_c;
         int8_t *out_n = output + n * pixels * p->out_c;
-        int32_t oy = 0;
-        int32_t ox = 0;
+        conv_pos_t pos;
+        pos.iy = -p->pad_top;
+        pos.ix = -p->pad_left;
+        pos.ox = 0;
         for (px = 0; px + 1 < pixels; px += 2) {
-            conv_column(in_n, p, oy, ox, cols, 0, nat);
-            if (++ox == p->out_w) {
-                ox = 0;
-                ++oy;
-            }
-            conv_column(in_n, p, oy, ox, cols, 1, nat);
-            if (++ox == p->out_w) {
-                ox = 0;
-                ++oy;
-            }
-            mcs_dsp_mat_2col(weights, bias, multiplier, shift, cols, k, p->out_c,
+            conv_columns(in_n, p, g, &pos, 2, cols, nat);
+            mcs_dsp_mat_2col(weights, bias, multiplier, shift, cols, k4, p->out_c,
                              out_n + px * p->out_c, out_n + (px + 1) * p->out_c, p->output_zp,
-                             p->act_min, p->act_max, fast);
+                             p->act_min, p->act_max, fast, rq);
         }
         if (px < pixels) {
-            memset(cols, 0, (size_t)MCS_DSP_COLS2_INT16(k) * sizeof(int16_t));
-            conv_column(in_n, p, oy, ox, cols, 0, nat);
-            mcs_dsp_mat_2col(weights, bias, multiplier, shift, cols, k, p->out_c,
+            conv_columns(in_n, p, g, &pos, 1, cols, nat);
+            mcs_dsp_mat_2col(weights, bias, multiplier, shift, cols, k4, p->out_c,
                              out_n + px * p->out_c, 0, p->output_zp, p->act_min, p->act_max,
-                             fast);
+                             fast, rq);
         }
     }
 }

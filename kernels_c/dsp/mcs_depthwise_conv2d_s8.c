@@ -1,18 +1,61 @@
-/* mcs_depthwise_conv2d_s8.c - int8 depthwise Conv2D for Cortex-M DSP, channel multiplier 1:
- * four channels per pass straight from NHWC memory (SXTB16, SMLABB/SMLATT per channel).
- * Interior pixels (the whole window inside the input) start from a per-channel constant
- * bias + input_offset * sum(weights) computed once per call into the scratch, so their inner
- * loop needs no offset add; border pixels add the offset with SADD16 and skip padding.
- * Other multipliers use the portable loop. Bit-exact with
- * kernels_c/reference/mcs_depthwise_conv2d_s8.c; see mcs_dsp_s8.h. */
+/* mcs_depthwise_conv2d_s8.c - int8 depthwise Conv2D for Cortex-M DSP, channel multiplier 1.
+ *
+ * 3x3 windows, dilation 1, vertical stride 1 or 2 (any horizontal stride): the planar path.
+ * Four channels at a time, the input goes column by column through a ring of three int16
+ * columns in the scratch, each word holding one channel at two vertically adjacent rows (a
+ * "row pair"); rows and columns outside the input hold the input zero point, so windows that
+ * touch the padding (56 of the 125 pixels of a 25x5 map) take the same path as the others.
+ * An SMLAD then multiplies two taps of one channel (two kernel rows), each channel's six
+ * weight words stay in registers for a whole column of outputs, four rows per iteration, and
+ * the requantization uses a per-channel table (mcs_dsp_rq_table). 25x5x64, ReLU, cycles/MAC
+ * (tools/bench_kernels.py): Cortex-M33 7.98 -> 3.24, M7 4.81 -> 1.87, M4 8.35 -> 3.30; with
+ * the zoo's zero point -128 (no clamp) M33 2.99.
+ * Other shapes, and calls whose accumulators may not fit that requantization: the general
+ * path, four channels per pass straight from NHWC memory (SXTB16, SMLABB/SMLATT per
+ * channel), interior pixels from a per-channel constant bias + input_offset * sum(weights),
+ * border pixels with SADD16 and skipped padding. Other multipliers use the portable loop.
+ * Bit-exact with kernels_c/reference/mcs_depthwise_conv2d_s8.c; see mcs_dsp_s8.h.
+ */
+#include <stddef.h>
+
 #include "mcs_dsp_s8.h"
+
+/* Planar path geometry: ring slot s of row pair j at 48 j + 16 s, channel c at + 4 c. */
+#define DW3_SLOT 16 /* bytes of one row pair of one column, 4 channels */
+#define DW3_PAIR 48 /* bytes of one row pair of the three ring columns */
+
+/* The planar path's shapes. Vertical stride 2 with fewer than four output rows stays on
+ * the general path: with no whole group of rows, converting twice as many input rows as
+ * output rows costs more than it saves (Cortex-M33, VWW's 6x6x128 -> 3x3: general 97,587
+ * cycles, planar 111,163). */
+static int32_t dw3_shape_ok(const mcs_conv2d_s8_params_t *p)
+{
+    return p->out_c == p->in_c && p->kernel_h == 3 && p->kernel_w == 3 &&
+           p->dilation_h == 1 && p->dilation_w == 1 &&
+           (p->stride_h == 1 || (p->stride_h == 2 && p->out_h >= 4));
+}
+
+/* Row pairs in the ring: whole groups of four output rows, the next group's first pair
+ * included (a last partial group reads rows past the input, which hold the zero point). */
+static int32_t dw3_pairs(const mcs_conv2d_s8_params_t *p)
+{
+    const int32_t groups = (p->out_h + 3) >> 2;
+    return (p->stride_h == 1) ? 2 * groups + 1 : 4 * groups + 1;
+}
 
 int32_t mcs_depthwise_conv2d_s8_get_buffer_size(const mcs_conv2d_s8_params_t *p)
 {
-    /* per channel: one int32 correction, plus one zero-point byte (the padding row) */
-    return (p->out_c == p->in_c) ? p->out_c * (int32_t)sizeof(int32_t) + ((p->out_c + 3) & ~3)
-                                 : 0;
+    /* general path: per channel one int32 correction and one zero-point byte (the padding
+     * row); planar path: the ring */
+    const int32_t general =
+        (p->out_c == p->in_c) ? p->out_c * (int32_t)sizeof(int32_t) + ((p->out_c + 3) & ~3) : 0;
+    const int32_t planar = dw3_shape_ok(p) ? DW3_PAIR * dw3_pairs(p) : 0;
+    return (planar > general) ? planar : general;
 }
+
+/* ====================================================================================== */
+/* The general path                                                                        */
+/* ====================================================================================== */
 
 /* Channels [c_lo, c_hi) of output pixel (oy, ox), any multiplier, one at a time. */
 static void dw_scalar(const int8_t *in_n, const int8_t *weights, const int32_t *bias,
@@ -57,8 +100,9 @@ static inline int32_t ld_i32(const int16_t *base, int32_t i)
     return v;
 }
 
-static inline __attribute__((always_inline)) void requant4(int8_t *out, const int32_t *multiplier, const int32_t *shift,
-                            const int32_t *acc, int32_t zp, int32_t lo, int32_t hi, int32_t fast)
+static inline __attribute__((always_inline)) void
+requant4(int8_t *out, const int32_t *multiplier, const int32_t *shift, const int32_t *acc,
+         int32_t zp, int32_t lo, int32_t hi, int32_t fast)
 {
     if (fast) {
         const int32_t amin = lo + zp;
@@ -108,8 +152,8 @@ static inline void dw_tap_off(const int8_t *x, const int8_t *w, int32_t off2, in
 /*
  * Interior 3x3 window of one output pixel, all channel groups: the window starts at `win`,
  * taps of a kernel row are `cs` bytes apart (stride 1, dilation 1: cs = ch), weights [9][ch].
- * Always inlined with a constant `cs` by the dispatcher below, so the tap offsets become
- * load immediates and only two pointers and four accumulators stay live (no spills).
+ * (The 3x3 windows the planar path below does not take: dilation, vertical stride > 2,
+ * accumulators too large for its requantization.)
  */
 static inline __attribute__((always_inline)) void
 dw3x3_interior(const int8_t *win, const int8_t *weights, const int16_t *corr,
@@ -141,43 +185,10 @@ dw3x3_interior(const int8_t *win, const int8_t *weights, const int16_t *corr,
     }
 }
 
-#ifndef MCS_DW_SPECIALISE
-#define MCS_DW_SPECIALISE 1
-#endif
-/* dw3x3_interior specialised for the usual channel counts (tap offsets as immediates). */
-static void dw3x3_interior_any(const int8_t *win, const int8_t *weights, const int16_t *corr,
-                               const int32_t *multiplier, const int32_t *shift, int8_t *out_px,
-                               int32_t c4, int32_t cs, int32_t ch, int32_t row_step, int32_t zp,
-                               int32_t lo, int32_t hi, int32_t fast)
-{
-#define MCS_DW3X3_CASE(n)                                                                  \
-    case n:                                                                                \
-        dw3x3_interior(win, weights, corr, multiplier, shift, out_px, c4, n, n, row_step,  \
-                       zp, lo, hi, fast);                                                  \
-        return;
-    if (MCS_DW_SPECIALISE && cs == ch) {
-        switch (ch) {
-            MCS_DW3X3_CASE(8)
-            MCS_DW3X3_CASE(16)
-            MCS_DW3X3_CASE(24)
-            MCS_DW3X3_CASE(32)
-            MCS_DW3X3_CASE(48)
-            MCS_DW3X3_CASE(64)
-            MCS_DW3X3_CASE(96)
-            MCS_DW3X3_CASE(128)
-            MCS_DW3X3_CASE(256)
-        default:
-            break;
-        }
-    }
-#undef MCS_DW3X3_CASE
-    dw3x3_interior(win, weights, corr, multiplier, shift, out_px, c4, cs, ch, row_step, zp, lo,
-                   hi, fast);
-}
-
-void mcs_depthwise_conv2d_s8(const int8_t *input, const int8_t *weights, const int32_t *bias,
-                             const int32_t *multiplier, const int32_t *shift, int16_t *scratch,
-                             int8_t *output, const mcs_conv2d_s8_params_t *p)
+/* The general path (see the top of the file). */
+static void dw_general(const int8_t *input, const int8_t *weights, const int32_t *bias,
+                       const int32_t *multiplier, const int32_t *shift, int16_t *scratch,
+                       int8_t *output, const mcs_conv2d_s8_params_t *p)
 {
     const int32_t ch = p->in_c;
     const int32_t off = -p->input_zp;
@@ -218,9 +229,8 @@ void mcs_depthwise_conv2d_s8(const int8_t *input, const int8_t *weights, const i
                 if (rows_in && ix0 >= 0 && ix0 + (p->kernel_w - 1) * p->dilation_w < p->in_w) {
                     const int8_t *win = in_n + (iy0 * p->in_w + ix0) * ch;
                     if (p->kernel_h == 3 && p->kernel_w == 3) {
-                        dw3x3_interior_any(win, weights, scratch, multiplier, shift, out_px,
-                                           c4, col_step, ch, row_step, p->output_zp, lo, hi,
-                                           fast);
+                        dw3x3_interior(win, weights, scratch, multiplier, shift, out_px, c4,
+                                       col_step, ch, row_step, p->output_zp, lo, hi, fast);
                     } else {
                         for (c = 0; c < c4; c += 4) {
                             const int8_t *w = weights + c;
@@ -314,5 +324,881 @@ void mcs_depthwise_conv2d_s8(const int8_t *input, const int8_t *weights, const i
                 }
             }
         }
+    }
+}
+
+/* ====================================================================================== */
+/* The planar 3x3 path                                                                      */
+/* ====================================================================================== */
+
+/* 1 when the last group of four rows takes the single row left (out_h % 4 == 1). */
+static inline int32_t dw3_rows5(const mcs_conv2d_s8_params_t *p)
+{
+    return (p->out_h & 3) == 1 && p->out_h > 4;
+}
+
+/*
+ * One channel of a group of four. w: its weights as int16 pairs, doubled (the accumulators
+ * hold 2 * acc, the form the requantization's SMMLAR takes), listed for kernel columns
+ * 0, 1, 2, 0, 1 as {a, b}: vertical stride 1 a = (w[0][k], w[1][k]), b = (w[1][k], w[2][k]);
+ * stride 2 a = (w[0][k], w[1][k]), b = (w[2][k], 0). Ring slot s of an output column whose
+ * kernel column 0 sits in slot r holds kernel column (s - r) mod 3, so the column's weights
+ * in slot order start at w[2 * ((3 - r) % 3)]. The other fields: the start of its
+ * accumulators, its requantization table entry, where it reads the ring. The assembly reads
+ * the fields at fixed offsets (checked below).
+ */
+typedef struct {
+    int32_t w[10];
+    int32_t corr;        /* 2 * (bias + input_offset * sum of the nine weights) */
+    int32_t m, e, r;     /* mcs_dsp_rq_table entry: multiplier, right shift, rounding + zp */
+    const uint8_t *b;    /* its word of row pair 0 in ring slot 0 */
+    const uint8_t *pend; /* b past the groups of four rows the loop runs (dw3_rows5) */
+} dw3_chan_t;
+
+typedef char dw3_check_chan[(offsetof(dw3_chan_t, corr) == 40 && offsetof(dw3_chan_t, m) == 44 &&
+                             offsetof(dw3_chan_t, e) == 48 && offsetof(dw3_chan_t, r) == 52 &&
+                             offsetof(dw3_chan_t, b) == 56 && offsetof(dw3_chan_t, pend) == 60 &&
+                             sizeof(dw3_chan_t) == 64)
+                                ? 1
+                                : -1];
+
+static inline int32_t dw3_pack(int32_t lo, int32_t hi)
+{
+    return (int32_t)(((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16));
+}
+
+static inline int32_t dw3_ld(const uint8_t *s)
+{
+    int32_t v;
+    memcpy(&v, s, 4);
+    return v;
+}
+
+static inline void dw3_st(uint8_t *d, int32_t v)
+{
+    memcpy(d, &v, 4);
+}
+
+/* PKHBT: bottom half of lo, bottom half of hi as the top half. */
+static inline int32_t dw3_pkhbt(int32_t lo, int32_t hi)
+{
+    int32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(lo), "r"(hi));
+    return r;
+}
+
+/* PKHTB: top half of hi, top half of lo as the bottom half. */
+static inline int32_t dw3_pkhtb(int32_t hi, int32_t lo)
+{
+    int32_t r;
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(hi), "r"(lo));
+    return r;
+}
+
+/* Four channels at two rows (x0 row 2j, x1 row 2j + 1, int8 each) -> four row-pair words
+ * (channel c: x0[c] in the bottom half, x1[c] in the top half, sign-extended): PKHBT/PKHTB
+ * gather bytes 0, 1 / 2, 3 of both rows, SXTB16 (ROR #8) splits them. */
+static inline void dw3_pair4(uint8_t *d, int32_t x0, int32_t x1)
+{
+    const int32_t lo = dw3_pkhbt(x0, x1); /* x0[0], x0[1], x1[0], x1[1] */
+    const int32_t hi = dw3_pkhtb(x1, x0); /* x0[2], x0[3], x1[2], x1[3] */
+    dw3_st(d, (int32_t)__sxtb16(lo));
+    dw3_st(d + 4, mcs_dsp_sxtb16_ror8(lo));
+    dw3_st(d + 8, (int32_t)__sxtb16(hi));
+    dw3_st(d + 12, mcs_dsp_sxtb16_ror8(hi));
+}
+
+/* n row pairs of four channels: input rows from src (rs bytes apart) -> d, 48 bytes apart
+ * (dw3_pair4 in a loop; in assembly, GCC's version of it took 22 cycles per pair on the
+ * Cortex-M33, this one 18). */
+static void dw3_rows4(const int8_t *src, int32_t rs, uint8_t *d, int32_t n)
+{
+    int32_t x0, x1, lo, hi;
+    if (n <= 0) {
+        return;
+    }
+    __asm__ volatile("1:\n\t"
+                     "ldr    %[x0], [%[s]]\n\t"
+                     "ldr    %[x1], [%[s], %[rs]]\n\t"
+                     "add    %[s], %[s], %[rs], lsl #1\n\t"
+                     "pkhbt  %[lo], %[x0], %[x1], lsl #16\n\t"
+                     "pkhtb  %[hi], %[x1], %[x0], asr #16\n\t"
+                     "sxtb16 %[x0], %[lo]\n\t"
+                     "sxtb16 %[x1], %[lo], ror #8\n\t"
+                     "sxtb16 %[lo], %[hi]\n\t"
+                     "sxtb16 %[hi], %[hi], ror #8\n\t"
+                     "str    %[x0], [%[d]], #48\n\t"
+                     "str    %[x1], [%[d], #-44]\n\t"
+                     "str    %[lo], [%[d], #-40]\n\t"
+                     "str    %[hi], [%[d], #-36]\n\t"
+                     "subs   %[n], %[n], #1\n\t"
+                     "bne    1b\n\t"
+                     : [s] "+r"(src), [d] "+r"(d), [n] "+r"(n), [x0] "=&r"(x0), [x1] "=&r"(x1),
+                       [lo] "=&r"(lo), [hi] "=&r"(hi)
+                     : [rs] "r"(rs)
+                     : "cc", "memory");
+}
+
+/* The per-call constants of the planar path. Where the input rows land in the ring (the
+ * same for every column): row pairs [j0, j1) hold input rows (padded row 2j is input row
+ * 2j - pad_top); of them, the first has only its second row (top halfwords) inside when
+ * `top` (pad_top odd), then `full` pairs with both rows inside from input row `row`, then
+ * one with only its first row inside when `bottom`. zslot[s]: ring slot s holds zero points
+ * only (all four channels), as after dw3_fill. */
+typedef struct {
+    const mcs_conv2d_s8_params_t *p;
+    uint8_t *ring;
+    int32_t j0, j1, top, full, row, bottom;
+    int32_t rs;  /* input bytes between rows */
+    int32_t zw4; /* the input zero point in each byte */
+    int32_t sw3; /* stride_w % 3 */
+    int32_t zslot[3];
+} dw3_call_t;
+
+static void dw3_call_init(dw3_call_t *k, const mcs_conv2d_s8_params_t *p, uint8_t *ring)
+{
+    const int32_t pairs = dw3_pairs(p);
+    const int32_t j1 = (p->pad_top + p->in_h + 1) >> 1;
+    k->p = p;
+    k->ring = ring;
+    k->j0 = p->pad_top >> 1;
+    k->j1 = (j1 < pairs) ? j1 : pairs;
+    k->top = (p->pad_top & 1) && k->j0 < k->j1;
+    k->row = 2 * (k->j0 + k->top) - p->pad_top;
+    k->full = (p->in_h - k->row) >> 1;
+    if (k->full > k->j1 - k->j0 - k->top) {
+        k->full = k->j1 - k->j0 - k->top;
+    }
+    k->bottom = k->j0 + k->top + k->full < k->j1;
+    k->rs = p->in_w * p->in_c;
+    k->zw4 = (int32_t)(0x01010101u * ((uint32_t)p->input_zp & 0xFFu));
+    k->sw3 = p->stride_w % 3;
+    k->zslot[0] = k->zslot[1] = k->zslot[2] = 1;
+}
+
+/* A column of four channels inside the input (col: its row 0) -> the ring slot at dst (row
+ * pair j0), row pairs [j0, j1): the common case of dw3_convert. */
+static __attribute__((noinline)) void dw3_convert4(const dw3_call_t *k, const int8_t *col,
+                                                   uint8_t *dst)
+{
+    if (k->top) {
+        dw3_pair4(dst, k->zw4, mcs_dsp_ld_s8x4(col));
+        dst += DW3_PAIR;
+    }
+    col += k->row * k->rs;
+    dw3_rows4(col, k->rs, dst, k->full);
+    if (k->bottom) {
+        dw3_pair4(dst + k->full * DW3_PAIR, mcs_dsp_ld_s8x4(col + 2 * k->full * k->rs), k->zw4);
+    }
+}
+
+/*
+ * Input column ix of channels [c0, c0 + g) (col: its row 0) -> ring slot s, row pairs
+ * [j0, j1) (dw3_convert4, or here the rare cases: a column of padding, a partial group); the
+ * others hold the zero point since dw3_fill. A column outside the input is all
+ * zero points too: with the accumulators starting from bias + input_offset * sum(w), a zero
+ * point contributes (zp + input_offset) * w = 0, so the padding needs no other care.
+ */
+static __attribute__((noinline)) void dw3_convert(dw3_call_t *k, const int8_t *col, int32_t g,
+                                                  int32_t ix, int32_t s)
+{
+    const mcs_conv2d_s8_params_t *p = k->p;
+    uint8_t *dst = k->ring + DW3_SLOT * s + k->j0 * DW3_PAIR;
+    int32_t j;
+    if (ix < 0 || ix >= p->in_w) {
+        const int32_t zw = dw3_pack(p->input_zp, p->input_zp);
+        if (!k->zslot[s]) {
+            for (j = k->j0; j < k->j1; ++j) {
+                dw3_st(dst, zw);
+                dw3_st(dst + 4, zw);
+                dw3_st(dst + 8, zw);
+                dw3_st(dst + 12, zw);
+                dst += DW3_PAIR;
+            }
+            k->zslot[s] = 1;
+        }
+        return;
+    }
+    k->zslot[s] = 0;
+    if (g == 4) {
+        dw3_convert4(k, col, dst);
+        return;
+    }
+    for (j = k->j0; j < k->j1; ++j) {
+        /* a partial group, byte by byte (a word load could run past the input); the other
+         * channels' words get zero points */
+        uint32_t x[2];
+        int32_t r, c;
+        for (r = 0; r < 2; ++r) {
+            const int32_t row = 2 * j + r - p->pad_top;
+            uint32_t v = (uint32_t)k->zw4;
+            for (c = g - 1; c >= 0; --c) {
+                const int32_t bv = (row >= 0 && row < p->in_h) ? col[row * k->rs + c]
+                                                               : p->input_zp;
+                v = (v << 8) | ((uint32_t)bv & 0xFFu);
+            }
+            x[r] = v;
+        }
+        dw3_pair4(dst, (int32_t)x[0], (int32_t)x[1]);
+        dst += DW3_PAIR;
+    }
+}
+
+/* Column stepping of dw3_group: the next padded input column to convert (xp, in ring slot
+ * sx = xp % 3) and the padded column of the current output column's kernel column 0 (xl, in
+ * slot s0). */
+typedef struct {
+    int32_t xp, sx, xl, s0;
+} dw3_cols_t;
+
+/* The input columns the current output column needs that are not in the ring yet ->
+ * their slots (in_c0: input column 0, row 0 of the group's channels). */
+static inline void dw3_columns_in(dw3_call_t *k, dw3_cols_t *t, const int8_t *in_c0,
+                                  int32_t g)
+{
+    const int32_t ch = k->p->in_c;
+    while (t->xp < t->xl) { /* horizontal stride > 3: columns no window reads */
+        ++t->xp;
+        t->sx = (t->sx == 2) ? 0 : t->sx + 1;
+    }
+    for (; t->xp < t->xl + 3; ++t->xp) {
+        const int32_t ix = t->xp - k->p->pad_left;
+        const int32_t inside = ix >= 0 && ix < k->p->in_w;
+        if (g == 4 && inside) {
+            k->zslot[t->sx] = 0;
+            dw3_convert4(k, in_c0 + ix * ch, k->ring + DW3_SLOT * t->sx + k->j0 * DW3_PAIR);
+        } else {
+            dw3_convert(k, inside ? in_c0 + ix * ch : in_c0, g, ix, t->sx);
+        }
+        t->sx = (t->sx == 2) ? 0 : t->sx + 1;
+    }
+}
+
+/* The next output column. */
+static inline void dw3_columns_next(const dw3_call_t *k, dw3_cols_t *t)
+{
+    t->xl += k->p->stride_w;
+    t->s0 += k->sw3;
+    t->s0 = (t->s0 >= 3) ? t->s0 - 3 : t->s0;
+}
+
+/* The whole ring (`pairs` row pairs of the three slots, all four channels) -> zero points. */
+static void dw3_fill(uint8_t *ring, int32_t zp, int32_t pairs)
+{
+    const int32_t zw = dw3_pack(zp, zp);
+    int32_t i;
+    for (i = 0; i < pairs * (DW3_PAIR / 4); ++i) {
+        dw3_st(ring + 4 * i, zw);
+    }
+}
+
+/*
+ * The column loop, in assembly: for each channel of the group, all rows of one output column
+ * (b = the channel's ring word at row pair 0, slot 0; a, b = the slot's weight words of
+ * dw3_chan_t). Vertical stride 1, four rows per iteration: the row pairs P0 = (v0, v1),
+ * P1 = (v2, v3), P2 = (v4, v5) of each slot give
+ *   out0 += SMLAD(P0, a) + P1.bottom * b.top     out1 += P0.top * a.bottom + SMLAD(P1, b)
+ *   out2 += SMLAD(P1, a) + P2.bottom * b.top     out3 += P1.top * a.bottom + SMLAD(P2, b)
+ * (SMLABT, SMLATB for the single products); vertical stride 2: out_i += SMLAD(P_i, a) +
+ * P_(i+1).bottom * b.bottom, five row pairs. Then the out_h % 4 last rows the same way.
+ *
+ * Requantization of an accumulator a2 = 2 * acc (|acc| < 2^30: mcs_dsp_rq_small_ok) with the
+ * table entry (m, e, r) of mcs_dsp_rq_table: the table's (x + r + (x < 0 ? -1 : 0)) >> e,
+ * x = SMMULR(a2, m), with the sign taken from a2 instead: m >= 0, so x < 0 implies a2 < 0,
+ * and a2 < 0 with x = 0 gives (r - 1) >> e = r >> e (r = (2 zp + 1) 2^(e-1), e >= 1). So
+ * r + sign is the addend of SMMLAR (a + ((n * m + 2^31) >> 32), exact here): ADD, SMMLAR,
+ * ASR, SSAT per output, then the activation clamps where they differ from int8's.
+ *
+ * Why assembly: GCC's C version of the four-row iteration took about 145 cycles on the
+ * Cortex-M33 (25x5x64), half its state spilled and reloaded badly, and 6.0 cycles/MAC on the
+ * Cortex-M7 for the whole layer; this loop takes 84 cycles (M7: 1.85 cycles/MAC). The 14
+ * registers hold the six weight words, four accumulators, b and three temps; everything else
+ * lives in this frame: the fields the loops read are memory operands, the others are reached
+ * through a pointer to it (offsets fixed, checked below). Loads sit in pairs: a load right
+ * behind a load or store costs one cycle instead of two.
+ */
+typedef struct {
+    const dw3_chan_t *blk; /*  0: the next channel's block */
+    int32_t wofs;          /*  4: byte offset of slot 0's weights in dw3_chan_t.w, 8 k0 */
+    int8_t *o0;            /*  8: the next channel's output row 0 */
+    int32_t nch;           /* 12: channels left */
+    int32_t corr, m, e, r; /* 16..28: the current channel's, copied from its block */
+    int32_t amin, amax, os;
+    int32_t rem; /* out_h % 4, or 5: the last group has five rows (out_h % 4 == 1) */
+    int32_t a4;          /* a five-row group's fifth accumulator */
+    int8_t *o;           /* the current channel's next output */
+    const uint8_t *pend; /* the current channel's end of whole groups */
+} dw3_asm_t;
+
+typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t, wofs) == 4 &&
+                            offsetof(dw3_asm_t, o0) == 8 && offsetof(dw3_asm_t, nch) == 12 &&
+                            offsetof(dw3_asm_t, corr) == 16 && offsetof(dw3_asm_t, m) == 20 &&
+                            offsetof(dw3_asm_t, e) == 24 && offsetof(dw3_asm_t, r) == 28)
+                               ? 1
+                               : -1];
+
+/* A channel's start: constants to the frame, weights to registers, b, o, pend. */
+#define DW3_CHANNEL                                                                        \
+    "ldr    %[x], %[stp]\n\t"                                                              \
+    "ldr    %[z], [%[x]]\n\t"                                                              \
+    "ldr    %[y], [%[x], #4]\n\t"                                                          \
+    "ldr    %[a0], [%[z], #40]\n\t"                                                        \
+    "ldr    %[a1], [%[z], #44]\n\t"                                                        \
+    "ldr    %[a2], [%[z], #48]\n\t"                                                        \
+    "ldr    %[a3], [%[z], #52]\n\t"                                                        \
+    "str    %[a0], [%[x], #16]\n\t"                                                        \
+    "str    %[a1], [%[x], #20]\n\t"                                                        \
+    "str    %[a2], [%[x], #24]\n\t"                                                        \
+    "str    %[a3], [%[x], #28]\n\t"                                                        \
+    "ldr    %[b], [%[z], #56]\n\t"                                                         \
+    "ldr    %[a0], [%[z], #60]\n\t"                                                        \
+    "ldr    %[a1], [%[x], #8]\n\t"                                                         \
+    "add    %[y], %[z], %[y]\n\t"                                                          \
+    "ldr    %[wa0], [%[y]]\n\t"                                                            \
+    "ldr    %[wb0], [%[y], #4]\n\t"                                                        \
+    "ldr    %[wa1], [%[y], #8]\n\t"                                                        \
+    "ldr    %[wb1], [%[y], #12]\n\t"                                                       \
+    "ldr    %[wa2], [%[y], #16]\n\t"                                                       \
+    "ldr    %[wb2], [%[y], #20]\n\t"                                                       \
+    "add    %[z], %[z], #64\n\t"                                                           \
+    "str    %[z], [%[x]]\n\t"                                                              \
+    "str    %[a0], %[pend]\n\t"                                                            \
+    "str    %[a1], %[o]\n\t"                                                               \
+    "add    %[a1], %[a1], #1\n\t"                                                          \
+    "str    %[a1], [%[x], #8]\n\t"
+
+/* The requantization of a_i (above), m in y, r in z: x = r + sign, a_i = SMMLAR(a_i, m, x). */
+#define DW3_MUL(a)                                                                         \
+    "add    %[x], %[z], %[" a "], asr #31\n\t"                                             \
+    "smmlar %[" a "], %[" a "], %[y], %[x]\n\t"
+/* ... >> e (in x), SSAT to int8. */
+#define DW3_SHIFT(a)                                                                       \
+    "asr    %[" a "], %[" a "], %[x]\n\t"                                                  \
+    "ssat   %[" a "], #8, %[" a "]\n\t"
+#define DW3_CLAMP(a, cond)                                                                 \
+    "cmp    %[" a "], %[y]\n\tit     " cond "\n\tmov" cond "  %[" a "], %[y]\n\t"
+#define DW3_RQ4(ld_lo)                                                                     \
+    DW3_MUL("a0") DW3_MUL("a1") DW3_MUL("a2") DW3_MUL("a3")                                \
+    "ldr    %[x], %[e]\n\t" ld_lo                                                          \
+    DW3_SHIFT("a0") DW3_SHIFT("a1") DW3_SHIFT("a2") DW3_SHIFT("a3")
+#define DW3_RQ2(ld_lo)                                                                     \
+    DW3_MUL("a0") DW3_MUL("a1") "ldr    %[x], %[e]\n\t" ld_lo DW3_SHIFT("a0") DW3_SHIFT("a1")
+#define DW3_RQ1(ld_lo) DW3_MUL("a0") "ldr    %[x], %[e]\n\t" ld_lo DW3_SHIFT("a0")
+/* The activation clamps, after SSAT: max(act_min) with act_min loaded into y next to e
+ * (DW3_LD_LO), min(act_max); none when they are SSAT's bounds (a ReLU whose output zero
+ * point is -128: the zoo's layers). */
+#define DW3_LD_LO "ldr    %[y], %[amin]\n\t"
+#define DW3_CLAMP4(cond)                                                                   \
+    DW3_CLAMP("a0", cond) DW3_CLAMP("a1", cond) DW3_CLAMP("a2", cond) DW3_CLAMP("a3", cond)
+#define DW3_CLAMP2(cond) DW3_CLAMP("a0", cond) DW3_CLAMP("a1", cond)
+#define DW3_CLAMP1(cond) DW3_CLAMP("a0", cond)
+#define DW3_HI(n) "ldr    %[y], %[amax]\n\t" DW3_CLAMP##n("gt")
+
+/* Stores of 4 / 2 / 1 outputs, os bytes apart, from o (kept in the frame); ST4 also loads
+ * pend into y for the loop test. */
+#define DW3_ST4                                                                            \
+    "ldr    %[z], %[o]\n\t"                                                                \
+    "ldr    %[x], %[os]\n\t"                                                               \
+    "strb   %[a0], [%[z]]\n\t"                                                             \
+    "strb   %[a1], [%[z], %[x]]\n\t"                                                       \
+    "add    %[z], %[z], %[x], lsl #1\n\t"                                                  \
+    "strb   %[a2], [%[z]]\n\t"                                                             \
+    "strb   %[a3], [%[z], %[x]]\n\t"                                                       \
+    "ldr    %[y], %[pend]\n\t"                                                             \
+    "add    %[z], %[z], %[x], lsl #1\n\t"                                                  \
+    "str    %[z], %[o]\n\t"
+#define DW3_ST2                                                                            \
+    "ldr    %[z], %[o]\n\t"                                                                \
+    "ldr    %[x], %[os]\n\t"                                                               \
+    "strb   %[a0], [%[z]]\n\t"                                                             \
+    "strb   %[a1], [%[z], %[x]]\n\t"                                                       \
+    "add    %[z], %[z], %[x], lsl #1\n\t"                                                  \
+    "str    %[z], %[o]\n\t"
+#define DW3_ST1                                                                            \
+    "ldr    %[z], %[o]\n\t"                                                                \
+    "strb   %[a0], [%[z]]\n\t"
+
+/*
+ * Vertical stride 1. Four rows: per slot the three row
+ * pairs, loaded two at a time, the first load post-incrementing b to the next group (the
+ * other offsets are relative to b + 96); the accumulators start from corr as the addend of
+ * their first MAC (a0 last: it holds corr until then); m and r loaded next to the last row
+ * pair. Two rows and one row (the tails): pairs P0, P1 of each slot.
+ */
+#define DW3_S1_GROUP4                                                                      \
+    "ldr    %[a0], %[corr]\n\t"                                                            \
+    "ldr    %[x], [%[b]], #96\n\t"                                                         \
+    "ldr    %[y], [%[b], #-48]\n\t"                                                        \
+    "smlatb %[a1], %[x], %[wa0], %[a0]\n\t"                                                \
+    "smlad  %[a2], %[y], %[wa0], %[a0]\n\t"                                                \
+    "smlatb %[a3], %[y], %[wa0], %[a0]\n\t"                                                \
+    "smlad  %[a0], %[x], %[wa0], %[a0]\n\t"                                                \
+    "smlabt %[a0], %[y], %[wb0], %[a0]\n\t"                                                \
+    "smlad  %[a1], %[y], %[wb0], %[a1]\n\t"                                                \
+    "ldr    %[x], [%[b]]\n\t"                                                              \
+    "ldr    %[y], [%[b], #-80]\n\t"                                                        \
+    "smlabt %[a2], %[x], %[wb0], %[a2]\n\t"                                                \
+    "smlad  %[a3], %[x], %[wb0], %[a3]\n\t"                                                \
+    "smlad  %[a0], %[y], %[wa1], %[a0]\n\t"                                                \
+    "smlatb %[a1], %[y], %[wa1], %[a1]\n\t"                                                \
+    "ldr    %[x], [%[b], #-32]\n\t"                                                        \
+    "ldr    %[y], [%[b], #16]\n\t"                                                         \
+    "smlabt %[a0], %[x], %[wb1], %[a0]\n\t"                                                \
+    "smlad  %[a1], %[x], %[wb1], %[a1]\n\t"                                                \
+    "smlad  %[a2], %[x], %[wa1], %[a2]\n\t"                                                \
+    "smlatb %[a3], %[x], %[wa1], %[a3]\n\t"                                                \
+    "smlabt %[a2], %[y], %[wb1], %[a2]\n\t"                                                \
+    "smlad  %[a3], %[y], %[wb1], %[a3]\n\t"                                                \
+    "ldr    %[x], [%[b], #-64]\n\t"                                                        \
+    "ldr    %[y], [%[b], #-16]\n\t"                                                        \
+    "smlad  %[a0], %[x], %[wa2], %[a0]\n\t"                                                \
+    "smlatb %[a1], %[x], %[wa2], %[a1]\n\t"                                                \
+    "smlabt %[a0], %[y], %[wb2], %[a0]\n\t"                                                \
+    "smlad  %[a1], %[y], %[wb2], %[a1]\n\t"                                                \
+    "smlad  %[a2], %[y], %[wa2], %[a2]\n\t"                                                \
+    "smlatb %[a3], %[y], %[wa2], %[a3]\n\t"                                                \
+    "ldr    %[x], [%[b], #32]\n\t"                                                         \
+    "ldr    %[y], %[m]\n\t"                                                                \
+    "ldr    %[z], %[r]\n\t"                                                                \
+    "smlabt %[a2], %[x], %[wb2], %[a2]\n\t"                                                \
+    "smlad  %[a3], %[x], %[wb2], %[a3]\n\t"
+
+/* Five rows (the last group when out_h % 4 == 1): four rows as DW3_S1_GROUP4 and the fifth
+ * in z, out4 += SMLAD(P2, a) + P3.bottom * b.top; z goes to the frame for the four rows'
+ * requantization (DW3_ROW5 then requantizes it). */
+#define DW3_S1_GROUP5                                                                      \
+    "ldr    %[a0], %[corr]\n\t"                                                            \
+    "ldr    %[x], [%[b]], #96\n\t"                                                         \
+    "ldr    %[y], [%[b], #-48]\n\t"                                                        \
+    "mov    %[z], %[a0]\n\t"                                                               \
+    "smlatb %[a1], %[x], %[wa0], %[a0]\n\t"                                                \
+    "smlad  %[a2], %[y], %[wa0], %[a0]\n\t"                                                \
+    "smlatb %[a3], %[y], %[wa0], %[a0]\n\t"                                                \
+    "smlad  %[a0], %[x], %[wa0], %[a0]\n\t"                                                \
+    "smlabt %[a0], %[y], %[wb0], %[a0]\n\t"                                                \
+    "smlad  %[a1], %[y], %[wb0], %[a1]\n\t"                                                \
+    "ldr    %[x], [%[b]]\n\t"                                                              \
+    "ldr    %[y], [%[b], #-80]\n\t"                                                        \
+    "smlabt %[a2], %[x], %[wb0], %[a2]\n\t"                                                \
+    "smlad  %[a3], %[x], %[wb0], %[a3]\n\t"                                                \
+    "smlad  %[z], %[x], %[wa0], %[z]\n\t"                                                  \
+    "smlad  %[a0], %[y], %[wa1], %[a0]\n\t"                                                \
+    "smlatb %[a1], %[y], %[wa1], %[a1]\n\t"                                                \
+    "ldr    %[x], [%[b], #-32]\n\t"                                                        \
+    "ldr    %[y], [%[b], #16]\n\t"                                                         \
+    "smlabt %[a0], %[x], %[wb1], %[a0]\n\t"                                                \
+    "smlad  %[a1], %[x], %[wb1], %[a1]\n\t"                                                \
+    "smlad  %[a2], %[x], %[wa1], %[a2]\n\t"                                                \
+    "smlatb %[a3], %[x], %[wa1], %[a3]\n\t"                                                \
+    "smlabt %[a2], %[y], %[wb1], %[a2]\n\t"                                                \
+    "smlad  %[a3], %[y], %[wb1], %[a3]\n\t"                                                \
+    "smlad  %[z], %[y], %[wa1], %[z]\n\t"                                                  \
+    "ldr    %[x], [%[b], #-64]\n\t"                                                        \
+    "ldr    %[y], [%[b], #-16]\n\t"                                                        \
+    "smlad  %[a0], %[x], %[wa2], %[a0]\n\t"                                                \
+    "smlatb %[a1], %[x], %[wa2], %[a1]\n\t"                                                \
+    "smlabt %[a0], %[y], %[wb2], %[a0]\n\t"                                                \
+    "smlad  %[a1], %[y], %[wb2], %[a1]\n\t"                                                \
+    "smlad  %[a2], %[y], %[wa2], %[a2]\n\t"                                                \
+    "smlatb %[a3], %[y], %[wa2], %[a3]\n\t"                                                \
+    "ldr    %[x], [%[b], #32]\n\t"                                                         \
+    "ldr    %[y], [%[b], #48]\n\t"                                                         \
+    "smlabt %[a2], %[x], %[wb2], %[a2]\n\t"                                                \
+    "smlad  %[a3], %[x], %[wb2], %[a3]\n\t"                                                \
+    "smlad  %[z], %[x], %[wa2], %[z]\n\t"                                                  \
+    "smlabt %[z], %[y], %[wb0], %[z]\n\t"                                                  \
+    "ldr    %[x], [%[b], #64]\n\t"                                                         \
+    "ldr    %[y], [%[b], #80]\n\t"                                                         \
+    "smlabt %[z], %[x], %[wb1], %[z]\n\t"                                                  \
+    "smlabt %[z], %[y], %[wb2], %[z]\n\t"                                                  \
+    "str    %[z], %[a4]\n\t"                                                               \
+    "ldr    %[y], %[m]\n\t"                                                                \
+    "ldr    %[z], %[r]\n\t"
+
+#define DW3_S1_SLOT2(wa, wb, o0, o1)                                                       \
+    "ldr    %[x], [%[b], #" o0 "]\n\t"                                                     \
+    "ldr    %[y], [%[b], #" o1 "]\n\t"                                                     \
+    "smlad  %[a0], %[x], %[" wa "], %[a0]\n\t"                                             \
+    "smlatb %[a1], %[x], %[" wa "], %[a1]\n\t"                                             \
+    "smlabt %[a0], %[y], %[" wb "], %[a0]\n\t"                                             \
+    "smlad  %[a1], %[y], %[" wb "], %[a1]\n\t"
+#define DW3_S1_GROUP2                                                                      \
+    "ldr    %[a0], %[corr]\n\t"                                                            \
+    "ldr    %[x], [%[b]], #48\n\t"                                                         \
+    "ldr    %[y], [%[b]]\n\t"                                                              \
+    "smlatb %[a1], %[x], %[wa0], %[a0]\n\t"                                                \
+    "smlad  %[a0], %[x], %[wa0], %[a0]\n\t"                                                \
+    "smlabt %[a0], %[y], %[wb0], %[a0]\n\t"                                                \
+    "smlad  %[a1], %[y], %[wb0], %[a1]\n\t"                                                \
+    DW3_S1_SLOT2("wa1", "wb1", "-32", "16")                                                \
+    DW3_S1_SLOT2("wa2", "wb2", "-16", "32")                                                \
+    "ldr    %[y], %[m]\n\t"                                                                \
+    "ldr    %[z], %[r]\n\t"
+
+#define DW3_S1_SLOT1(wa, wb, o0, o1)                                                       \
+    "ldr    %[x], [%[b], #" o0 "]\n\t"                                                     \
+    "ldr    %[y], [%[b], #" o1 "]\n\t"                                                     \
+    "smlad  %[a0], %[x], %[" wa "], %[a0]\n\t"                                             \
+    "smlabt %[a0], %[y], %[" wb "], %[a0]\n\t"
+#define DW3_S1_GROUP1                                                                      \
+    "ldr    %[a0], %[corr]\n\t"                                                            \
+    DW3_S1_SLOT1("wa0", "wb0", "0", "48")                                                  \
+    DW3_S1_SLOT1("wa1", "wb1", "16", "64")                                                 \
+    DW3_S1_SLOT1("wa2", "wb2", "32", "80")                                                 \
+    "ldr    %[y], %[m]\n\t"                                                                \
+    "ldr    %[z], %[r]\n\t"
+
+/* Vertical stride 2: five row pairs per slot for four rows, b advancing by 192 (a3 holds
+ * corr until its first MAC); `more`: loads placed after the fifth pair's. */
+#define DW3_S2_SLOT4(wa, wb, o0, o1, o2, o3, o4, more)                                     \
+    "ldr    %[x], [%[b], #" o0 "]\n\t"                                                     \
+    "ldr    %[y], [%[b], #" o1 "]\n\t"                                                     \
+    "smlad  %[a0], %[x], %[" wa "], %[a0]\n\t"                                             \
+    "smlabb %[a0], %[y], %[" wb "], %[a0]\n\t"                                             \
+    "smlad  %[a1], %[y], %[" wa "], %[a1]\n\t"                                             \
+    "ldr    %[x], [%[b], #" o2 "]\n\t"                                                     \
+    "ldr    %[y], [%[b], #" o3 "]\n\t"                                                     \
+    "smlabb %[a1], %[x], %[" wb "], %[a1]\n\t"                                             \
+    "smlad  %[a2], %[x], %[" wa "], %[a2]\n\t"                                             \
+    "smlabb %[a2], %[y], %[" wb "], %[a2]\n\t"                                             \
+    "smlad  %[a3], %[y], %[" wa "], %[a3]\n\t"                                             \
+    "ldr    %[x], [%[b], #" o4 "]\n\t"                                                     \
+    more                                                                                   \
+    "smlabb %[a3], %[x], %[" wb "], %[a3]\n\t"
+#define DW3_S2_GROUP4                                                                      \
+    "ldr    %[a3], %[corr]\n\t"                                                            \
+    "ldr    %[x], [%[b]], #192\n\t"                                                        \
+    "ldr    %[y], [%[b], #-144]\n\t"                                                       \
+    "smlad  %[a0], %[x], %[wa0], %[a3]\n\t"                                                \
+    "smlabb %[a0], %[y], %[wb0], %[a0]\n\t"                                                \
+    "smlad  %[a1], %[y], %[wa0], %[a3]\n\t"                                                \
+    "ldr    %[x], [%[b], #-96]\n\t"                                                        \
+    "ldr    %[y], [%[b], #-48]\n\t"                                                        \
+    "smlabb %[a1], %[x], %[wb0], %[a1]\n\t"                                                \
+    "smlad  %[a2], %[x], %[wa0], %[a3]\n\t"                                                \
+    "smlabb %[a2], %[y], %[wb0], %[a2]\n\t"                                                \
+    "smlad  %[a3], %[y], %[wa0], %[a3]\n\t"                                                \
+    "ldr    %[x], [%[b]]\n\t"                                                              \
+    "smlabb %[a3], %[x], %[wb0], %[a3]\n\t"                                                \
+    DW3_S2_SLOT4("wa1", "wb1", "-176", "-128", "-80", "-32", "16", "")                     \
+    DW3_S2_SLOT4("wa2", "wb2", "-160", "-112", "-64", "-16", "32",                         \
+                 "ldr    %[y], %[m]\n\tldr    %[z], %[r]\n\t")
+
+/* Five rows: DW3_S2_GROUP4 and the fifth in z, out4 += SMLAD(P4, a) + P5.bottom * b.bottom. */
+#define DW3_S2_SLOT5(wa, wb, o0, o1, o2, o3, o4, o5, more)                                 \
+    "ldr    %[x], [%[b], #" o0 "]\n\t"                                                     \
+    "ldr    %[y], [%[b], #" o1 "]\n\t"                                                     \
+    "smlad  %[a0], %[x], %[" wa "], %[a0]\n\t"                                             \
+    "smlabb %[a0], %[y], %[" wb "], %[a0]\n\t"                                             \
+    "smlad  %[a1], %[y], %[" wa "], %[a1]\n\t"                                             \
+    "ldr    %[x], [%[b], #" o2 "]\n\t"                                                     \
+    "ldr    %[y], [%[b], #" o3 "]\n\t"                                                     \
+    "smlabb %[a1], %[x], %[" wb "], %[a1]\n\t"                                             \
+    "smlad  %[a2], %[x], %[" wa "], %[a2]\n\t"                                             \
+    "smlabb %[a2], %[y], %[" wb "], %[a2]\n\t"                                             \
+    "smlad  %[a3], %[y], %[" wa "], %[a3]\n\t"                                             \
+    "ldr    %[x], [%[b], #" o4 "]\n\t"                                                     \
+    "ldr    %[y], [%[b], #" o5 "]\n\t"                                                     \
+    "smlabb %[a3], %[x], %[" wb "], %[a3]\n\t"                                             \
+    "smlad  %[z], %[x], %[" wa "], %[z]\n\t"                                               \
+    "smlabb %[z], %[y], %[" wb "], %[z]\n\t"                                               \
+    more
+#define DW3_S2_GROUP5                                                                      \
+    "ldr    %[a3], %[corr]\n\t"                                                            \
+    "mov    %[a0], %[a3]\n\t"                                                              \
+    "mov    %[a1], %[a3]\n\t"                                                              \
+    "mov    %[a2], %[a3]\n\t"                                                              \
+    "mov    %[z], %[a3]\n\t"                                                               \
+    "add    %[b], %[b], #192\n\t"                                                          \
+    DW3_S2_SLOT5("wa0", "wb0", "-192", "-144", "-96", "-48", "0", "48", "")                \
+    DW3_S2_SLOT5("wa1", "wb1", "-176", "-128", "-80", "-32", "16", "64", "")               \
+    DW3_S2_SLOT5("wa2", "wb2", "-160", "-112", "-64", "-16", "32", "80",                   \
+                 "str    %[z], %[a4]\n\tldr    %[y], %[m]\n\tldr    %[z], %[r]\n\t")
+
+/* After a five-row group's first four rows: the fifth row's requantization and store (o
+ * already past the four). */
+#define DW3_ROW5(ld_lo, clamp1)                                                            \
+    "ldr    %[a0], %[a4]\n\t"                                                              \
+    "ldr    %[y], %[m]\n\t"                                                                \
+    "ldr    %[z], %[r]\n\t"                                                                \
+    DW3_RQ1(ld_lo) clamp1 DW3_ST1
+
+#define DW3_S2_SLOT2(wa, wb, o0, o1, o2)                                                   \
+    "ldr    %[x], [%[b], #" o0 "]\n\t"                                                     \
+    "ldr    %[y], [%[b], #" o1 "]\n\t"                                                     \
+    "smlad  %[a0], %[x], %[" wa "], %[a0]\n\t"                                             \
+    "smlabb %[a0], %[y], %[" wb "], %[a0]\n\t"                                             \
+    "smlad  %[a1], %[y], %[" wa "], %[a1]\n\t"                                             \
+    "ldr    %[x], [%[b], #" o2 "]\n\t"                                                     \
+    "smlabb %[a1], %[x], %[" wb "], %[a1]\n\t"
+#define DW3_S2_GROUP2                                                                      \
+    "ldr    %[a0], %[corr]\n\t"                                                            \
+    "mov    %[a1], %[a0]\n\t"                                                              \
+    DW3_S2_SLOT2("wa0", "wb0", "0", "48", "96")                                            \
+    DW3_S2_SLOT2("wa1", "wb1", "16", "64", "112")                                          \
+    DW3_S2_SLOT2("wa2", "wb2", "32", "80", "128")                                          \
+    "add    %[b], %[b], #96\n\t"                                                           \
+    "ldr    %[y], %[m]\n\t"                                                                \
+    "ldr    %[z], %[r]\n\t"
+
+#define DW3_S2_SLOT1(wa, wb, o0, o1)                                                       \
+    "ldr    %[x], [%[b], #" o0 "]\n\t"                                                     \
+    "ldr    %[y], [%[b], #" o1 "]\n\t"                                                     \
+    "smlad  %[a0], %[x], %[" wa "], %[a0]\n\t"                                             \
+    "smlabb %[a0], %[y], %[" wb "], %[a0]\n\t"
+#define DW3_S2_GROUP1                                                                      \
+    "ldr    %[a0], %[corr]\n\t"                                                            \
+    DW3_S2_SLOT1("wa0", "wb0", "0", "48")                                                  \
+    DW3_S2_SLOT1("wa1", "wb1", "16", "64")                                                 \
+    DW3_S2_SLOT1("wa2", "wb2", "32", "80")                                                 \
+    "ldr    %[y], %[m]\n\t"                                                                \
+    "ldr    %[z], %[r]\n\t"
+
+/* All channels of the column: per channel DW3_CHANNEL, the groups of four rows, then the
+ * rem = out_h % 4 last rows: two (rem bit 1, C after LSLS #31) and one (bit 0, Z clear). */
+#define DW3_COLUMN_ASM(group4, group5, group2, group1, ld_lo, clamp4, clamp2, clamp1)      \
+    __asm__ volatile(                                                                      \
+        "0:\n\t"                                                                           \
+        DW3_CHANNEL                                                                        \
+        "cmp    %[b], %[a0]\n\t"                                                           \
+        "beq    2f\n\t"                                                                    \
+        "1:\n\t"                                                                           \
+        group4 DW3_RQ4(ld_lo) clamp4 DW3_ST4                                               \
+        "cmp    %[b], %[y]\n\t"                                                            \
+        "bne    1b\n\t"                                                                    \
+        "2:\n\t"                                                                           \
+        "ldr    %[y], %[rem]\n\t"                                                          \
+        "cmp    %[y], #5\n\t"                                                              \
+        "bne    5f\n\t"                                                                    \
+        group5 DW3_RQ4(ld_lo) clamp4 DW3_ST4 DW3_ROW5(ld_lo, clamp1)                       \
+        "b      4f\n\t"                                                                    \
+        "5:\n\t"                                                                           \
+        "lsls   %[y], %[y], #31\n\t"                                                       \
+        "bcc    3f\n\t"                                                                    \
+        group2 DW3_RQ2(ld_lo) clamp2 DW3_ST2                                               \
+        "ldr    %[y], %[rem]\n\t"                                                          \
+        "lsls   %[y], %[y], #31\n\t"                                                       \
+        "3:\n\t"                                                                           \
+        "beq    4f\n\t"                                                                    \
+        group1 DW3_RQ1(ld_lo) clamp1 DW3_ST1                                               \
+        "4:\n\t"                                                                           \
+        "ldr    %[z], %[stp]\n\t"                                                          \
+        "ldr    %[x], [%[z], #12]\n\t"                                                     \
+        "subs   %[x], %[x], #1\n\t"                                                        \
+        "str    %[x], [%[z], #12]\n\t"                                                     \
+        "bne    0b\n\t"                                                                    \
+        : [b] "=&r"(b), [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3),    \
+          [x] "=&r"(x), [y] "=&r"(y), [z] "=&r"(z), [wa0] "=&r"(wa0), [wb0] "=&r"(wb0),     \
+          [wa1] "=&r"(wa1), [wb1] "=&r"(wb1), [wa2] "=&r"(wa2), [wb2] "=&r"(wb2),          \
+          [o] "+m"(st.o), [pend] "+m"(st.pend), [a4] "=m"(st.a4)                           \
+        : [stp] "m"(stp), [corr] "m"(st.corr), [m] "m"(st.m), [e] "m"(st.e), [r] "m"(st.r),\
+          [amin] "m"(st.amin), [amax] "m"(st.amax), [os] "m"(st.os), [rem] "m"(st.rem)     \
+        : "cc", "memory")
+
+/* All output columns of channels blk[0 .. g) (o: channel 0's output at row 0, column 0).
+ * Not inlined: the asm needs every register but sp. */
+static __attribute__((noinline)) void dw3_group(dw3_call_t *k, const int8_t *in_n,
+                                                const dw3_chan_t *blk, int32_t c0, int32_t g,
+                                                int8_t *o)
+{
+    const mcs_conv2d_s8_params_t *p = k->p;
+    /* three clamp variants of each stride's code: none, act_min, both */
+    const int32_t variant = ((p->stride_h == 1) ? 0 : 3) +
+                            ((p->act_min == -128 && p->act_max == 127) ? 0
+                             : (p->act_max == 127)                     ? 1
+                                                                       : 2);
+    dw3_asm_t st;
+    dw3_asm_t *const stp = &st;
+    int32_t b, a0, a1, a2, a3, x, y, z, wa0, wb0, wa1, wb1, wa2, wb2;
+    dw3_cols_t t = {0, 0, 0, 0};
+    int32_t ox;
+    st.amin = p->act_min;
+    st.amax = p->act_max;
+    st.os = p->out_w * p->in_c;
+    st.rem = dw3_rows5(p) ? 5 : (p->out_h & 3);
+    for (ox = 0; ox < p->out_w; ++ox, dw3_columns_next(k, &t)) {
+        dw3_columns_in(k, &t, in_n + c0, g);
+        st.blk = blk;
+        st.wofs = (t.s0 == 0) ? 0 : 8 * (3 - t.s0); /* kernel column (3 - s0) % 3 in slot 0 */
+        st.o0 = o;
+        st.nch = g;
+        switch (variant) {
+        case 0:
+            DW3_COLUMN_ASM(DW3_S1_GROUP4, DW3_S1_GROUP5, DW3_S1_GROUP2, DW3_S1_GROUP1, "", "",
+                           "", "");
+            break;
+        case 1:
+            DW3_COLUMN_ASM(DW3_S1_GROUP4, DW3_S1_GROUP5, DW3_S1_GROUP2, DW3_S1_GROUP1, DW3_LD_LO,
+                           DW3_CLAMP4("lt"), DW3_CLAMP2("lt"), DW3_CLAMP1("lt"));
+            break;
+        case 2:
+            DW3_COLUMN_ASM(DW3_S1_GROUP4, DW3_S1_GROUP5, DW3_S1_GROUP2, DW3_S1_GROUP1, DW3_LD_LO,
+                           DW3_CLAMP4("lt") DW3_HI(4), DW3_CLAMP2("lt") DW3_HI(2),
+                           DW3_CLAMP1("lt") DW3_HI(1));
+            break;
+        case 3:
+            DW3_COLUMN_ASM(DW3_S2_GROUP4, DW3_S2_GROUP5, DW3_S2_GROUP2, DW3_S2_GROUP1, "", "",
+                           "", "");
+            break;
+        case 4:
+            DW3_COLUMN_ASM(DW3_S2_GROUP4, DW3_S2_GROUP5, DW3_S2_GROUP2, DW3_S2_GROUP1, DW3_LD_LO,
+                           DW3_CLAMP4("lt"), DW3_CLAMP2("lt"), DW3_CLAMP1("lt"));
+            break;
+        default:
+            DW3_COLUMN_ASM(DW3_S2_GROUP4, DW3_S2_GROUP5, DW3_S2_GROUP2, DW3_S2_GROUP1, DW3_LD_LO,
+                           DW3_CLAMP4("lt") DW3_HI(4), DW3_CLAMP2("lt") DW3_HI(2),
+                           DW3_CLAMP1("lt") DW3_HI(1));
+            break;
+        }
+        o += p->in_c;
+    }
+    (void)b; (void)a0; (void)a1; (void)a2; (void)a3; (void)x; (void)y; (void)z;
+    (void)wa0; (void)wb0; (void)wa1; (void)wb1; (void)wa2; (void)wb2;
+}
+
+/* dw3_pair4 of two weight words, doubled (SADD16: 2 w fits int16), to w[i] of the four
+ * channel blocks, and to w[i + 6] (the copies of kernel columns 0 and 1) when i < 4. */
+static inline void dw3_wpair4(dw3_chan_t *blk, int32_t i, int32_t x0, int32_t x1)
+{
+    const int32_t lo = dw3_pkhbt(x0, x1);
+    const int32_t hi = dw3_pkhtb(x1, x0);
+    int32_t v0 = (int32_t)__sxtb16(lo);
+    int32_t v1 = mcs_dsp_sxtb16_ror8(lo);
+    int32_t v2 = (int32_t)__sxtb16(hi);
+    int32_t v3 = mcs_dsp_sxtb16_ror8(hi);
+    v0 = (int32_t)__sadd16((int16x2_t)v0, (int16x2_t)v0);
+    v1 = (int32_t)__sadd16((int16x2_t)v1, (int16x2_t)v1);
+    v2 = (int32_t)__sadd16((int16x2_t)v2, (int16x2_t)v2);
+    v3 = (int32_t)__sadd16((int16x2_t)v3, (int16x2_t)v3);
+    blk[0].w[i] = v0;
+    blk[1].w[i] = v1;
+    blk[2].w[i] = v2;
+    blk[3].w[i] = v3;
+    if (i < 4) {
+        blk[0].w[i + 6] = v0;
+        blk[1].w[i + 6] = v1;
+        blk[2].w[i + 6] = v2;
+        blk[3].w[i + 6] = v3;
+    }
+}
+
+/* The blocks of channels [c0, c0 + g): weights, corrections, the requantization table
+ * entries tab (mcs_dsp_rq_table of the g channels), where each reads the ring. */
+static void dw3_setup(dw3_chan_t *blk, const int8_t *weights, const int32_t *bias,
+                      const int32_t *tab, int32_t c0, int32_t g, const uint8_t *ring,
+                      const mcs_conv2d_s8_params_t *p)
+{
+    const int32_t ch = p->in_c;
+    const int32_t off = -p->input_zp;
+    const int32_t gbytes = ((p->out_h >> 2) - dw3_rows5(p)) * ((p->stride_h == 1) ? 2 : 4) *
+                           DW3_PAIR;
+    int32_t sum[4];
+    int32_t c, t;
+    if (g == 4) {
+        /* four channels per word: the kernel rows' pairs formed as the ring's (dw3_pair4);
+         * the sums with SXTB16 and SADD16 (|sum| <= 9 * 128) */
+        int32_t wv[9];
+        int32_t slo = 0, shi = 0;
+#pragma GCC unroll 9
+        for (t = 0; t < 9; ++t) {
+            wv[t] = mcs_dsp_ld_s8x4(weights + t * ch + c0);
+            slo = (int32_t)__sadd16((int16x2_t)slo, __sxtb16(wv[t]));
+            shi = (int32_t)__sadd16((int16x2_t)shi, (int16x2_t)mcs_dsp_sxtb16_ror8(wv[t]));
+        }
+        sum[0] = (int16_t)slo;
+        sum[1] = (int16_t)shi;
+        sum[2] = slo >> 16;
+        sum[3] = shi >> 16;
+        dw3_wpair4(blk, 0, wv[0], wv[3]);
+        dw3_wpair4(blk, 2, wv[1], wv[4]);
+        dw3_wpair4(blk, 4, wv[2], wv[5]);
+        if (p->stride_h == 1) {
+            dw3_wpair4(blk, 1, wv[3], wv[6]);
+            dw3_wpair4(blk, 3, wv[4], wv[7]);
+            dw3_wpair4(blk, 5, wv[5], wv[8]);
+        } else {
+            dw3_wpair4(blk, 1, wv[6], 0);
+            dw3_wpair4(blk, 3, wv[7], 0);
+            dw3_wpair4(blk, 5, wv[8], 0);
+        }
+    } else {
+        for (c = 0; c < g; ++c) {
+            const int8_t *w = weights + c0 + c; /* tap t at w[t * ch] */
+            sum[c] = 0;
+            for (t = 0; t < 9; ++t) {
+                sum[c] += w[t * ch];
+            }
+            for (t = 0; t < 5; ++t) {
+                const int32_t kx = (t < 3) ? t : t - 3;
+                const int32_t w0 = 2 * w[kx * ch];
+                const int32_t w1 = 2 * w[(3 + kx) * ch];
+                const int32_t w2 = 2 * w[(6 + kx) * ch];
+                blk[c].w[2 * t] = dw3_pack(w0, w1);
+                blk[c].w[2 * t + 1] = (p->stride_h == 1) ? dw3_pack(w1, w2) : dw3_pack(w2, 0);
+            }
+        }
+    }
+    for (c = 0; c < g; ++c) {
+        blk[c].corr = 2 * (((bias != 0) ? bias[c0 + c] : 0) + off * sum[c]);
+        blk[c].m = tab[3 * c];
+        blk[c].e = tab[3 * c + 1];
+        blk[c].r = tab[3 * c + 2];
+        blk[c].b = ring + 4 * c;
+        blk[c].pend = blk[c].b + gbytes;
+    }
+}
+
+/* 1 when mcs_dsp_rq_table accepts every channel (k = 9 taps: its conditions are
+ * mcs_dsp_rq_small_ok and every right shift at most 22), checked before any output is
+ * written so that the general path can take the whole call otherwise. */
+static int32_t dw3_rq_ok(const int32_t *bias, const int32_t *shift,
+                         const mcs_conv2d_s8_params_t *p)
+{
+    int32_t c;
+    if (!mcs_dsp_rq_small_ok(shift, bias, p->out_c, 9)) {
+        return 0;
+    }
+    for (c = 0; c < p->out_c; ++c) {
+        if (shift[c] < -22) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void dw3_planar(const int8_t *input, const int8_t *weights, const int32_t *bias,
+                       const int32_t *multiplier, const int32_t *shift, int16_t *scratch,
+                       int8_t *output, const mcs_conv2d_s8_params_t *p)
+{
+    const int32_t ch = p->in_c;
+    dw3_call_t k;
+    dw3_chan_t blk[4];
+    int32_t tab[12];
+    int32_t n, c0;
+
+    dw3_call_init(&k, p, (uint8_t *)scratch);
+    dw3_fill(k.ring, p->input_zp, dw3_pairs(p));
+    for (n = 0; n < p->batch; ++n) {
+        const int8_t *in_n = input + n * p->in_h * p->in_w * ch;
+        int8_t *out_n = output + n * p->out_h * p->out_w * ch;
+        for (c0 = 0; c0 < ch; c0 += 4) {
+            const int32_t g = (ch - c0 < 4) ? ch - c0 : 4;
+            /* cannot fail: dw3_rq_ok */
+            (void)mcs_dsp_rq_table(tab, multiplier + c0, shift + c0,
+                                   (bias != 0) ? bias + c0 : 0, g, 9, p->output_zp);
+            dw3_setup(blk, weights, bias, tab, c0, g, k.ring, p);
+            dw3_group(&k, in_n, blk, c0, g, out_n + c0);
+        }
+    }
+}
+
+void mcs_depthwise_conv2d_s8(const int8_t *input, const int8_t *weights, const int32_t *bias,
+                             const int32_t *multiplier, const int32_t *shift, int16_t *scratch,
+                             int8_t *output, const mcs_conv2d_s8_params_t *p)
+{
+    if (dw3_shape_ok(p) && dw3_rq_ok(bias, shift, p)) {
+        dw3_planar(input, weights, bias, multiplier, shift, scratch, output, p);
+    } else {
+        dw_general(input, weights, bias, multiplier, shift, scratch, output, p);
     }
 }

@@ -410,6 +410,111 @@ static inline void mcs_dsp_pack_q15r2(const int16_t *nat, int16_t *cols, int32_t
         b1 = __smlad(x3_, wl_, b1);                                                        \
     } while (0)
 
+/* 1 on the Cortex-M7, selected like MCS_DSP_ASM_2X2 above (the double-precision FPU): its
+ * dual-issue inner loops, MCS_DSP_2X2_LOOP_M7 below and mcs_dsp_mat_1col's
+ * (mcs_fully_connected_s8.c). 0: the C loops (Cortex-M4; and -O0, where the frame pointer
+ * takes r7 and the 14 registers these asm statements need do not exist). */
+#ifndef MCS_DSP_ASM_M7
+#if defined(__ARM_FP) && (__ARM_FP & 8) && defined(__OPTIMIZE__)
+#define MCS_DSP_ASM_M7 1
+#else
+#define MCS_DSP_ASM_M7 0
+#endif
+#endif
+
+/*
+ * The inner loop of mcs_dsp_mat_2col(_q) on the dual-issue Cortex-M7, as inline assembly.
+ * The M7 issues two instructions per cycle when the pair has a free unit for each (one MAC
+ * pipe: never two SMLADs), the second does not read what the first writes, and a
+ * SXTB16 (a SIMD/"BeginGroup" instruction in Arm's LLVM model ARMScheduleM7.td) comes first.
+ * A group of 4 values x 2 rows x 2 pixels is 8 SMLAD + 4 SXTB16 + 6 LDR = 18 instructions,
+ * so 9 cycles at best; this schedule issues every SMLAD with a SXTB16 or a LDR, two LDRs
+ * together, and the sign-extended weights ping-pong between two registers (p, q) so that a
+ * SXTB16 never feeds the SMLAD it pairs with. Software-pipelined: on entry to a group the
+ * row-a weight word (wva, wa already past it), p = SXTB16(wva) and the low column words xa =
+ * c[0..1] (pixel 0), xb = c[4..5] (pixel 1) are loaded; the group loads the next group's.
+ * Pointers advance by post/pre-indexed loads: no ALU op in the loop but SUBS. GCC's schedule
+ * of the C loop (MCS_DSP_GROUP_2X2) takes 13.9 cycles per group in mcusim's M7 model, this
+ * one 9.25 (tools/bench_kernels.py on nucleo-h723zg, cycles/MAC: pointwise 25x5x64->64
+ * 1.15 -> 0.89, conv3x3 16x16x32->32 1.01 -> 0.72; four groups per iteration instead of
+ * eight: 0.92 and 0.735). Per group, [first | second] of each issue pair:
+ *   [smlad a0 += xa.p | ldr wvb]      [sxtb16 q, wvb | smlad a1 += xb.p]
+ *   [smlad b0 += xa.q | ldr xa, hi0]  [sxtb16 p, wva ror 8 | smlad b1 += xb.q]
+ *   [smlad a0 += xa.p | ldr xb, hi1]  [sxtb16 q, wvb ror 8 | smlad a1 += xb.p]
+ *   [smlad b0 += xa.q | ldr wva next] [sxtb16 p, wva | smlad b1 += xb.q]
+ *   [ldr xb, next lo1 | ldr xa, next lo0 (c += 16)]
+ */
+#define MCS_DSP_M7_GROUP_HEAD                                                              \
+    "smlad  %[a0], %[xa], %[p], %[a0]\n\t"                                                 \
+    "ldr    %[wvb], [%[wb]], #4\n\t"                                                       \
+    "sxtb16 %[q], %[wvb]\n\t"                                                              \
+    "smlad  %[a1], %[xb], %[p], %[a1]\n\t"                                                 \
+    "smlad  %[b0], %[xa], %[q], %[b0]\n\t"                                                 \
+    "ldr    %[xa], [%[c], #4]\n\t"                                                         \
+    "sxtb16 %[p], %[wva], ror #8\n\t"                                                      \
+    "smlad  %[b1], %[xb], %[q], %[b1]\n\t"                                                 \
+    "smlad  %[a0], %[xa], %[p], %[a0]\n\t"                                                 \
+    "ldr    %[xb], [%[c], #12]\n\t"                                                        \
+    "sxtb16 %[q], %[wvb], ror #8\n\t"                                                      \
+    "smlad  %[a1], %[xb], %[p], %[a1]\n\t"                                                 \
+    "smlad  %[b0], %[xa], %[q], %[b0]\n\t"
+
+/* A group followed by another: load the next group's row-a word and low column words. */
+#define MCS_DSP_M7_GROUP                                                                   \
+    MCS_DSP_M7_GROUP_HEAD                                                                  \
+    "ldr    %[wva], [%[wa]], #4\n\t"                                                       \
+    "sxtb16 %[p], %[wva]\n\t"                                                              \
+    "smlad  %[b1], %[xb], %[q], %[b1]\n\t"                                                 \
+    "ldr    %[xb], [%[c], #24]\n\t"                                                        \
+    "ldr    %[xa], [%[c], #16]!\n\t"
+
+/*
+ * groups (>= 1) groups of 4 values: a0/a1 (row a at wa, pixels 0/1), b0/b1 (row b = row
+ * a + k); wa ends past row a's groups, as the C loop leaves it. The groups but the last run
+ * eight per iteration (72 + SUBS/BNE + the taken branch: 74 cycles in mcusim's M7 model);
+ * the first iteration enters at group 8 - (groups - 1) % 8 through a TBH table (Duff's
+ * device: every group is the same code). The last group loads nothing ahead, so nothing is
+ * read past the columns or row a.
+ */
+#define MCS_DSP_2X2_LOOP_M7(groups)                                                        \
+    do {                                                                                   \
+        const int8_t *wb_ = wa + k;                                                        \
+        int32_t n_ = (groups);                                                             \
+        int32_t wva_, wvb_, xa_, xb_, p_, q_;                                              \
+        __asm__ volatile(                                                                  \
+            "ldr    %[wva], [%[wa]], #4\n\t"                                               \
+            "ldr    %[xa], [%[c]]\n\t"                                                     \
+            "ldr    %[xb], [%[c], #8]\n\t"                                                 \
+            "subs   %[n], %[n], #1\n\t"                                                    \
+            "sxtb16 %[p], %[wva]\n\t"                                                      \
+            "beq    19f\n\t"                                                               \
+            "and    %[q], %[n], #7\n\t"                                                    \
+            "add    %[n], %[n], #7\n\t"                                                    \
+            "lsr    %[n], %[n], #3\n\t"                                                    \
+            "tbh    [pc, %[q], lsl #1]\n\t"                                                \
+            "0:\n\t"                                                                       \
+            ".short (10f - 0b) / 2, (17f - 0b) / 2, (16f - 0b) / 2, (15f - 0b) / 2\n\t"    \
+            ".short (14f - 0b) / 2, (13f - 0b) / 2, (12f - 0b) / 2, (11f - 0b) / 2\n\t"    \
+            "10:\n\t" MCS_DSP_M7_GROUP                                                     \
+            "11:\n\t" MCS_DSP_M7_GROUP                                                     \
+            "12:\n\t" MCS_DSP_M7_GROUP                                                     \
+            "13:\n\t" MCS_DSP_M7_GROUP                                                     \
+            "14:\n\t" MCS_DSP_M7_GROUP                                                     \
+            "15:\n\t" MCS_DSP_M7_GROUP                                                     \
+            "16:\n\t" MCS_DSP_M7_GROUP                                                     \
+            "17:\n\t" MCS_DSP_M7_GROUP                                                     \
+            "subs   %[n], %[n], #1\n\t"                                                    \
+            "bne    10b\n\t"                                                               \
+            "19:\n\t" MCS_DSP_M7_GROUP_HEAD                                                \
+            "smlad  %[b1], %[xb], %[q], %[b1]\n\t"                                         \
+            : [a0] "+r"(a0), [a1] "+r"(a1), [b0] "+r"(b0), [b1] "+r"(b1), [wa] "+r"(wa),   \
+              [wb] "+r"(wb_), [c] "+r"(c), [n] "+r"(n_), [wva] "=&r"(wva_),               \
+              [wvb] "=&r"(wvb_), [xa] "=&r"(xa_), [xb] "=&r"(xb_), [p] "=&r"(p_),          \
+              [q] "=&r"(q_)                                                                \
+            :                                                                              \
+            : "cc", "memory");                                                             \
+    } while (0)
+
 #if MCS_DSP_ASM_2X2
 /* The requantization of one channel's two accumulators x0, x1 in the pair loop below: table
  * entry at [t, #o] (m, e, r'), SRDHM by SMMULR of the doubled value, the rounding term with
@@ -594,6 +699,10 @@ static inline void mcs_dsp_mat_2col_q(const int8_t *weights, const int32_t *bias
         if (groups > 0) {
             MCS_DSP_2X2_LOOP(groups);
         }
+#elif MCS_DSP_ASM_M7
+        if (groups > 0) {
+            MCS_DSP_2X2_LOOP_M7(groups);
+        }
 #else
         for (i = groups; i > 0; --i) {
             MCS_DSP_GROUP_2X2(wa, wa + k, c, a0, a1, b0, b1);
@@ -690,6 +799,10 @@ static inline void mcs_dsp_mat_2col(const int8_t *weights, const int32_t *bias,
 #if MCS_DSP_ASM_2X2
         if (groups > 0) {
             MCS_DSP_2X2_LOOP(groups);
+        }
+#elif MCS_DSP_ASM_M7
+        if (groups > 0) {
+            MCS_DSP_2X2_LOOP_M7(groups);
         }
 #else
         for (i = groups; i > 0; --i) {

@@ -294,10 +294,22 @@ typedef struct {
 
 void mcs_pad_s8(const int8_t *input, int8_t *output, const mcs_pad_s8_params_t *p);
 
-/* QuantizeLinear: out = saturate(rintf(x / scale) + zero_point) (round half to even, float32
- * division, as numpy; no fast-math). */
-void mcs_quantize_s8(const float *input, int8_t *output, int32_t size, float scale,
-                         int32_t zero_point);
+/*
+ * QuantizeLinear float32 -> int8, optionally moving one axis last in the same pass (a model's
+ * NCHW / NCL float input becomes the NHWC / NLC int8 activations without a separate Transpose):
+ *   input  [outer][channels][inner] float32
+ *   output [outer][inner][channels] int8     (channels = 1: plain QuantizeLinear)
+ *   out = saturate(rintf(x / scale) + zero_point): float32 division, round half to even, as
+ *   numpy (mcusim.quant.params.quantize_f32); a NaN input gives an unspecified int8.
+ * The DSP version divides once per call, not per value (see kernels_c/dsp/mcs_quantize_s8.c).
+ */
+typedef struct {
+    int32_t outer, channels, inner;
+    float scale;                    /* > 0, finite */
+    int32_t zero_point;             /* [-128, 127] */
+} mcs_quantize_s8_params_t;
+
+void mcs_quantize_s8(const float *input, int8_t *output, const mcs_quantize_s8_params_t *p);
 
 /* DequantizeLinear: out = (float)(q - zero_point) * scale (float32). */
 void mcs_dequantize_s8(const int8_t *input, float *output, int32_t size, float scale,

@@ -40,6 +40,7 @@ from mcusim.compiler.codegen import Ctx, Emit, broadcast_params
 from mcusim.compiler.ir import DType, Graph, Layout, Node, Op, Tensor, verify
 from mcusim.compiler.ir import QuantParams as IRQuantParams
 from mcusim.compiler.ops import registry
+from mcusim.compiler.passes.fuse_int8 import fuse_int8, quantize_geometry
 from mcusim.errors import McusimError
 from mcusim.quant import fixedpoint as fp
 from mcusim.quant import ops as qops
@@ -389,6 +390,7 @@ class _Quantizer:
         meta = {**self.g.meta, "dtype": "int8", "s8_scratch_bytes": self.scratch,
                 "float_islands": list(self.islands)}
         g = self.g.replace(tensors=self.tensors, nodes=tuple(self.nodes), meta=meta).pruned()
+        g = fuse_int8(g)  # input Quantize+Transpose, Add+Relu: same integers, fewer layers
         verify(g)
         return g
 
@@ -521,13 +523,21 @@ class _Quantizer:
         self._linear(node, xq, qx, wq, wp, depthwise)
         x = self.g.tensors[node.inputs[0]]
         if depthwise:
-            need = scratch.depthwise_bytes(w.shape[-1], w.shape[-1] // x.shape[-1],
-                                           w.shape[1], w.shape[2])
+            # the geometry _e_conv passes to the kernel (a 1-D conv is one row of a 2-D one)
+            st, dl = node.attr("strides"), node.attr("dilations")
+            if len(x.shape) == 4:
+                kernel, out_h = (w.shape[1], w.shape[2]), self.g.tensors[node.outputs[0]].shape[1]
+                stride_h, dil = st[0], (dl[0], dl[1])
+            else:
+                kernel, out_h, stride_h, dil = (1, w.shape[1]), 1, 1, (1, dl[0])
+            need = scratch.depthwise_bytes(w.shape[-1], w.shape[-1] // x.shape[-1], *kernel,
+                                           out_h, stride_h, dil)
         elif len(x.shape) == 4 and w.shape[1] == 1 and w.shape[2] == 1 and not any(
                 node.attr("pads")):
             need = scratch.pointwise_bytes(x.shape[-1], w.shape[0])
         else:
-            need = scratch.conv2d_bytes(1, int(np.prod(w.shape[1:-1])), w.shape[-1])
+            need = scratch.conv2d_bytes(1, int(np.prod(w.shape[1:-1])), w.shape[-1],
+                                          w.shape[0])
         self.scratch = max(self.scratch, need)
 
     def gemm(self, node: Node) -> None:
@@ -613,7 +623,9 @@ class _Quantizer:
             "input_zp": qx.zero_point[0], "output_zp": want.zero_point[0],
             "multiplier": tuple(int(v) for v in mult), "shift": tuple(int(v) for v in shift),
             "qmin": fp.INT8_MIN, "qmax": fp.INT8_MAX, "depthwise": True})
-        self.scratch = max(self.scratch, scratch.depthwise_bytes(c, 1, h, w))
+        out = self.g.tensors[node.outputs[0]].shape
+        self.scratch = max(self.scratch, scratch.depthwise_bytes(
+            c, 1, h, w, out[1] if len(out) == 4 else 1, strides[0]))
         return True
 
     def clamp(self, node: Node) -> None:
@@ -886,7 +898,9 @@ def _run_requant_or_copy(node: Node, ins):
 
 
 def _run_quantize(node: Node, ins):
-    return [quantize_f32(ins[0], node.attr("scale"), node.attr("zero_point"))]
+    q = quantize_f32(ins[0], node.attr("scale"), node.attr("zero_point"))
+    perm = node.attr("perm")
+    return [np.ascontiguousarray(np.transpose(q, perm)) if perm else q]
 
 
 def _run_dequantize(node: Node, ins):
@@ -896,7 +910,8 @@ def _run_dequantize(node: Node, ins):
 def _add_kw(node: Node) -> dict:
     keys = ("a_zp", "a_mult", "a_shift", "b_zp", "b_mult", "b_shift", "left_shift",
             "output_zp", "out_mult", "out_shift")
-    return {k: node.attr(k) for k in keys}
+    return {**{k: node.attr(k) for k in keys}, "act_min": node.attr("qmin"),
+            "act_max": node.attr("qmax")}
 
 
 _INT8_RUN = {
@@ -1193,10 +1208,14 @@ def _e_pad(ctx: Ctx, node: Node) -> Emit:
 
 
 def _e_quantize(ctx: Ctx, node: Node) -> Emit:
-    size = ctx.t(node.outputs[0]).size
-    call = (f"mcs_quantize_s8({ctx.ptr(node.inputs[0], True)}, {ctx.ptr(node.outputs[0])}, {size}, "
-            f"{codegen.c_float(node.attr('scale'))}, {node.attr('zero_point')});")
-    return Emit([call], {"mcs_quantize_s8"}, _prelude(ctx))
+    outer, channels, inner = quantize_geometry(ctx.t(node.inputs[0]).shape, node.attr("perm"))
+    statics = _prelude(ctx)
+    pname = ctx.uniq("quantize_s8_params")
+    statics.append(f"static const mcs_quantize_s8_params_t {pname} = {{{outer}, {channels}, "
+                   f"{inner}, {codegen.c_float(node.attr('scale'))}, "
+                   f"{int(node.attr('zero_point'))}}};")
+    call = f"mcs_quantize_s8({ctx.ptr(node.inputs[0], True)}, {ctx.ptr(node.outputs[0])}, &{pname});"
+    return Emit([call], {"mcs_quantize_s8"}, statics)
 
 
 def _e_dequantize(ctx: Ctx, node: Node) -> Emit:

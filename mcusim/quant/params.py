@@ -95,7 +95,8 @@ def quantize(x: np.ndarray, qp: QuantParams, qmin: int = INT8_MIN, qmax: int = I
 def quantize_f32(x: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
     """Exactly what `mcs_quantize_s8` computes: float32 ``x / scale``, rint, + zp, saturate."""
     x32 = np.asarray(x, dtype=np.float32)
-    q = np.rint(x32 / np.float32(scale)).astype(np.float64) + zero_point
+    with np.errstate(over="ignore"):  # an infinite quotient saturates, as in C
+        q = np.rint(x32 / np.float32(scale)).astype(np.float64) + zero_point
     return np.clip(q, INT8_MIN, INT8_MAX).astype(np.int8)
 
 

@@ -13,17 +13,24 @@ def _even(n: int) -> int:
     return (n + 1) & ~1
 
 
-def conv2d_bytes(kernel_h: int, kernel_w: int, in_c: int) -> int:
-    """`mcs_conv2d_s8`: a pair of int16 im2col columns (+ one natural-order column when
-    ``in_c % 4 != 0``)."""
-    k = kernel_h * kernel_w * in_c
-    return 2 * (2 * k + (_even(k) if in_c % 4 else 0))
-
-
 def rq_table_bytes(out_c: int) -> int:
     """The DSP kernels' per-channel requantization table (``MCS_DSP_RQ_TABLE_BYTES``):
     multiplier, right shift and rounding term with the zero point folded in, int32 each."""
     return 12 * out_c
+
+
+def conv2d_bytes(kernel_h: int, kernel_w: int, in_c: int, out_c: int) -> int:
+    """`mcs_conv2d_s8`: a pair of int16 im2col columns of k4 values; when ``in_c % 4 != 0``
+    one natural-order int16 column (also the int8 staging buffer); when K = k_h * k_w * in_c
+    is 3 mod 4 (and ``in_c % 4 != 0``) K is padded to k4 = K + 1 and the weights copied as
+    [out_c][k4]; then the requantization table. (The C function pads only for dilation_w 1,
+    so this is an upper bound.)"""
+    k = kernel_h * kernel_w * in_c
+    pad = in_c % 4 != 0 and k % 4 == 3
+    k4 = k + 1 if pad else k
+    nat = 2 * _even(k) if in_c % 4 else 0
+    wpad = (out_c * k4 + 3) & ~3 if pad else 0
+    return 4 * k4 + nat + wpad + rq_table_bytes(out_c)
 
 
 def pointwise_bytes(in_c: int, out_c: int) -> int:
@@ -33,11 +40,22 @@ def pointwise_bytes(in_c: int, out_c: int) -> int:
 
 
 def depthwise_bytes(out_c: int, depth_multiplier: int = 1, kernel_h: int = 3,
-                    kernel_w: int = 3) -> int:
-    """`mcs_depthwise_conv2d_s8`: per channel one int32 and one padding byte (multiplier 1
-    only; the window size does not matter)."""
-    del kernel_h, kernel_w
-    return 4 * out_c + ((out_c + 3) & ~3) if depth_multiplier == 1 else 0
+                    kernel_w: int = 3, out_h: int = 1, stride_h: int = 1,
+                    dilation: tuple[int, int] = (1, 1)) -> int:
+    """`mcs_depthwise_conv2d_s8` (multiplier 1 only): the larger of its two paths' needs.
+    General path: per channel one int32 and one padding byte. Planar path (3x3, dilation 1,
+    vertical stride 1, or 2 with at least four output rows): a ring of three int16 columns
+    of four channels, 48 bytes per pair of input rows, for whole groups of four output rows
+    and the next group's first pair."""
+    if depth_multiplier != 1:
+        return 0
+    general = 4 * out_c + ((out_c + 3) & ~3)
+    planar = 0
+    if (kernel_h, kernel_w) == (3, 3) and tuple(dilation) == (1, 1) and (
+            stride_h == 1 or (stride_h == 2 and out_h >= 4)):
+        groups = (out_h + 3) // 4
+        planar = 48 * ((2 if stride_h == 1 else 4) * groups + 1)
+    return max(general, planar)
 
 
 def fully_connected_bytes(in_features: int, batch: int = 2) -> int:

@@ -1,7 +1,12 @@
 """The DSP kernels' special paths, bit-exact with the numpy twin and the reference kernels in
 mcusim's emulator on the M33, M7 and M4 boards: the assembly 2x2 inner loop with odd and even
-group counts and tails, the 3x3 depthwise interior specialised per channel count (and the
-generic one), the table-driven large Add (flat, row-broadcast and strided), the SIMD clamp.
+group counts and tails, the conv im2col paths (first layers: in_c % 4 != 0), the planar 3x3
+depthwise path (its assembly column loop's row groups, tails and clamp variants, partial
+channel groups, padding, strides) and the general one, the table-driven large
+Add (flat, row-broadcast and strided), the shift-and-table Add (one assembly loop per output
+shift, the C loop for other shifts, tails, either input as the shift one, fused Relu / Clip
+ranges), the SIMD clamp, and the division-free QuantizeLinear (ties and their neighbours,
+saturation, infinities, tails, channel planes moved last, a scale outside its range).
 """
 
 from __future__ import annotations
@@ -26,6 +31,143 @@ def _clamp_case(name: str, n: int, lo: int, hi: int, seed: int) -> kfw.KernelCas
                           f"{{input}}, {{out}}, {n}, {lo}, {hi}", y, macs=0)
 
 
+def _first_layer_cases() -> list[kfw.KernelCase]:
+    """mcs_conv2d_s8 with in_c % 4 != 0 (the kernel-rows im2col): the 3x3x3 windows built
+    without staging (VWW stride 2 with TF 'same' padding, IC stride 1, K padded to 28, odd
+    channel counts, a single column of outputs) and 3x3x1 ones, rows of whole groups (KWS 10x4 over one
+    channel, edge rows built in a register, windows entirely in the padding, input rows
+    narrower than a word, 3 groups per row), staged windows (in_c 1, 2, 5, 1x1 and 1xN
+    kernels, K % 4 = 1, 2, 3), dilation (rows 2 apart; columns 2 apart: natural-order path),
+    and in_c % 4 == 0. Odd pixel counts reach the single-pixel tail."""
+    conv = kfw.conv2d_case
+    return [
+        conv("rows3x9_vww_s2", (11, 9), 3, 8, (3, 3), (2, 2), (0, 0, 1, 1), seed=50),
+        conv("rows3x9_ic_s1", (7, 9), 3, 5, (3, 3), pads=(1, 1, 1, 1), seed=51),
+        conv("rows3x9_s2_pad1", (8, 7), 3, 6, (3, 3), (2, 2), (1, 1, 1, 1), seed=52),
+        conv("rows3x9_nopad_w1", (7, 3), 3, 4, (3, 3), seed=53),
+        conv("rows3x9_dil_h2", (9, 6), 3, 4, (3, 3), pads=(2, 1, 2, 1), dilation=(2, 1),
+             seed=54),
+        conv("rows_kws_10x4_s2", (15, 10), 1, 6, (10, 4), (2, 2), (4, 1, 5, 1), seed=55),
+        conv("rows_4x1_wide_pad", (5, 6), 1, 3, (3, 4), pads=(2, 5, 2, 5), seed=56),
+        conv("rows_4x1_narrow_in", (5, 3), 1, 4, (2, 4), pads=(1, 1, 1, 1), seed=57),
+        conv("rows_2x2_c6_3groups", (5, 5), 6, 4, (2, 2), pads=(1, 1, 1, 1), seed=58),
+        conv("rows_1x2_c2_edges", (4, 6), 2, 4, (1, 2), (1, 2), (0, 1, 0, 1), seed=59),
+        conv("rows3x3_c1_k9", (7, 9), 1, 8, (3, 3), pads=(1, 1, 1, 1), seed=60),
+        conv("staged_c1_2x3_k6", (6, 7), 1, 5, (2, 3), pads=(1, 1, 0, 1), seed=68),
+        conv("staged_c2_3x3_s2_k18", (9, 7), 2, 6, (3, 3), (2, 2), (1, 1, 1, 1), seed=61),
+        conv("staged_c5_3x3_k45", (5, 6), 5, 7, (3, 3), pads=(1, 1, 1, 1), seed=62),
+        conv("staged_c3_1x1_pad_k3", (4, 5), 3, 4, (1, 1), pads=(1, 1, 1, 1), seed=63),
+        conv("staged_c1_1x5_s2", (3, 17), 1, 4, (1, 5), (1, 2), (0, 2, 0, 2), seed=64),
+        conv("staged_c3_5x5_k75", (7, 8), 3, 4, (5, 5), pads=(2, 2, 2, 2), seed=65),
+        conv("nat_c3_dil_w2", (7, 8), 3, 4, (3, 3), pads=(1, 2, 1, 2), dilation=(1, 2),
+             seed=66),
+        conv("groups_c4_odd_pixels", (5, 5), 4, 3, (3, 3), pads=(1, 1, 1, 1), seed=67),
+    ]
+
+
+def _quantize_case(name: str, shape: tuple[int, int, int], scale: float, zp: int, seed: int,
+                   spread_only: bool = False) -> kfw.KernelCase:
+    rng = np.random.default_rng(seed)
+    n = int(np.prod(shape))
+    if spread_only:  # typical data: almost every value on the fast path
+        x = (rng.normal(size=n) * 60 * scale).astype(np.float32)
+    else:  # mostly ties and their neighbours: the exact path and the loop's re-entry
+        x = kfw.quantize_values(rng, scale, n)
+    return kfw.quantize_case(name, x.reshape(shape), scale, zp)
+
+
+def _quantize_exits_case(name: str, shape: tuple[int, int, int], seed: int) -> kfw.KernelCase:
+    """Typical values with exact ties (scale 2^-7: every tie is a float, always flagged) at
+    chosen places: in each group of four of a block of sixteen (S = 1, 3 loops) or eight
+    (other strides), so every exit of the assembly loops and the re-entry after it run."""
+    rng = np.random.default_rng(seed)
+    scale = 2.0**-7
+    n = int(np.prod(shape))
+    x = (rng.normal(size=n) * 60 * scale).astype(np.float32)
+    inner = shape[2]
+    for plane in range(shape[0] * shape[1]):
+        for block, pos in enumerate((0, 5, 10, 15, 3, 17 % 16)):
+            i = plane * inner + 16 * block + pos
+            if 16 * block + pos < inner:
+                x[i] = np.float32((int(rng.integers(-100, 100)) + 0.5) * scale)
+    return kfw.quantize_case(name, x.reshape(shape), scale, int(rng.integers(-20, 20)))
+
+
+def _add_quantize_cases() -> list[kfw.KernelCase]:
+    """The shift-and-table Add (e = 19, 18 in assembly, 13 in C; the shift input first or
+    second; Relu, Clip, none; a 1-value tail; contiguous rows of a broadcast) and
+    QuantizeLinear (3 and 5 channel planes moved last, plain with a 3-value tail, rows shorter
+    than the 8-value loop, a scale whose reciprocal is out of the fast path's range)."""
+    add = kfw.add_case
+    return [
+        add("add_shift_e19_relu", (1, 16, 16, 8), (1, 16, 16, 8), seed=70,
+            scales=(0.03, 0.05, 0.06), act="relu"),
+        add("add_shift_a_larger", (1, 16, 8, 8), (1, 16, 8, 8), seed=71,
+            scales=(0.05, 0.03, 0.07), act=(-128, 127)),
+        add("add_shift_e18_clip", (1, 8, 8, 17), (1, 8, 8, 17), seed=72,
+            scales=(0.02, 0.04, 0.03), act=(-40, 35)),
+        add("add_shift_tail", (1, 3, 7, 53), (1, 3, 7, 53), seed=73, scales=(0.02, 0.02, 0.05),
+            act="relu"),
+        add("add_shift_rows", (1, 40, 37), (37,), seed=74, scales=(0.05, 0.02, 0.06)),
+        add("add_shift_e13_c", (1, 16, 16, 4), (1, 16, 16, 4), seed=75,
+            scales=(0.05, 0.03, 0.0009), act=(-100, 90)),
+        _quantize_case("quantize_nchw_c3", (1, 3, 256), 0.0073, -34, seed=76),
+        _quantize_case("quantize_spread_c3", (1, 3, 512), 0.0078, -128, seed=77,
+                       spread_only=True),
+        _quantize_case("quantize_plain_tail", (1, 1, 1003), 0.05, -3, seed=78),
+        _quantize_case("quantize_c5_odd", (2, 5, 37), 0.0123, 100, seed=79),
+        _quantize_case("quantize_short_rows", (3, 2, 7), 1.7, 127, seed=80),
+        _quantize_case("quantize_scale_out_of_range", (1, 1, 16), 1e-31, 0, seed=81),
+        _quantize_exits_case("quantize_exits_s1", (1, 1, 112), seed=82),
+        _quantize_exits_case("quantize_exits_s3", (1, 3, 112), seed=83),
+        _quantize_exits_case("quantize_exits_s2", (1, 2, 112), seed=84),
+    ]
+
+
+def _depthwise_cases() -> list[kfw.KernelCase]:
+    """mcs_depthwise_conv2d_s8's planar 3x3 path (vertical stride 1 and 2): the last rows of
+    a column (out_h % 4 = 0, 1 with the five-row group, 2, 3, and out_h 1, 2, 3 alone), the
+    clamp variants (ReLU with any zero point, ReLU6-like, act_max only, none: the zoo's
+    zero point -128), channel counts 4, 8, 12, 16, 20, 24, 64 and 6, 13 (a partial group of four),
+    padding on each side (odd and even pad_top, left/right columns of zero points), single
+    output columns, horizontal strides 2 and 4 (skipped columns), a batch of two; the
+    general path for a bias too large for the planar path's requantization, vertical stride
+    2 with fewer than four output rows, vertical stride 3 and dilation."""
+    d = kfw.depthwise_case
+    zoo = {"act": None, "zero_points": (-128, -128)}
+    return [
+        d("dw3_c64_s1_rows5", (5, 4), 64, (3, 3), pads=(1, 1, 1, 1), seed=36),
+        d("dw3_c24_s1_rem2", (6, 5), 24, (3, 3), pads=(1, 1, 1, 1), seed=37),
+        d("dw3_c20_s1_rows5", (5, 5), 20, (3, 3), pads=(1, 1, 1, 1), seed=38),
+        d("dw3_c16_s2_rem0", (7, 7), 16, (3, 3), (2, 2), (1, 1, 1, 1), seed=39),
+        d("dw3_c4_w1_nopad", (7, 3), 4, (3, 3), seed=70),
+        d("dw3_c8_s2_same_relu6", (9, 8), 8, (3, 3), (2, 2), (0, 0, 1, 1), act=(0, 40),
+          seed=71),
+        d("dw3_c12_s1_relu6_rem2", (6, 5), 12, (3, 3), pads=(1, 1, 1, 1), act=(0, 40),
+          seed=72),
+        d("dw3_c13_s2_partial", (9, 8), 13, (3, 3), (2, 2), (1, 1, 1, 1), seed=73),
+        d("dw3_c6_s1_pads_rem3", (7, 7), 6, (3, 3), pads=(2, 1, 0, 2), seed=74),
+        d("dw3_c8_s1_zoo_rem3", (11, 6), 8, (3, 3), pads=(1, 1, 1, 1), seed=75, **zoo),
+        d("dw3_c8_s2_zoo_rem2", (12, 7), 8, (3, 3), (2, 2), (1, 1, 1, 1), seed=76, **zoo),
+        d("dw3_c64_s2_zoo", (8, 4), 64, (3, 3), (2, 2), (0, 0, 1, 1), seed=77, **zoo),
+        d("dw3_c8_s2_hi_only", (11, 6), 8, (3, 3), (2, 2), (0, 0, 1, 1), act=(-300, 30),
+          seed=78),
+        d("dw3_c8_rows1", (3, 5), 8, (3, 3), seed=79),
+        d("dw3_c8_rows2", (4, 4), 8, (3, 3), seed=80),
+        d("dw3_c16_rows3", (3, 3), 16, (3, 3), pads=(1, 1, 1, 1), seed=81),
+        d("dw3_c8_s1x4", (6, 13), 8, (3, 3), (1, 4), (1, 1, 1, 1), seed=82),
+        d("dw3_c12_s1x2_batch2", (9, 5), 12, (3, 3), (1, 2), (1, 2, 1, 0), seed=83, batch=2),
+        d("dw3_c8_s2_rem3_relu6", (13, 6), 8, (3, 3), (2, 2), (1, 1, 1, 1), act=(0, 40),
+          seed=87),
+        d("dw3_general_s2_rows3", (6, 6), 12, (3, 3), (2, 2), (0, 0, 1, 1), seed=88),
+        d("dw3_general_big_bias", (5, 4), 8, (3, 3), pads=(1, 1, 1, 1), bias_range=1 << 30,
+          seed=84),
+        d("dw3_general_s3", (10, 9), 8, (3, 3), (3, 3), (1, 1, 1, 1), seed=85),
+        d("dw3_general_dilation", (7, 6), 12, (3, 3), pads=(2, 2, 2, 2), dilation=(2, 2),
+          seed=86),
+    ]
+
+
 def _cases() -> list[kfw.KernelCase]:
     return [
         kfw.pointwise_case("pw_c20_odd_groups", (3, 5), 20, 6, seed=31),
@@ -41,10 +183,8 @@ def _cases() -> list[kfw.KernelCase]:
                            seed=37),
         kfw.conv2d_case("conv3x3_c3_k27", (6, 6), 3, 4, (3, 3), pads=(1, 1, 1, 1), seed=34),
         kfw.conv2d_case("conv3x3_c8_k72", (5, 6), 8, 6, (3, 3), pads=(1, 1, 1, 1), seed=35),
-        kfw.depthwise_case("dw3x3_c64_spec", (5, 6), 64, (3, 3), pads=(1, 1, 1, 1), seed=36),
-        kfw.depthwise_case("dw3x3_c24_spec", (6, 5), 24, (3, 3), pads=(1, 1, 1, 1), seed=37),
-        kfw.depthwise_case("dw3x3_c20_generic", (5, 5), 20, (3, 3), pads=(1, 1, 1, 1), seed=38),
-        kfw.depthwise_case("dw3x3_c16_s2", (7, 7), 16, (3, 3), (2, 2), (1, 1, 1, 1), seed=39),
+        *_first_layer_cases(),
+        *_depthwise_cases(),
         kfw.fully_connected_case("fc_1x64x9", 1, 64, 9, seed=40),
         kfw.add_case("add_flat_lut", (1, 16, 16, 8), (1, 16, 16, 8), seed=41),
         kfw.add_case("add_row_bcast_lut", (1, 32, 8, 8), (8,), seed=42),
@@ -81,3 +221,22 @@ def test_dsp_fast_paths_bit_exact(tmp_path, board):
     for name in ("add_flat_lut", "clamp_4099"):
         ref, dsp = cyc[name]
         assert 2 * dsp < ref, f"{name}: dsp {dsp} cycles, reference {ref}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("board", BOARDS)
+def test_dsp_add_quantize_bit_exact(tmp_path, board):
+    """A firmware of its own (the M4 board's RAM holds either set of cases, not both)."""
+    if shutil.which("arm-none-eabi-gcc") is None:
+        pytest.skip("arm-none-eabi-gcc not installed (apt-get install gcc-arm-none-eabi)")
+    cases = _add_quantize_cases()
+    want = kfw.expected_output(cases)
+    runs = {f: kfw.run_cases(cases, board, f, tmp_path / f) for f in ("dsp", "reference")}
+    for run in runs.values():
+        _compare(run.output, cases)
+    assert runs["dsp"].output == runs["reference"].output == want
+    cyc = {c.name: (r, d) for c, r, d in zip(cases, runs["reference"].cycles_per_layer,
+                                              runs["dsp"].cycles_per_layer)}
+    for name, factor in (("add_shift_e19_relu", 4), ("quantize_spread_c3", 3)):
+        ref, dsp = cyc[name]
+        assert factor * dsp < ref, f"{name}: dsp {dsp} cycles, reference {ref}"

@@ -26,6 +26,7 @@ from kernel_host import (
 )
 
 from mcusim.quant import fixedpoint as fp
+from mcusim.quant import kernel_fw as kfw
 from mcusim.quant import ops
 from mcusim.quant.params import dequantize_f32, quantize_f32
 
@@ -79,6 +80,13 @@ class MulS8Params(ctypes.Structure):
     _fields_ = _fields("a_zp, b_zp, output_zp, multiplier, shift, act_min, act_max")
 
 
+class QuantizeS8Params(ctypes.Structure):
+    """mcs_quantize_s8_params_t."""
+
+    _fields_ = [*_fields("outer, channels, inner"), ("scale", ctypes.c_float),
+                ("zero_point", _I32)]
+
+
 class PadS8Params(ctypes.Structure):
     """mcs_pad_s8_params_t."""
 
@@ -94,6 +102,7 @@ S8_STRUCTS = {
     "mcs_add_s8_params_t": AddS8Params,
     "mcs_mul_s8_params_t": MulS8Params,
     "mcs_pad_s8_params_t": PadS8Params,
+    "mcs_quantize_s8_params_t": QuantizeS8Params,
 }
 
 
@@ -386,6 +395,27 @@ def test_add_s8_bit_exact(lib, shapes):
     assert np.max(np.abs(want.astype(float) - expect)) <= 1
 
 
+@pytest.mark.parametrize("shapes", BCAST[:3])
+def test_add_s8_fused_activation(lib, shapes):
+    """Add with a fused Relu (act_min = output zero point) and a narrower Clip range."""
+    rng = _rng(len(shapes[0]) * 29 + shapes[1][-1])
+    a = _s8(rng, shapes[0])
+    b = _s8(rng, shapes[1])
+    prm = ops.add_params(0.03, 0.05, 0.06)
+    azp, bzp, ozp = (int(v) for v in rng.integers(-100, 100, 3))
+    bc = BroadcastParams.for_shapes(a.shape, b.shape)
+    for lo, hi in ((ozp, 127), (ozp - 20, ozp + 30)):
+        want = ops.add_s8(a, b, a_zp=azp, b_zp=bzp, output_zp=ozp, act_min=lo, act_max=hi,
+                          **prm)
+        q = AddS8Params(azp, prm["a_mult"], prm["a_shift"], bzp, prm["b_mult"], prm["b_shift"],
+                        prm["left_shift"], ozp, prm["out_mult"], prm["out_shift"], lo, hi)
+        got = np.zeros_like(want)
+        lib.mcs_add_s8(i8ptr(a), i8ptr(b), i8ptr(got), ctypes.byref(bc), ctypes.byref(q))
+        np.testing.assert_array_equal(got, want)
+        full = ops.add_s8(a, b, a_zp=azp, b_zp=bzp, output_zp=ozp, **prm)
+        np.testing.assert_array_equal(want, np.clip(full, lo, hi))  # = Add, then Relu/Clip
+
+
 @pytest.mark.parametrize("shapes", BCAST)
 def test_mul_s8_bit_exact(lib, shapes):
     rng = _rng(len(shapes[0]) * 7 + shapes[1][-1])
@@ -464,13 +494,46 @@ def test_data_movement_s8_bit_exact(lib):
     np.testing.assert_array_equal(got, want.ravel())
 
 
-def test_quantize_dequantize_bit_exact(lib):
-    rng = _rng(11)
-    x = (rng.normal(size=4000) * 3).astype(np.float32)
-    x[:4] = [0.5 * 0.05, -0.5 * 0.05, 1.5 * 0.05, 1e9]  # ties and saturation
+@pytest.mark.parametrize("seed", range(40))
+def test_transpose_s8_any_perm(lib, seed):
+    """Random ranks 1..6 with size-1 dims: the merged 2-D / batched 2-D loops, the copy, and
+    the generic odometer all give numpy's transpose."""
+    rng = _rng(100 + seed)
+    nd = int(rng.integers(1, 7))
+    shape = tuple(int(v) for v in rng.choice([1, 1, 2, 3, 4, 5], nd))
+    perm = tuple(int(v) for v in rng.permutation(nd))
+    x = _s8(rng, shape)
+    p = TransposeParams(nd, dims(shape), dims(perm))
     got = np.zeros(x.size, np.int8)
-    lib.mcs_quantize_s8(fptr(x), i8ptr(got), x.size, 0.05, -3)
-    np.testing.assert_array_equal(got, quantize_f32(x, 0.05, -3))
+    lib.mcs_transpose_s8(i8ptr(x), i8ptr(got), ctypes.byref(p))
+    np.testing.assert_array_equal(got, ops.transpose_s8(x, perm=perm).ravel())
+
+
+@pytest.mark.parametrize("shape_perm", [((1, 5, 7, 3), (0, 3, 1, 2)), ((2, 3, 4), (0, 2, 1)),
+                                        ((6, 9), (1, 0)), ((2, 3, 4, 5), (0, 1, 3, 2)),
+                                        ((3, 1, 4), (2, 1, 0))])
+def test_transpose_s8_two_d_patterns(lib, shape_perm):
+    shape, perm = shape_perm
+    x = _s8(_rng(7), shape)
+    p = TransposeParams(len(shape), dims(shape), dims(perm))
+    got = np.zeros(x.size, np.int8)
+    lib.mcs_transpose_s8(i8ptr(x), i8ptr(got), ctypes.byref(p))
+    np.testing.assert_array_equal(got, ops.transpose_s8(x, perm=perm).ravel())
+
+
+@pytest.mark.parametrize("shape_scale_zp", [((1, 1, 4000), 0.05, -3), ((1, 3, 1024), 0.0073, -34),
+                                            ((2, 5, 37), 0.0123, 100), ((3, 7, 1), 1.7, -128),
+                                            ((1, 2, 13), 1e-3, 127)])
+def test_quantize_dequantize_bit_exact(lib, shape_scale_zp):
+    """[outer][channels][inner] float -> [outer][inner][channels] int8 (channels = 1: plain)."""
+    shape, scale, zp = shape_scale_zp
+    rng = _rng(11 + shape[1])
+    x = kfw.quantize_values(rng, scale, int(np.prod(shape))).reshape(shape)
+    want = np.transpose(quantize_f32(x, scale, zp), (0, 2, 1))
+    got = np.zeros(want.shape, np.int8)
+    p = QuantizeS8Params(*shape, scale, zp)
+    lib.mcs_quantize_s8(fptr(x), i8ptr(got), ctypes.byref(p))
+    np.testing.assert_array_equal(got, want)
     back = np.zeros(x.size, np.float32)
-    lib.mcs_dequantize_s8(i8ptr(got), fptr(back), x.size, 0.05, -3)
-    np.testing.assert_array_equal(back, dequantize_f32(got, 0.05, -3))
+    lib.mcs_dequantize_s8(i8ptr(got), fptr(back), x.size, scale, zp)
+    np.testing.assert_array_equal(back, dequantize_f32(got, scale, zp).ravel())

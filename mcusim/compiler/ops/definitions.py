@@ -523,7 +523,9 @@ register(
 
 
 def _q_infer(node, ins):
-    return [(tuple(ins[0].shape), DType(node.attr("to")))]
+    perm = node.attr("perm")  # int8 input layer: quantize and transpose in one pass
+    shape = tuple(ins[0].shape)
+    return [(tuple(shape[p] for p in perm) if perm else shape, DType(node.attr("to")))]
 
 
 def _q_run(node, ins):
@@ -535,7 +537,9 @@ def _q_run(node, ins):
         scale, zp = scale.reshape(shp), zp.reshape(shp)
     info = np.iinfo(node.attr("to"))
     q = np.rint(x.astype(np.float64) / scale) + zp.astype(np.int64)
-    return [np.clip(q, info.min, info.max).astype(node.attr("to"))]
+    q = np.clip(q, info.min, info.max).astype(node.attr("to"))
+    perm = node.attr("perm")
+    return [np.ascontiguousarray(np.transpose(q, perm)) if perm else q]
 
 
 def _dq_run(node, ins):
