@@ -8,7 +8,7 @@
  * An SMLAD then multiplies two taps of one channel (two kernel rows), each channel's six
  * weight words stay in registers for a whole column of outputs, four rows per iteration, and
  * the requantization uses a per-channel table (mcs_dsp_rq_table). 25x5x64, ReLU, cycles/MAC
- * (tools/bench_kernels.py): Cortex-M33 7.98 -> 3.24, M7 4.81 -> 1.87, M4 8.35 -> 3.30; with
+ * (tools/bench_kernels.py): Cortex-M33 7.98 -> 3.24, M7 4.81 -> 1.87, M4 8.35 -> 3.31; with
  * the zoo's zero point -128 (no clamp) M33 2.99.
  * Other shapes, and calls whose accumulators may not fit that requantization: the general
  * path, four channels per pass straight from NHWC memory (SXTB16, SMLABB/SMLATT per
@@ -45,11 +45,15 @@ static int32_t dw3_pairs(const mcs_conv2d_s8_params_t *p)
 
 int32_t mcs_depthwise_conv2d_s8_get_buffer_size(const mcs_conv2d_s8_params_t *p)
 {
-    /* general path: per channel one int32 correction and one zero-point byte (the padding
-     * row); planar path: the ring */
-    const int32_t general =
-        (p->out_c == p->in_c) ? p->out_c * (int32_t)sizeof(int32_t) + ((p->out_c + 3) & ~3) : 0;
+    /* planar path: the ring; general path: per channel one int32 correction and one
+     * zero-point byte (the padding row), then, for the shapes the planar path does not
+     * take, the requantization table */
+    const int32_t c4 = p->out_c & ~3;
     const int32_t planar = dw3_shape_ok(p) ? DW3_PAIR * dw3_pairs(p) : 0;
+    const int32_t general =
+        (p->out_c == p->in_c) ? p->out_c * (int32_t)sizeof(int32_t) + ((p->out_c + 3) & ~3) +
+                                    ((planar == 0) ? MCS_DSP_RQ_TABLE_BYTES(c4) : 0)
+                              : 0;
     return (planar > general) ? planar : general;
 }
 
@@ -100,10 +104,29 @@ static inline int32_t ld_i32(const int16_t *base, int32_t i)
     return v;
 }
 
+/* Four channels' outputs: from the requantization table rq (mcs_dsp_rq_table entries of the
+ * four channels, every word read before the first int8 store, which may alias them) when
+ * there is one, else mcs_dsp_requant_r when every shift is a right shift (`fast`), else
+ * mcs_dsp_requant. */
 static inline __attribute__((always_inline)) void
-requant4(int8_t *out, const int32_t *multiplier, const int32_t *shift, const int32_t *acc,
-         int32_t zp, int32_t lo, int32_t hi, int32_t fast)
+requant4(int8_t *out, const int32_t *multiplier, const int32_t *shift, const int32_t *rq,
+         const int32_t *acc, int32_t zp, int32_t lo, int32_t hi, int32_t fast)
 {
+    if (rq != 0) {
+        const int32_t amin = lo + zp;
+        const int32_t amax = hi + zp;
+        const int32_t m0 = rq[0], e0 = rq[1], r0 = rq[2], m1 = rq[3], e1 = rq[4], r1 = rq[5];
+        const int32_t m2 = rq[6], e2 = rq[7], r2 = rq[8], m3 = rq[9], e3 = rq[10], r3 = rq[11];
+        const int8_t y0 = mcs_dsp_rq_val(acc[0], m0, e0, r0, amin, amax);
+        const int8_t y1 = mcs_dsp_rq_val(acc[1], m1, e1, r1, amin, amax);
+        const int8_t y2 = mcs_dsp_rq_val(acc[2], m2, e2, r2, amin, amax);
+        const int8_t y3 = mcs_dsp_rq_val(acc[3], m3, e3, r3, amin, amax);
+        out[0] = y0;
+        out[1] = y1;
+        out[2] = y2;
+        out[3] = y3;
+        return;
+    }
     if (fast) {
         const int32_t amin = lo + zp;
         const int32_t amax = hi + zp;
@@ -157,7 +180,8 @@ static inline void dw_tap_off(const int8_t *x, const int8_t *w, int32_t off2, in
  */
 static inline __attribute__((always_inline)) void
 dw3x3_interior(const int8_t *win, const int8_t *weights, const int16_t *corr,
-               const int32_t *multiplier, const int32_t *shift, int8_t *out_px, int32_t c4,
+               const int32_t *multiplier, const int32_t *shift, const int32_t *rq,
+               int8_t *out_px, int32_t c4,
                const int32_t cs, const int32_t ch, int32_t row_step, int32_t zp, int32_t lo,
                int32_t hi, int32_t fast)
 {
@@ -181,7 +205,8 @@ dw3x3_interior(const int8_t *win, const int8_t *weights, const int16_t *corr,
         dw_tap(x, w + 6 * ch, acc);
         dw_tap(x + cs, w + 7 * ch, acc);
         dw_tap(x + 2 * cs, w + 8 * ch, acc);
-        requant4(out_px + c, multiplier + c, shift + c, acc, zp, lo, hi, fast);
+        requant4(out_px + c, multiplier + c, shift + c, (rq != 0) ? rq + 3 * c : 0, acc, zp,
+                 lo, hi, fast);
     }
 }
 
@@ -201,8 +226,16 @@ static void dw_general(const int8_t *input, const int8_t *weights, const int32_t
     const int32_t lo = p->act_min - p->output_zp;
     const int32_t hi = p->act_max - p->output_zp;
     const int32_t fast = mcs_dsp_shifts_fast(shift, c4);
+    /* the table-driven requantization for the shapes the planar path does not take (for
+     * those it does, the general path runs only when the table does not apply, and the
+     * scratch has no room for it: see mcs_depthwise_conv2d_s8_get_buffer_size) */
+    int32_t *rq = (int32_t *)(void *)(zp_row + ((ch + 3) & ~3));
     int32_t n, oy, ox, c;
 
+    if (c4 == 0 || dw3_shape_ok(p) ||
+        !mcs_dsp_rq_table(rq, multiplier, shift, bias, c4, taps, p->output_zp)) {
+        rq = 0;
+    }
     if (c4 > 0) {
         /* corrections: bias + off * sum over all taps of w, per channel */
         for (c = 0; c < c4; ++c) {
@@ -229,8 +262,8 @@ static void dw_general(const int8_t *input, const int8_t *weights, const int32_t
                 if (rows_in && ix0 >= 0 && ix0 + (p->kernel_w - 1) * p->dilation_w < p->in_w) {
                     const int8_t *win = in_n + (iy0 * p->in_w + ix0) * ch;
                     if (p->kernel_h == 3 && p->kernel_w == 3) {
-                        dw3x3_interior(win, weights, scratch, multiplier, shift, out_px, c4,
-                                       col_step, ch, row_step, p->output_zp, lo, hi, fast);
+                        dw3x3_interior(win, weights, scratch, multiplier, shift, rq, out_px,
+                                       c4, col_step, ch, row_step, p->output_zp, lo, hi, fast);
                     } else {
                         for (c = 0; c < c4; c += 4) {
                             const int8_t *w = weights + c;
@@ -250,8 +283,9 @@ static void dw_general(const int8_t *input, const int8_t *weights, const int32_t
                                 }
                                 row += row_step;
                             }
-                            requant4(out_px + c, multiplier + c, shift + c, acc, p->output_zp,
-                                     lo, hi, fast);
+                            requant4(out_px + c, multiplier + c, shift + c,
+                                     (rq != 0) ? rq + 3 * c : 0, acc, p->output_zp, lo, hi,
+                                     fast);
                         }
                     }
                 } else if (taps <= MAX_TAPS) {
@@ -278,8 +312,8 @@ static void dw_general(const int8_t *input, const int8_t *weights, const int32_t
                             dw_tap(tp[t] + c, w, acc);
                             w += ch;
                         }
-                        requant4(out_px + c, multiplier + c, shift + c, acc, p->output_zp, lo,
-                                 hi, fast);
+                        requant4(out_px + c, multiplier + c, shift + c,
+                                 (rq != 0) ? rq + 3 * c : 0, acc, p->output_zp, lo, hi, fast);
                     }
                 } else {
                     int32_t ky_lo = 0;
@@ -314,8 +348,8 @@ static void dw_general(const int8_t *input, const int8_t *weights, const int32_t
                                            w_row + kx * ch, off2, acc);
                             }
                         }
-                        requant4(out_px + c, multiplier + c, shift + c, acc, p->output_zp, lo,
-                                 hi, fast);
+                        requant4(out_px + c, multiplier + c, shift + c,
+                                 (rq != 0) ? rq + 3 * c : 0, acc, p->output_zp, lo, hi, fast);
                     }
                 }
                 if (c4 < p->out_c) {
@@ -611,7 +645,7 @@ static void dw3_fill(uint8_t *ring, int32_t zp, int32_t pairs)
  *
  * Why assembly: GCC's C version of the four-row iteration took about 145 cycles on the
  * Cortex-M33 (25x5x64), half its state spilled and reloaded badly, and 6.0 cycles/MAC on the
- * Cortex-M7 for the whole layer; this loop takes 84 cycles (M7: 1.85 cycles/MAC). The 14
+ * Cortex-M7 for the whole layer; this loop takes 84 cycles (M7: 1.87 cycles/MAC). The 14
  * registers hold the six weight words, four accumulators, b and three temps; everything else
  * lives in this frame: the fields the loops read are memory operands, the others are reached
  * through a pointer to it (offsets fixed, checked below). Loads sit in pairs: a load right

@@ -111,6 +111,27 @@ void mcs_transpose_s8(const int8_t *input, int8_t *output, const mcs_transpose_p
         stride[d] = in_strides[perm[d]];
         index[d] = 0;
     }
+    if (perm[ndim - 1] == ndim - 1) {
+        /* the last dim stays last (attention heads: [A][B][C] -> [B][A][C]): whole runs of
+         * shape[ndim - 1] bytes, the odometer over the other dims */
+        const int32_t run = shape[ndim - 1];
+        int32_t k;
+        for (i = 0; i < total; i += run) {
+            for (k = 0; k < run; ++k) {
+                output[i + k] = input[offset + k];
+            }
+            for (d = ndim - 2; d >= 0; --d) {
+                index[d] += 1;
+                offset += stride[d];
+                if (index[d] < out_shape[d]) {
+                    break;
+                }
+                offset -= stride[d] * out_shape[d];
+                index[d] = 0;
+            }
+        }
+        return;
+    }
     for (i = 0; i < total; ++i) {
         output[i] = input[offset];
         for (d = ndim - 1; d >= 0; --d) {

@@ -131,8 +131,10 @@ def _depthwise_cases() -> list[kfw.KernelCase]:
     zero point -128), channel counts 4, 8, 12, 16, 20, 24, 64 and 6, 13 (a partial group of four),
     padding on each side (odd and even pad_top, left/right columns of zero points), single
     output columns, horizontal strides 2 and 4 (skipped columns), a batch of two; the
-    general path for a bias too large for the planar path's requantization, vertical stride
-    2 with fewer than four output rows, vertical stride 3 and dilation."""
+    general path (table-driven requantization but for the first) for a bias too large for
+    the planar path's requantization, vertical stride 2 with fewer than four output rows,
+    vertical stride 3, 5x5 and 7x8 windows (the window of tap pointers, and the one
+    bounds-checked tap by tap), dilation."""
     d = kfw.depthwise_case
     zoo = {"act": None, "zero_points": (-128, -128)}
     return [
@@ -163,7 +165,9 @@ def _depthwise_cases() -> list[kfw.KernelCase]:
         d("dw3_general_big_bias", (5, 4), 8, (3, 3), pads=(1, 1, 1, 1), bias_range=1 << 30,
           seed=84),
         d("dw3_general_s3", (10, 9), 8, (3, 3), (3, 3), (1, 1, 1, 1), seed=85),
-        d("dw3_general_dilation", (7, 6), 12, (3, 3), pads=(2, 2, 2, 2), dilation=(2, 2),
+        d("dw_general_5x5_c8", (5, 5), 8, (5, 5), pads=(2, 2, 2, 2), seed=89),
+        d("dw_general_7x8_c4", (8, 9), 4, (7, 8), pads=(3, 3, 3, 4), seed=90),
+        d("dw3_general_dilation", (6, 6), 12, (3, 3), pads=(2, 2, 2, 2), dilation=(2, 2),
           seed=86),
     ]
 

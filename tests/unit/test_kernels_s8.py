@@ -511,8 +511,10 @@ def test_transpose_s8_any_perm(lib, seed):
 
 @pytest.mark.parametrize("shape_perm", [((1, 5, 7, 3), (0, 3, 1, 2)), ((2, 3, 4), (0, 2, 1)),
                                         ((6, 9), (1, 0)), ((2, 3, 4, 5), (0, 1, 3, 2)),
-                                        ((3, 1, 4), (2, 1, 0))])
+                                        ((3, 1, 4), (2, 1, 0)), ((1, 16, 4, 8), (0, 2, 1, 3)),
+                                        ((2, 3, 4, 5), (3, 1, 0, 2))])
 def test_transpose_s8_two_d_patterns(lib, shape_perm):
+    """Merged 2-D, batched 2-D, runs of the last dim (attention heads), the generic loop."""
     shape, perm = shape_perm
     x = _s8(_rng(7), shape)
     p = TransposeParams(len(shape), dims(shape), dims(perm))

@@ -107,16 +107,17 @@ def conv1d_model(tmp_path):
     return _save(tmp_path, nodes, inits, [1, 4, 30], [1, 3], "conv1d")
 
 
-def resid_model(tmp_path):
-    """A ResNet block: Add of two branches followed by Relu (fused into the int8 Add), and
-    an NCHW input whose Transpose to NHWC fuses into the input QuantizeLinear."""
+def resid_model(tmp_path, act: str = "Relu"):
+    """A ResNet block: Add of two branches followed by Relu (or Clip(0, 6); fused into the
+    int8 Add), and an NCHW input whose Transpose to NHWC fuses into the input QuantizeLinear."""
     rng = np.random.default_rng(3)
     nodes = [
         helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], pads=[1, 1, 1, 1]),
         helper.make_node("Relu", ["c1"], ["r1"]),
         helper.make_node("Conv", ["r1", "w2", "b2"], ["c2"], pads=[1, 1, 1, 1]),
         helper.make_node("Add", ["c2", "r1"], ["a1"]),
-        helper.make_node("Relu", ["a1"], ["a1r"]),
+        helper.make_node("Relu", ["a1"], ["a1r"]) if act == "Relu" else
+        helper.make_node("Clip", ["a1", "lo", "hi"], ["a1r"]),
         helper.make_node("GlobalAveragePool", ["a1r"], ["g"]),
         helper.make_node("Flatten", ["g"], ["f"]),
         helper.make_node("Gemm", ["f", "wf", "bf"], ["y"], transB=1),
@@ -125,6 +126,7 @@ def resid_model(tmp_path):
         _init("w1", rng.normal(0, 0.3, (8, 3, 3, 3))), _init("b1", rng.normal(0, 0.1, 8)),
         _init("w2", rng.normal(0, 0.3, (8, 8, 3, 3))), _init("b2", rng.normal(0, 0.1, 8)),
         _init("wf", rng.normal(0, 0.5, (4, 8))), _init("bf", rng.normal(0, 0.1, 4)),
+        _init("lo", 0.0), _init("hi", 6.0),
     ]
     return _save(tmp_path, nodes, inits, [1, 3, 9, 7], [1, 4], "resid")
 
@@ -183,12 +185,13 @@ def test_generated_c_bit_exact_with_int8_twin(compiled, tmp_path):
             np.testing.assert_array_equal(g, w)
 
 
-def test_int8_fusions_input_layer_and_add_relu(tmp_path, monkeypatch):
-    """One input layer (QuantizeLinear moving channels last, no Transpose), no Relu after the
-    Add (its clamp is the Add's output range), and the same integers as without fusing."""
+@pytest.mark.parametrize("act", ["Relu", "Clip"])
+def test_int8_fusions_input_layer_and_add_relu(tmp_path, monkeypatch, act):
+    """One input layer (QuantizeLinear moving channels last, no Transpose), no Relu / Clip
+    after the Add (its clamp is the Add's output range), the same integers as without."""
     from mcusim.compiler import quantize as quantize_module
 
-    fgraph = lower(import_onnx(resid_model(tmp_path)))
+    fgraph = lower(import_onnx(resid_model(tmp_path, act)))
     samples = _samples(fgraph, 16, 3)
     qgraph = quantize_graph(fgraph, samples, method="minmax")
     first = qgraph.nodes[0]
@@ -196,13 +199,14 @@ def test_int8_fusions_input_layer_and_add_relu(tmp_path, monkeypatch):
     assert qgraph.tensors[first.outputs[0]].shape == (1, 9, 7, 3)
     assert not any(n.op in (Op.TRANSPOSE, Op.RELU, Op.CLIP) for n in qgraph.nodes)
     add = next(n for n in qgraph.nodes if n.op == Op.ADD)
-    out = qgraph.tensors[add.outputs[0]]
-    assert (add.attr("qmin"), add.attr("qmax")) == (max(-128, out.quant.zero_point[0]), 127)
+    q = qgraph.tensors[add.outputs[0]].quant
+    hi = 127 if act == "Relu" else min(127, q.zero_point[0] + round(6.0 / q.scale[0]))
+    assert (add.attr("qmin"), add.attr("qmax")) == (max(-128, q.zero_point[0]), hi)
 
     monkeypatch.setattr(quantize_module, "fuse_int8", lambda g: g)
     unfused = quantize_graph(fgraph, samples, method="minmax")
     ops = [n.op for n in unfused.nodes]
-    assert ops.count(Op.TRANSPOSE) == 1 and ops.count(Op.RELU) == 1
+    assert ops.count(Op.TRANSPOSE) == 1 and ops.count(Op(act)) == 1
     assert len(unfused.nodes) == len(qgraph.nodes) + 2
     for feed in samples[:4]:
         for got, want in zip(run_graph(qgraph, feed), run_graph(unfused, feed)):
