@@ -869,18 +869,21 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
     "ldr    %[y], %[m]\n\t"                                                                \
     "ldr    %[z], %[r]\n\t"
 
-#define DW3_S1_SLOT1(wa, wb, o0, o1)                                                       \
+/* One output row (stride 1 or 2): per slot the row pair (SMLAD) and the third row, the top
+ * half of the next pair for stride 1 (SMLABT) or its bottom half for stride 2 (SMLABB). */
+#define DW3_SLOT1(mac, wa, wb, o0, o1)                                                     \
     "ldr    %[x], [%[b], #" o0 "]\n\t"                                                     \
     "ldr    %[y], [%[b], #" o1 "]\n\t"                                                     \
     "smlad  %[a0], %[x], %[" wa "], %[a0]\n\t"                                             \
-    "smlabt %[a0], %[y], %[" wb "], %[a0]\n\t"
-#define DW3_S1_GROUP1                                                                      \
+    mac "   %[a0], %[y], %[" wb "], %[a0]\n\t"
+#define DW3_GROUP1(mac)                                                                    \
     "ldr    %[a0], %[corr]\n\t"                                                            \
-    DW3_S1_SLOT1("wa0", "wb0", "0", "48")                                                  \
-    DW3_S1_SLOT1("wa1", "wb1", "16", "64")                                                 \
-    DW3_S1_SLOT1("wa2", "wb2", "32", "80")                                                 \
+    DW3_SLOT1(mac, "wa0", "wb0", "0", "48")                                                \
+    DW3_SLOT1(mac, "wa1", "wb1", "16", "64")                                               \
+    DW3_SLOT1(mac, "wa2", "wb2", "32", "80")                                               \
     "ldr    %[y], %[m]\n\t"                                                                \
     "ldr    %[z], %[r]\n\t"
+#define DW3_S1_GROUP1 DW3_GROUP1("smlabt")
 
 /* Vertical stride 2: five row pairs per slot for four rows, b advancing by 192 (a3 holds
  * corr until its first MAC); `more`: loads placed after the fifth pair's. */
@@ -975,18 +978,7 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
     "ldr    %[y], %[m]\n\t"                                                                \
     "ldr    %[z], %[r]\n\t"
 
-#define DW3_S2_SLOT1(wa, wb, o0, o1)                                                       \
-    "ldr    %[x], [%[b], #" o0 "]\n\t"                                                     \
-    "ldr    %[y], [%[b], #" o1 "]\n\t"                                                     \
-    "smlad  %[a0], %[x], %[" wa "], %[a0]\n\t"                                             \
-    "smlabb %[a0], %[y], %[" wb "], %[a0]\n\t"
-#define DW3_S2_GROUP1                                                                      \
-    "ldr    %[a0], %[corr]\n\t"                                                            \
-    DW3_S2_SLOT1("wa0", "wb0", "0", "48")                                                  \
-    DW3_S2_SLOT1("wa1", "wb1", "16", "64")                                                 \
-    DW3_S2_SLOT1("wa2", "wb2", "32", "80")                                                 \
-    "ldr    %[y], %[m]\n\t"                                                                \
-    "ldr    %[z], %[r]\n\t"
+#define DW3_S2_GROUP1 DW3_GROUP1("smlabb")
 
 /* All channels of the column: per channel DW3_CHANNEL, the groups of four rows, then the
  * rem = out_h % 4 last rows: two (rem bit 1, C after LSLS #31) and one (bit 0, Z clear). */

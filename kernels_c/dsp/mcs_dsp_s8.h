@@ -661,6 +661,72 @@ static inline void mcs_dsp_pairs_asm(const int8_t *weights, const int32_t *bias,
 #endif
 
 /*
+ * Accumulation of one channel pair (rows wa and wa + k) over a q15r2 pair of columns, used by
+ * mcs_dsp_mat_2col and mcs_dsp_mat_2col_q: `groups` groups of 4 values through the core's 2x2
+ * loop, then the k % 4 tail from ctail. Expects a0, a1, b0, b1 (initialised), wa, c = cols,
+ * k and i in scope; leaves wa at row a's tail (wa + 4 * groups).
+ */
+#if MCS_DSP_ASM_2X2
+#define MCS_DSP_2X2_GROUPS(groups)                                                         \
+    if ((groups) > 0) {                                                                    \
+        MCS_DSP_2X2_LOOP(groups);                                                          \
+    }
+#elif MCS_DSP_ASM_M7
+#define MCS_DSP_2X2_GROUPS(groups)                                                         \
+    if ((groups) > 0) {                                                                    \
+        MCS_DSP_2X2_LOOP_M7(groups);                                                       \
+    }
+#else
+#define MCS_DSP_2X2_GROUPS(groups)                                                         \
+    for (i = (groups); i > 0; --i) {                                                       \
+        MCS_DSP_GROUP_2X2(wa, wa + k, c, a0, a1, b0, b1);                                  \
+        c += 8;                                                                            \
+        wa += 4;                                                                           \
+    }
+#endif
+#define MCS_DSP_2X2_ACCUMULATE(groups, ctail)                                              \
+    do {                                                                                   \
+        MCS_DSP_2X2_GROUPS(groups)                                                         \
+        for (i = 0; i < (k & 3); ++i) {                                                    \
+            const int32_t x0_ = (ctail)[2 * i];                                            \
+            const int32_t x1_ = (ctail)[2 * i + 1];                                        \
+            const int32_t va_ = wa[i];                                                     \
+            const int32_t vb_ = wa[k + i];                                                 \
+            a0 += x0_ * va_;                                                               \
+            a1 += x1_ * va_;                                                               \
+            b0 += x0_ * vb_;                                                               \
+            b1 += x1_ * vb_;                                                               \
+        }                                                                                  \
+    } while (0)
+
+/* One weight row (w, `groups` groups then `tail` values) dotted with both columns of a q15r2
+ * pair (c, tail values at ctail): the odd last channel of mcs_dsp_mat_2col(_q). */
+static inline void mcs_dsp_dot_1x2(const int8_t *w, const int16_t *c, const int16_t *ctail,
+                                   int32_t groups, int32_t tail, int32_t *acc0, int32_t *acc1)
+{
+    int32_t a0 = *acc0;
+    int32_t a1 = *acc1;
+    int32_t i;
+    for (i = groups; i > 0; --i) {
+        const int32_t wv = mcs_dsp_ld_s8x4(w);
+        const int32_t wl = (int32_t)__sxtb16(wv);
+        const int32_t wh = mcs_dsp_sxtb16_ror8(wv);
+        a0 = __smlad(mcs_dsp_ld_s16x2(c), wl, a0);
+        a0 = __smlad(mcs_dsp_ld_s16x2(c + 2), wh, a0);
+        a1 = __smlad(mcs_dsp_ld_s16x2(c + 4), wl, a1);
+        a1 = __smlad(mcs_dsp_ld_s16x2(c + 6), wh, a1);
+        c += 8;
+        w += 4;
+    }
+    for (i = 0; i < tail; ++i) {
+        a0 += (int32_t)ctail[2 * i] * (int32_t)w[i];
+        a1 += (int32_t)ctail[2 * i + 1] * (int32_t)w[i];
+    }
+    *acc0 = a0;
+    *acc1 = a1;
+}
+
+/*
  * mcs_dsp_mat_2col for the common case: both columns used and a requantization table rq
  * (mcs_dsp_rq_table) built for the call.
  * Separate from the general function so that the epilogue's live values (per-channel
@@ -695,31 +761,7 @@ static inline void mcs_dsp_mat_2col_q(const int8_t *weights, const int32_t *bias
         int32_t a1 = a0;
         int32_t b1 = b0;
         int32_t i;
-#if MCS_DSP_ASM_2X2
-        if (groups > 0) {
-            MCS_DSP_2X2_LOOP(groups);
-        }
-#elif MCS_DSP_ASM_M7
-        if (groups > 0) {
-            MCS_DSP_2X2_LOOP_M7(groups);
-        }
-#else
-        for (i = groups; i > 0; --i) {
-            MCS_DSP_GROUP_2X2(wa, wa + k, c, a0, a1, b0, b1);
-            c += 8;
-            wa += 4;
-        }
-#endif
-        for (i = 0; i < (k & 3); ++i) {
-            const int32_t x0 = ctail[2 * i];
-            const int32_t x1 = ctail[2 * i + 1];
-            const int32_t va = wa[i];
-            const int32_t vb = wa[k + i];
-            a0 += x0 * va;
-            a1 += x1 * va;
-            b0 += x0 * vb;
-            b1 += x1 * vb;
-        }
+        MCS_DSP_2X2_ACCUMULATE(groups, ctail);
         wa += k + (k & 3); /* past row b (the loop left wa at row a's tail) */
         {
             /* every table word is read before the first store: an int8 store may alias them */
@@ -740,25 +782,9 @@ static inline void mcs_dsp_mat_2col_q(const int8_t *weights, const int32_t *bias
         out1 += 2;
     }
     if (out_c & 1) {
-        const int16_t *c = cols;
         int32_t a0 = (bias != 0) ? bias[0] : 0;
         int32_t a1 = a0;
-        int32_t i;
-        for (i = groups; i > 0; --i) {
-            const int32_t wv = mcs_dsp_ld_s8x4(wa);
-            const int32_t wl = (int32_t)__sxtb16(wv);
-            const int32_t wh = mcs_dsp_sxtb16_ror8(wv);
-            a0 = __smlad(mcs_dsp_ld_s16x2(c), wl, a0);
-            a0 = __smlad(mcs_dsp_ld_s16x2(c + 2), wh, a0);
-            a1 = __smlad(mcs_dsp_ld_s16x2(c + 4), wl, a1);
-            a1 = __smlad(mcs_dsp_ld_s16x2(c + 6), wh, a1);
-            c += 8;
-            wa += 4;
-        }
-        for (i = 0; i < (k & 3); ++i) {
-            a0 += (int32_t)ctail[2 * i] * (int32_t)wa[i];
-            a1 += (int32_t)ctail[2 * i + 1] * (int32_t)wa[i];
-        }
+        mcs_dsp_dot_1x2(wa, cols, ctail, groups, k & 3, &a0, &a1);
         out0[0] = mcs_dsp_rq_tab(a0, rq, act_min, act_max);
         out0[d1] = mcs_dsp_rq_tab(a1, rq, act_min, act_max);
     }
@@ -796,31 +822,7 @@ static inline void mcs_dsp_mat_2col(const int8_t *weights, const int32_t *bias,
         int32_t a1 = a0;
         int32_t b1 = b0;
         int32_t i;
-#if MCS_DSP_ASM_2X2
-        if (groups > 0) {
-            MCS_DSP_2X2_LOOP(groups);
-        }
-#elif MCS_DSP_ASM_M7
-        if (groups > 0) {
-            MCS_DSP_2X2_LOOP_M7(groups);
-        }
-#else
-        for (i = groups; i > 0; --i) {
-            MCS_DSP_GROUP_2X2(wa, wa + k, c, a0, a1, b0, b1);
-            c += 8;
-            wa += 4;
-        }
-#endif
-        for (i = 0; i < (k & 3); ++i) {
-            const int32_t x0 = ctail[2 * i];
-            const int32_t x1 = ctail[2 * i + 1];
-            const int32_t va = wa[i];
-            const int32_t vb = wa[k + i];
-            a0 += x0 * va;
-            a1 += x1 * va;
-            b0 += x0 * vb;
-            b1 += x1 * vb;
-        }
+        MCS_DSP_2X2_ACCUMULATE(groups, ctail);
         if (fast == 2) {
             const int32_t ma = multiplier[o];
             const int32_t mb = multiplier[o + 1];
@@ -862,25 +864,9 @@ static inline void mcs_dsp_mat_2col(const int8_t *weights, const int32_t *bias,
     }
     if (o < out_c) {
         const int8_t *wa = weights + o * k;
-        const int16_t *c = cols;
         int32_t a0 = (bias != 0) ? bias[o] : 0;
         int32_t a1 = a0;
-        int32_t i;
-        for (i = groups; i > 0; --i) {
-            const int32_t wv = mcs_dsp_ld_s8x4(wa);
-            const int32_t wl = (int32_t)__sxtb16(wv);
-            const int32_t wh = mcs_dsp_sxtb16_ror8(wv);
-            a0 = __smlad(mcs_dsp_ld_s16x2(c), wl, a0);
-            a0 = __smlad(mcs_dsp_ld_s16x2(c + 2), wh, a0);
-            a1 = __smlad(mcs_dsp_ld_s16x2(c + 4), wl, a1);
-            a1 = __smlad(mcs_dsp_ld_s16x2(c + 6), wh, a1);
-            c += 8;
-            wa += 4;
-        }
-        for (i = 0; i < (k & 3); ++i) {
-            a0 += (int32_t)ctail[2 * i] * (int32_t)wa[i];
-            a1 += (int32_t)ctail[2 * i + 1] * (int32_t)wa[i];
-        }
+        mcs_dsp_dot_1x2(wa, cols, ctail, groups, k & 3, &a0, &a1);
         out0[o] = mcs_dsp_requant(a0, multiplier[o], shift[o], output_zp, lo, hi);
         if (out1 != 0) {
             out1[o] = mcs_dsp_requant(a1, multiplier[o], shift[o], output_zp, lo, hi);
