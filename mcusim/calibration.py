@@ -177,14 +177,18 @@ def _half_up(x: float) -> int:
 
 
 def block_groups(coster: Any, code: bytes, addr: int) -> tuple[dict[str, int], int]:
-    """Per-group table cycles of one block's instructions, and the block's remaining cost
-    (unconditional taken-branch penalty, undecodable bytes) as `BlockCoster.cost` counts it."""
+    """Per-group table cycles of one block's instructions (operand-latency stalls in the group
+    of the instruction waited for), and the block's remaining cost (unconditional taken-branch
+    penalty, undecodable bytes) as `BlockCoster.cost` counts it."""
     groups = dict.fromkeys(GROUP_NAMES, 0)
     prev_ls = False
     for insn in coster.md.disasm(code, addr):
         cyc, kind = coster.insn_cost(insn, prev_ls)
         prev_ls = kind in ("load", "store")
         groups[GROUPS.get(kind, "alu")] += cyc
+    if coster.table.latency:        # operand-latency stalls count with what was waited for
+        for kind, cyc in coster.cost(code, addr).stall_kinds.items():
+            groups[GROUPS.get(kind, "alu")] += cyc
     return groups, 0
 
 

@@ -33,6 +33,7 @@ class CycleTable:
     dual_issue: bool
     costs: dict[str, int]
     taken_penalty: int
+    latency: dict[str, int] = field(default_factory=dict)   # operand latencies (M33 scoreboard)
 
     @property
     def label(self) -> str:
@@ -48,15 +49,18 @@ def load_table(core: str) -> CycleTable:
         raise McusimError(f"no cycle table for core {core!r}", hint=f"known cores: {known}")
     data = tomllib.loads(path.read_text())
     costs: dict[str, int] = {}
+    latency: dict[str, int] = {}
     taken = None
     if "inherits" in data:
         base = load_table(data["inherits"])
         costs.update(base.costs)
+        latency.update(base.latency)
         taken = base.taken_penalty
     costs.update(data.get("costs", {}))
+    latency.update(data.get("latency", {}))
     taken = data.get("branch", {}).get("taken_penalty", taken)
     return CycleTable(data["name"], str(data["version"]), bool(data.get("dual_issue", False)),
-                      costs, int(taken))
+                      costs, int(taken), latency)
 
 
 # --- instruction classes -------------------------------------------------------------------
@@ -114,6 +118,19 @@ _SLOT0 = _ids("CLZ", "BFI", "BFC", "SSAT", "USAT", "SXTB", "SXTH", "UXTB", "UXTH
               "SHASX", "SHSAX", "UHASX", "UHSAX")
 _SINGLE_ISSUE = _DIV | _DUAL | _MULTI | _FP_MULTI | _TB | _BARRIER | _SYSREG | _EXCL | _SVC | _WFI
 
+# Operand-latency scoreboard (tables with a [latency] section, the M33): which operands are
+# read late (one cycle after issue) and which results come late.
+_MAC_ACC3 = _ids("MLA", "MLS", "SMLAD", "SMLADX", "SMLSD", "SMLSDX", "SMLABB", "SMLABT", "SMLATB",
+                 "SMLATT", "SMLAWB", "SMLAWT", "SMMLA", "SMMLAR", "SMMLS", "SMMLSR", "USADA8")
+_MAC_LONG = _ids("SMLAL", "UMLAL", "UMAAL", "SMLALD", "SMLALDX", "SMLSLD", "SMLSLDX", "SMLALBB",
+                 "SMLALBT", "SMLALTB", "SMLALTT")
+_XTA = _ids("SXTAB16", "SXTAB", "SXTAH", "UXTAB", "UXTAH", "UXTAB16")
+_LOAD_MULTI = _ids("LDM", "LDMDB", "POP")
+_STORE_MULTI = _ids("STM", "STMDB", "PUSH")
+_MOVES = _ids("MOV", "MVN", "MOVW", "MOVT")
+_LOAD_PREFIXES = ("ldr", "ldm", "pop", "lda")
+_CORE = frozenset([getattr(A, f"ARM_REG_R{k}") for k in range(13)] + [A.ARM_REG_SP, A.ARM_REG_LR])
+
 F_COND_BRANCH = 1
 F_MOVES_SP = 2
 
@@ -128,6 +145,8 @@ class BlockCost:
     flags: int = 0
     sp_drop: int = 0
     load_prefix: int = 0        # cycles before the first non-literal load (CYCCNT reads)
+    stalls: int = 0             # operand-latency stall cycles inside the block (in `cost`)
+    stall_kinds: dict[str, int] = field(default_factory=dict)  # stalls by producer class
     mnemonics: list[str] = field(default_factory=list)
 
 
@@ -250,6 +269,10 @@ class BlockCoster:
             out.cost += self._dual_issue_cost(costs)
         else:
             out.cost += sum(c for _, c, _ in costs)
+        if self.table.latency:
+            out.stall_kinds = self._stalls(costs)
+            out.stalls = sum(out.stall_kinds.values())
+            out.cost += out.stalls
         if out.sp_drop:
             out.flags |= F_MOVES_SP
         if insns:
@@ -265,6 +288,46 @@ class BlockCoster:
                 else:
                     out.cost += penalty
         return out
+
+    def _stalls(self, costs) -> dict[str, int]:
+        """Operand-latency stall cycles of one block by the class of the instruction waited
+        for: an in-order scoreboard over the core registers, every register ready at the
+        block's start (see the table's [latency])."""
+        lat = self.table.latency
+        ready: dict[int, tuple[int, str]] = {}      # register -> (cycle it is usable, producer)
+        stalls: dict[str, int] = {}
+        t = 0
+        for insn, cyc, kind in costs:
+            reads, late, writes = _operands(insn)
+            need, waited = t, ""
+            for reg in reads:
+                if reg not in ready:
+                    continue
+                at, producer = ready[reg]
+                if reg in late and not (insn.id in _XTA and producer == "load"):
+                    at -= 1
+                if at > need:
+                    need, waited = at, producer
+            if need > t:
+                stalls[waited] = stalls.get(waited, 0) + need - t
+            t = need + cyc
+            result = self._result_latency(insn, kind, lat)
+            for reg in writes:
+                if insn.mnemonic.startswith(_LOAD_PREFIXES) and not _is_base(insn, reg):
+                    ready[reg] = (need + cyc - 1 + lat.get("load", 1), "load")
+                else:
+                    ready[reg] = (need + max(cyc, result), kind)
+        return stalls
+
+    @staticmethod
+    def _result_latency(insn, kind: str, lat: dict[str, int]) -> int:
+        if kind == "mul":
+            return lat.get("mul", 1)
+        if insn.id in _XTA:
+            return lat.get("extend_add", 1)
+        if kind == "alu" and insn.id not in _MOVES and _shifted_operand(insn):
+            return lat.get("shifted", 1)
+        return 1
 
     @staticmethod
     def _sp_drop(insn) -> int:
@@ -324,3 +387,60 @@ class BlockCoster:
             return True
         return any(op.type == A.ARM_OP_REG and op.shift.type != 0 and op.shift.value
                    for op in insn.operands)
+
+
+def _is_base(insn, reg: int) -> bool:
+    """`reg` is the written-back base of a load (ready like an ALU result), not loaded data."""
+    if insn.id == A.ARM_INS_POP:
+        return reg == A.ARM_REG_SP
+    if insn.id in _LOAD_MULTI:
+        return bool(insn.operands) and insn.operands[0].reg == reg
+    return any(op.type == A.ARM_OP_MEM and op.mem.base == reg for op in insn.operands)
+
+
+def _operands(insn) -> tuple[set[int], set[int], set[int]]:
+    """Core registers an instruction reads, those it reads late (MAC accumulator, store data,
+    extend-and-add accumulator) and those it writes. From the operand list, because capstone's
+    regs_access misses some sources (SXTAB16's Rm, PKH's Rm, SMLAL's accumulators)."""
+    i = insn.id
+    ops = insn.operands
+    try:
+        cs_read, cs_written = insn.regs_access()
+    except capstone.CsError:
+        cs_read, cs_written = (), ()
+    regs = [op.reg for op in ops if op.type == A.ARM_OP_REG]
+    mem = {r for op in ops if op.type == A.ARM_OP_MEM for r in (op.mem.base, op.mem.index) if r}
+    late: set[int] = set()
+    if i in _LOAD_MULTI:
+        reads = {A.ARM_REG_SP} if i in _ids("POP") else set(regs[:1])
+    elif i in _LOAD or (i in _DUAL or i in _EXCL) and insn.mnemonic.startswith("ld"):
+        reads = set(mem)
+    elif i in _STORE or i in _DUAL or i in _STORE_MULTI or i in _EXCL:
+        data = regs if i not in _ids("STM", "STMDB") else regs[1:]
+        reads = set(regs) | mem | ({A.ARM_REG_SP} if i in _ids("PUSH") else set())
+        late = set(data)
+    else:
+        reads = set(cs_read) | set(regs[1:]) | mem
+        if i in _MAC_ACC3 and len(regs) == 4:
+            late = {regs[3]}
+        elif i in _MAC_LONG and len(regs) == 4:
+            reads |= {regs[0], regs[1]}
+            late = {regs[0], regs[1]}
+        elif i in _XTA and len(regs) == 3:
+            late = {regs[1]}
+    return reads & _CORE, late, set(cs_written) & _CORE
+
+
+def _shifted_operand(insn) -> bool:
+    """Data processing with a shifted register or a rotated constant as its second operand
+    (an 8-bit value, a replicated byte pattern and ADDW/SUBW's 12-bit value are not rotated)."""
+    for op in insn.operands:
+        if op.type == A.ARM_OP_REG and op.shift.type and op.shift.value:
+            return True
+        if op.type == A.ARM_OP_IMM and not insn.mnemonic.startswith(("addw", "subw")) \
+                and insn.mnemonic[:3] not in ("lsl", "lsr", "asr", "ror"):
+            v = op.imm & 0xFFFF_FFFF
+            lo, hi = v & 0xFF, (v >> 8) & 0xFF
+            if v not in (lo, lo * 0x0001_0001, hi * 0x0100_0100, lo * 0x0101_0101):
+                return True
+    return False
