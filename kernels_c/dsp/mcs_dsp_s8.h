@@ -516,26 +516,6 @@ static inline void mcs_dsp_pack_q15r2(const int16_t *nat, int16_t *cols, int32_t
     } while (0)
 
 #if MCS_DSP_ASM_2X2
-/* The requantization of one channel's two accumulators x0, x1 in the pair loop below: table
- * entry at [t, #o] (m, e, r'), SRDHM by SMMULR of the doubled value, the rounding term with
- * the zero point folded in, the shift, SSAT to int8. mv/ev/rv/u are scratch registers. */
-#define MCS_DSP_RQ_PAIR(x0, x1, o0, o1, o2)                                                \
-    "ldr   %[xa], [%[t], #" o0 "]\n\t"                                                    \
-    "ldr   %[xb], [%[t], #" o1 "]\n\t"                                                    \
-    "ldr   %[wva], [%[t], #" o2 "]\n\t"                                                   \
-    "lsl   %[" x0 "], %[" x0 "], #1\n\t"                                                  \
-    "lsl   %[" x1 "], %[" x1 "], #1\n\t"                                                  \
-    "smmulr %[" x0 "], %[" x0 "], %[xa]\n\t"                                               \
-    "smmulr %[" x1 "], %[" x1 "], %[xa]\n\t"                                               \
-    "add   %[n], %[wva], %[" x0 "], asr #31\n\t"                                          \
-    "add   %[" x0 "], %[" x0 "], %[n]\n\t"                                                \
-    "add   %[n], %[wva], %[" x1 "], asr #31\n\t"                                          \
-    "add   %[" x1 "], %[" x1 "], %[n]\n\t"                                                \
-    "asr   %[" x0 "], %[" x0 "], %[xb]\n\t"                                               \
-    "asr   %[" x1 "], %[" x1 "], %[xb]\n\t"                                               \
-    "ssat  %[" x0 "], #8, %[" x0 "]\n\t"                                                  \
-    "ssat  %[" x1 "], #8, %[" x1 "]\n\t"
-
 /* x = max(x, t) / min(x, t) for the four outputs (t holds the bound). */
 #define MCS_DSP_CLAMP4(cond)                                                               \
     "cmp   %[a0], %[t]\n\tit    " cond "\n\tmov" cond " %[a0], %[t]\n\t"                    \
@@ -547,26 +527,34 @@ static inline void mcs_dsp_pack_q15r2(const int16_t *nat, int16_t *cols, int32_t
  * the bias, the 2x2 SMLAD groups (MCS_DSP_2X2_STEP), the k % 4 tail (MLA), the table-driven
  * requantization, the clamp and the four stores. Everything that does not fit the 13
  * registers of the inner loop lives in the frame (memory operands) and is reloaded once per
- * pair, which costs less than the spills GCC generates around the C version of this loop
- * (pointwise 25x5x64->64 on the M33: per pair 106 -> see the commit measuring it). */
-#define MCS_DSP_PAIRS_ASM(clamp_hi)                                                        \
+ * pair, which costs less than the spills GCC generates around the C version of this loop.
+ * Requantization of the four accumulators, interleaved so that no result is read by the next
+ * instruction (the Cortex-M33 waits one cycle for a load, SMMULR or shifted-operand result,
+ * cortex-m33.toml): both channels' table entries {m, e, r'} (mcs_dsp_rq_table), SRDHM as
+ * SMMULR of the doubled value, + r' (rounding term with the zero point folded in) - 1 when
+ * negative (ASR #31), ASR e, SSAT to int8.
+ * `pre` runs before the shifts (it may load the clamp bound into t), `clamp` after the SSATs:
+ * a layer whose bounds are -128 / 127 needs no clamp, SSAT #8 already is one.
+ * (pointwise 25x5x64->64 on the M33, cycle table 2.0: 64 cycles per pair after the loops with
+ * the lower clamp and 7 stalls -> see the commit measuring this version). */
+#define MCS_DSP_PAIRS_ASM(pre, clamp)                                                      \
     __asm__ volatile(                                                                      \
         "1:\n\t"                                                                           \
         "ldr   %[t], %[bias]\n\t"                                                          \
+        "ldr   %[xa], %[odd]\n\t"                                                          \
+        "ldr   %[c], %[cols]\n\t"                                                          \
         "ldr   %[a0], [%[t]], #4\n\t"                                                      \
         "ldr   %[b0], [%[t]], #4\n\t"                                                      \
+        "ldr   %[k], %[kk]\n\t"                                                            \
+        "ldr   %[n], %[half]\n\t"                                                          \
         "str   %[t], %[bias]\n\t"                                                          \
         "mov   %[a1], %[a0]\n\t"                                                           \
         "mov   %[b1], %[b0]\n\t"                                                           \
-        "ldr   %[c], %[cols]\n\t"                                                          \
-        "ldr   %[k], %[kk]\n\t"                                                            \
-        "ldr   %[n], %[odd]\n\t"                                                           \
-        "cmp   %[n], #0\n\t"                                                               \
+        "cmp   %[xa], #0\n\t"                                                              \
         "beq   2f\n\t"                                                                     \
         MCS_DSP_2X2_STEP("0", "4", "8", "12")                                              \
         "add   %[c], %[c], #16\n\t"                                                        \
         "2:\n\t"                                                                           \
-        "ldr   %[n], %[half]\n\t"                                                          \
         "cmp   %[n], #0\n\t"                                                               \
         "beq   4f\n\t"                                                                     \
         "3:\n\t"                                                                           \
@@ -591,26 +579,53 @@ static inline void mcs_dsp_pack_q15r2(const int16_t *nat, int16_t *cols, int32_t
         "subs  %[n], %[n], #1\n\t"                                                         \
         "bne   5b\n\t"                                                                     \
         "6:\n\t"                                                                           \
-        "add   %[wa], %[wa], %[k]\n\t"                                                     \
         "ldr   %[t], %[rq]\n\t"                                                            \
-        MCS_DSP_RQ_PAIR("a0", "a1", "0", "4", "8")                                         \
-        MCS_DSP_RQ_PAIR("b0", "b1", "12", "16", "20")                                      \
+        "add   %[wa], %[wa], %[k]\n\t"                                                     \
+        "ldr   %[xa], [%[t]]\n\t"         /* m of channel a */                            \
+        "ldr   %[xb], [%[t], #4]\n\t"     /* e */                                         \
+        "ldr   %[wva], [%[t], #8]\n\t"    /* r' */                                        \
+        "ldr   %[wvb], [%[t], #12]\n\t"   /* m of channel b */                            \
+        "ldr   %[c], [%[t], #16]\n\t"                                                      \
+        "ldr   %[k], [%[t], #20]\n\t"                                                      \
         "add   %[t], %[t], #24\n\t"                                                        \
         "str   %[t], %[rq]\n\t"                                                            \
-        "ldr   %[t], %[amin]\n\t"                                                          \
-        MCS_DSP_CLAMP4("lt")                                                               \
-        clamp_hi                                                                           \
+        "lsl   %[a0], %[a0], #1\n\t"                                                       \
+        "lsl   %[a1], %[a1], #1\n\t"                                                       \
+        "lsl   %[b0], %[b0], #1\n\t"                                                       \
+        "lsl   %[b1], %[b1], #1\n\t"                                                       \
+        "smmulr %[a0], %[a0], %[xa]\n\t"                                                   \
+        "smmulr %[a1], %[a1], %[xa]\n\t"                                                   \
+        "smmulr %[b0], %[b0], %[wvb]\n\t"                                                  \
+        "smmulr %[b1], %[b1], %[wvb]\n\t"                                                  \
+        "add   %[xa], %[wva], %[a0], asr #31\n\t"                                          \
+        "add   %[n], %[wva], %[a1], asr #31\n\t"                                           \
+        "add   %[wvb], %[k], %[b0], asr #31\n\t"                                           \
+        "add   %[t], %[k], %[b1], asr #31\n\t"                                             \
+        "add   %[a0], %[a0], %[xa]\n\t"                                                    \
+        "add   %[a1], %[a1], %[n]\n\t"                                                     \
+        "add   %[b0], %[b0], %[wvb]\n\t"                                                   \
+        "add   %[b1], %[b1], %[t]\n\t"                                                     \
+        pre                                                                                \
+        "asr   %[a0], %[a0], %[xb]\n\t"                                                    \
+        "asr   %[a1], %[a1], %[xb]\n\t"                                                    \
+        "asr   %[b0], %[b0], %[c]\n\t"                                                     \
+        "asr   %[b1], %[b1], %[c]\n\t"                                                     \
+        "ssat  %[a0], #8, %[a0]\n\t"                                                       \
+        "ssat  %[a1], #8, %[a1]\n\t"                                                       \
+        "ssat  %[b0], #8, %[b0]\n\t"                                                       \
+        "ssat  %[b1], #8, %[b1]\n\t"                                                       \
+        clamp                                                                              \
         "ldr   %[t], %[out0]\n\t"                                                          \
         "ldr   %[n], %[d1]\n\t"                                                            \
-        "add   %[n], %[n], %[t]\n\t"                                                       \
+        "ldr   %[xa], %[wend]\n\t"                                                         \
         "strb  %[a0], [%[t]]\n\t"                                                          \
         "strb  %[b0], [%[t], #1]\n\t"                                                      \
+        "add   %[n], %[n], %[t]\n\t"                                                       \
+        "add   %[t], %[t], #2\n\t"                                                         \
         "strb  %[a1], [%[n]]\n\t"                                                          \
         "strb  %[b1], [%[n], #1]\n\t"                                                      \
-        "add   %[t], %[t], #2\n\t"                                                         \
         "str   %[t], %[out0]\n\t"                                                          \
-        "ldr   %[t], %[wend]\n\t"                                                          \
-        "cmp   %[wa], %[t]\n\t"                                                            \
+        "cmp   %[wa], %[xa]\n\t"                                                           \
         "bne   1b\n\t"                                                                     \
         : [a0] "=&r"(a0), [a1] "=&r"(a1), [b0] "=&r"(b0), [b1] "=&r"(b1), [wa] "+r"(wa),  \
           [c] "=&r"(c), [k] "=&r"(kr), [n] "=&r"(n), [wva] "=&r"(wva), [wvb] "=&r"(wvb),   \
@@ -650,10 +665,15 @@ static inline void mcs_dsp_pairs_asm(const int8_t *weights, const int32_t *bias,
     st.d1 = d1;
     st.amin = act_min;
     st.amax = act_max;
-    if (act_max < 127) {
-        MCS_DSP_PAIRS_ASM("ldr   %[t], %[amax]\n\t" MCS_DSP_CLAMP4("gt"));
+    if (act_min > -128 && act_max < 127) {
+        MCS_DSP_PAIRS_ASM("ldr   %[t], %[amin]\n\t",
+                          MCS_DSP_CLAMP4("lt") "ldr   %[t], %[amax]\n\t" MCS_DSP_CLAMP4("gt"));
+    } else if (act_min > -128) {
+        MCS_DSP_PAIRS_ASM("ldr   %[t], %[amin]\n\t", MCS_DSP_CLAMP4("lt"));
+    } else if (act_max < 127) {
+        MCS_DSP_PAIRS_ASM("ldr   %[t], %[amax]\n\t", MCS_DSP_CLAMP4("gt"));
     } else {
-        MCS_DSP_PAIRS_ASM("");
+        MCS_DSP_PAIRS_ASM("", "");
     }
     (void)a0; (void)a1; (void)b0; (void)b1; (void)kr; (void)n; (void)wva; (void)wvb;
     (void)xa; (void)xb; (void)t; (void)c;

@@ -65,6 +65,28 @@ def _first_layer_cases() -> list[kfw.KernelCase]:
     ]
 
 
+def _group_rows_cases() -> list[kfw.KernelCase]:
+    """mcs_conv2d_s8 with in_c % 4 == 0 and dilation_w == 1 (kernel rows of whole groups,
+    conv_pair_g4 / conv_column_g4): pairs of windows inside the input, windows cut by every
+    edge, pairs that wrap to the next output row (odd output width), an odd pixel count (the
+    single-pixel tail), an odd number of groups per kernel row (in_c 4, kernel width 3),
+    stride 2, rows 2 apart (dilation_h), windows entirely in the padding, a kernel larger than
+    the input (no window inside), and dilation_w 2 (the tap-by-tap conv_column)."""
+    conv = kfw.conv2d_case
+    return [
+        conv("g4_c16_s1_pad1", (6, 7), 16, 6, (3, 3), pads=(1, 1, 1, 1), seed=90),
+        conv("g4_c8_odd_width", (5, 5), 8, 5, (3, 3), pads=(1, 1, 1, 1), seed=91),
+        conv("g4_c4_s2", (9, 8), 4, 4, (3, 3), (2, 2), (1, 1, 1, 1), seed=92),
+        conv("g4_c12_dil_h2", (8, 6), 12, 3, (3, 3), pads=(2, 1, 2, 1), dilation=(2, 1),
+             seed=93),
+        conv("g4_c4_1x3_wide_pad", (3, 4), 4, 3, (1, 3), pads=(1, 4, 1, 4), seed=94),
+        conv("g4_c8_kernel_gt_input", (2, 2), 8, 4, (3, 3), pads=(1, 1, 1, 1), seed=95),
+        conv("g4_c8_2x2_nopad", (4, 5), 8, 7, (2, 2), seed=96),
+        conv("g4_c8_dil_w2", (6, 7), 8, 3, (3, 3), pads=(1, 2, 1, 2), dilation=(1, 2),
+             seed=97),
+    ]
+
+
 def _quantize_case(name: str, shape: tuple[int, int, int], scale: float, zp: int, seed: int,
                    spread_only: bool = False) -> kfw.KernelCase:
     rng = np.random.default_rng(seed)
@@ -177,10 +199,12 @@ def _cases() -> list[kfw.KernelCase]:
         kfw.pointwise_case("pw_c20_odd_groups", (3, 5), 20, 6, seed=31),
         kfw.pointwise_case("pw_c22_tail", (3, 3), 22, 5, seed=32),
         kfw.pointwise_case("pw_c32_even_groups", (2, 3), 32, 7, seed=33),
-        # the table-driven requantization of the assembly pair loop: ReLU (lower clamp
-        # only), ReLU6-like (both clamps), odd channel count and pixel count, k % 4 tails
+        # the table-driven requantization of the assembly pair loop, one case per clamp
+        # variant: ReLU (lower clamp only), ReLU6-like (both), upper only, none (above);
+        # odd channel count and pixel count, k % 4 tails
         kfw.pointwise_case("pw_relu_c13", (3, 3), 13, 9, act=(0, 127), seed=34),
         kfw.pointwise_case("pw_relu6_c8", (1, 5), 8, 6, act=(0, 40), seed=35),
+        kfw.pointwise_case("pw_hi_only_c10", (2, 3), 10, 8, act=(-300, 30), seed=38),
         # the fallbacks: |bias| >= 2^29 (accumulators may reach 2^30), a left shift
         kfw.pointwise_case("pw_big_bias", (1, 3), 8, 4, bias_range=1 << 30, seed=36),
         kfw.pointwise_case("pw_left_shift", (1, 3), 8, 4, shift=np.array([1, -3, 0, -5]),
@@ -225,6 +249,20 @@ def test_dsp_fast_paths_bit_exact(tmp_path, board):
     for name in ("add_flat_lut", "clamp_4099"):
         ref, dsp = cyc[name]
         assert 2 * dsp < ref, f"{name}: dsp {dsp} cycles, reference {ref}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("board", BOARDS)
+def test_dsp_conv_group_rows_bit_exact(tmp_path, board):
+    """A firmware of its own (the M4 board's RAM is full with the fast-path cases)."""
+    if shutil.which("arm-none-eabi-gcc") is None:
+        pytest.skip("arm-none-eabi-gcc not installed (apt-get install gcc-arm-none-eabi)")
+    cases = _group_rows_cases()
+    want = kfw.expected_output(cases)
+    runs = {f: kfw.run_cases(cases, board, f, tmp_path / f) for f in ("dsp", "reference")}
+    for run in runs.values():
+        _compare(run.output, cases)
+    assert runs["dsp"].output == runs["reference"].output == want
 
 
 @pytest.mark.slow
