@@ -23,6 +23,10 @@
 /* Planar path geometry: ring slot s of row pair j at 48 j + 16 s, channel c at + 4 c. */
 #define DW3_SLOT 16 /* bytes of one row pair of one column, 4 channels */
 #define DW3_PAIR 48 /* bytes of one row pair of the three ring columns */
+/* The plane (small maps, see dw3_plane_ok): every padded column of four channels, column x
+ * of row pair j at DW3_PPAIR j + 16 x, so at most DW3_PCOLS columns. */
+#define DW3_PPAIR 128
+#define DW3_PCOLS (DW3_PPAIR / DW3_SLOT)
 
 /* The planar path's shapes. Vertical stride 2 with fewer than four output rows stays on
  * the general path: with no whole group of rows, converting twice as many input rows as
@@ -442,36 +446,39 @@ static inline void dw3_pair4(uint8_t *d, int32_t x0, int32_t x1)
     dw3_st(d + 12, mcs_dsp_sxtb16_ror8(hi));
 }
 
-/* n row pairs of four channels: input rows from src (rs bytes apart) -> d, 48 bytes apart
+/* n row pairs of four channels: input rows from src (rs bytes apart) -> d, ps bytes apart
  * (dw3_pair4 in a loop; in assembly, GCC's version of it took 22 cycles per pair on the
- * Cortex-M33, this one 18). */
-static void dw3_rows4(const int8_t *src, int32_t rs, uint8_t *d, int32_t n)
-{
-    int32_t x0, x1, lo, hi;
-    if (n <= 0) {
-        return;
+ * Cortex-M33, this one 18). One function per pair stride: STR's post-index immediate. */
+#define DW3_ROWS4_FN(name, ps)                                                             \
+    static void name(const int8_t *src, int32_t rs, uint8_t *d, int32_t n)                 \
+    {                                                                                      \
+        int32_t x0, x1, lo, hi;                                                            \
+        if (n <= 0) {                                                                      \
+            return;                                                                        \
+        }                                                                                  \
+        __asm__ volatile("1:\n\t"                                                          \
+                         "ldr    %[x0], [%[s]]\n\t"                                        \
+                         "ldr    %[x1], [%[s], %[rs]]\n\t"                                 \
+                         "add    %[s], %[s], %[rs], lsl #1\n\t"                            \
+                         "pkhbt  %[lo], %[x0], %[x1], lsl #16\n\t"                         \
+                         "pkhtb  %[hi], %[x1], %[x0], asr #16\n\t"                         \
+                         "sxtb16 %[x0], %[lo]\n\t"                                         \
+                         "sxtb16 %[x1], %[lo], ror #8\n\t"                                 \
+                         "sxtb16 %[lo], %[hi]\n\t"                                         \
+                         "sxtb16 %[hi], %[hi], ror #8\n\t"                                 \
+                         "str    %[x0], [%[d]], #" #ps "\n\t"                              \
+                         "str    %[x1], [%[d], #(4-" #ps ")]\n\t"                          \
+                         "str    %[lo], [%[d], #(8-" #ps ")]\n\t"                          \
+                         "str    %[hi], [%[d], #(12-" #ps ")]\n\t"                         \
+                         "subs   %[n], %[n], #1\n\t"                                       \
+                         "bne    1b\n\t"                                                   \
+                         : [s] "+r"(src), [d] "+r"(d), [n] "+r"(n), [x0] "=&r"(x0),        \
+                           [x1] "=&r"(x1), [lo] "=&r"(lo), [hi] "=&r"(hi)                  \
+                         : [rs] "r"(rs)                                                    \
+                         : "cc", "memory");                                                \
     }
-    __asm__ volatile("1:\n\t"
-                     "ldr    %[x0], [%[s]]\n\t"
-                     "ldr    %[x1], [%[s], %[rs]]\n\t"
-                     "add    %[s], %[s], %[rs], lsl #1\n\t"
-                     "pkhbt  %[lo], %[x0], %[x1], lsl #16\n\t"
-                     "pkhtb  %[hi], %[x1], %[x0], asr #16\n\t"
-                     "sxtb16 %[x0], %[lo]\n\t"
-                     "sxtb16 %[x1], %[lo], ror #8\n\t"
-                     "sxtb16 %[lo], %[hi]\n\t"
-                     "sxtb16 %[hi], %[hi], ror #8\n\t"
-                     "str    %[x0], [%[d]], #48\n\t"
-                     "str    %[x1], [%[d], #-44]\n\t"
-                     "str    %[lo], [%[d], #-40]\n\t"
-                     "str    %[hi], [%[d], #-36]\n\t"
-                     "subs   %[n], %[n], #1\n\t"
-                     "bne    1b\n\t"
-                     : [s] "+r"(src), [d] "+r"(d), [n] "+r"(n), [x0] "=&r"(x0), [x1] "=&r"(x1),
-                       [lo] "=&r"(lo), [hi] "=&r"(hi)
-                     : [rs] "r"(rs)
-                     : "cc", "memory");
-}
+DW3_ROWS4_FN(dw3_rows4, 48)
+DW3_ROWS4_FN(dw3_rows4_plane, 128)
 
 /* The per-call constants of the planar path. Where the input rows land in the ring (the
  * same for every column): row pairs [j0, j1) hold input rows (padded row 2j is input row
@@ -483,18 +490,20 @@ typedef struct {
     const mcs_conv2d_s8_params_t *p;
     uint8_t *ring;
     int32_t j0, j1, top, full, row, bottom;
+    int32_t ps;  /* bytes between row pairs: DW3_PAIR (ring) or DW3_PPAIR (plane) */
     int32_t rs;  /* input bytes between rows */
     int32_t zw4; /* the input zero point in each byte */
     int32_t sw3; /* stride_w % 3 */
     int32_t zslot[3];
 } dw3_call_t;
 
-static void dw3_call_init(dw3_call_t *k, const mcs_conv2d_s8_params_t *p, uint8_t *ring)
+static void dw3_call_init(dw3_call_t *k, const mcs_conv2d_s8_params_t *p, uint8_t *ring,
+                          int32_t pairs, int32_t ps)
 {
-    const int32_t pairs = dw3_pairs(p);
     const int32_t j1 = (p->pad_top + p->in_h + 1) >> 1;
     k->p = p;
     k->ring = ring;
+    k->ps = ps;
     k->j0 = p->pad_top >> 1;
     k->j1 = (j1 < pairs) ? j1 : pairs;
     k->top = (p->pad_top & 1) && k->j0 < k->j1;
@@ -511,18 +520,47 @@ static void dw3_call_init(dw3_call_t *k, const mcs_conv2d_s8_params_t *p, uint8_
 }
 
 /* A column of four channels inside the input (col: its row 0) -> the ring slot at dst (row
- * pair j0), row pairs [j0, j1): the common case of dw3_convert. */
-static __attribute__((noinline)) void dw3_convert4(const dw3_call_t *k, const int8_t *col,
-                                                   uint8_t *dst)
-{
-    if (k->top) {
-        dw3_pair4(dst, k->zw4, mcs_dsp_ld_s8x4(col));
-        dst += DW3_PAIR;
+ * pair j0), row pairs [j0, j1): the common case of dw3_convert. One function per pair
+ * stride ps (a constant: the ring's calls are the hot ones). */
+#define DW3_CONVERT4_FN(name, rows4, ps)                                                   \
+    static __attribute__((noinline)) void name(const dw3_call_t *k, const int8_t *col,     \
+                                               uint8_t *dst)                               \
+    {                                                                                      \
+        if (k->top) {                                                                      \
+            dw3_pair4(dst, k->zw4, mcs_dsp_ld_s8x4(col));                                  \
+            dst += (ps);                                                                   \
+        }                                                                                  \
+        col += k->row * k->rs;                                                             \
+        rows4(col, k->rs, dst, k->full);                                                   \
+        if (k->bottom) {                                                                   \
+            dw3_pair4(dst + k->full * (ps), mcs_dsp_ld_s8x4(col + 2 * k->full * k->rs),    \
+                      k->zw4);                                                             \
+        }                                                                                  \
     }
-    col += k->row * k->rs;
-    dw3_rows4(col, k->rs, dst, k->full);
-    if (k->bottom) {
-        dw3_pair4(dst + k->full * DW3_PAIR, mcs_dsp_ld_s8x4(col + 2 * k->full * k->rs), k->zw4);
+DW3_CONVERT4_FN(dw3_convert4, dw3_rows4, DW3_PAIR)
+DW3_CONVERT4_FN(dw3_convert4_plane, dw3_rows4_plane, DW3_PPAIR)
+
+/* A column of a partial group (g < 4 channels) inside the input -> dst (row pair j0), byte by
+ * byte (a word load could run past the input); the other channels' words get zero points. */
+static void dw3_convert_part(const dw3_call_t *k, const int8_t *col, int32_t g, uint8_t *dst)
+{
+    const mcs_conv2d_s8_params_t *p = k->p;
+    int32_t j;
+    for (j = k->j0; j < k->j1; ++j) {
+        uint32_t x[2];
+        int32_t r, c;
+        for (r = 0; r < 2; ++r) {
+            const int32_t row = 2 * j + r - p->pad_top;
+            uint32_t v = (uint32_t)k->zw4;
+            for (c = g - 1; c >= 0; --c) {
+                const int32_t bv = (row >= 0 && row < p->in_h) ? col[row * k->rs + c]
+                                                               : p->input_zp;
+                v = (v << 8) | ((uint32_t)bv & 0xFFu);
+            }
+            x[r] = v;
+        }
+        dw3_pair4(dst, (int32_t)x[0], (int32_t)x[1]);
+        dst += k->ps;
     }
 }
 
@@ -558,24 +596,7 @@ static __attribute__((noinline)) void dw3_convert(dw3_call_t *k, const int8_t *c
         dw3_convert4(k, col, dst);
         return;
     }
-    for (j = k->j0; j < k->j1; ++j) {
-        /* a partial group, byte by byte (a word load could run past the input); the other
-         * channels' words get zero points */
-        uint32_t x[2];
-        int32_t r, c;
-        for (r = 0; r < 2; ++r) {
-            const int32_t row = 2 * j + r - p->pad_top;
-            uint32_t v = (uint32_t)k->zw4;
-            for (c = g - 1; c >= 0; --c) {
-                const int32_t bv = (row >= 0 && row < p->in_h) ? col[row * k->rs + c]
-                                                               : p->input_zp;
-                v = (v << 8) | ((uint32_t)bv & 0xFFu);
-            }
-            x[r] = v;
-        }
-        dw3_pair4(dst, (int32_t)x[0], (int32_t)x[1]);
-        dst += DW3_PAIR;
-    }
+    dw3_convert_part(k, col, g, dst);
 }
 
 /* Column stepping of dw3_group: the next padded input column to convert (xp, in ring slot
@@ -616,12 +637,12 @@ static inline void dw3_columns_next(const dw3_call_t *k, dw3_cols_t *t)
     t->s0 = (t->s0 >= 3) ? t->s0 - 3 : t->s0;
 }
 
-/* The whole ring (`pairs` row pairs of the three slots, all four channels) -> zero points. */
-static void dw3_fill(uint8_t *ring, int32_t zp, int32_t pairs)
+/* The ring or the plane (`bytes`, a multiple of 4) -> zero points. */
+static void dw3_fill(uint8_t *ring, int32_t zp, int32_t bytes)
 {
     const int32_t zw = dw3_pack(zp, zp);
     int32_t i;
-    for (i = 0; i < pairs * (DW3_PAIR / 4); ++i) {
+    for (i = 0; i < bytes / 4; ++i) {
         dw3_st(ring + 4 * i, zw);
     }
 }
@@ -657,6 +678,13 @@ typedef struct {
     int8_t *o0;            /*  8: the next channel's output row 0 */
     int32_t nch;           /* 12: channels left */
     int32_t corr, m, e, r; /* 16..28: the current channel's, copied from its block */
+    /* the plane's column loop: */
+    const uint8_t *bcol;   /* 32: the current channel's b at the current column */
+    int8_t *ocol;          /* 36: its output at the current column, row 0 */
+    int32_t ncol;          /* 40: columns left */
+    int32_t cstep;         /* 44: plane bytes between output columns (16 stride_w) */
+    int32_t ncols;         /* 48: out_w */
+    int32_t ostep;         /* 52: output bytes between columns (in_c) */
     int32_t amin, amax, os;
     int32_t rem; /* out_h % 4, or 5: the last group has five rows (out_h % 4 == 1) */
     int32_t a4;          /* a five-row group's fifth accumulator */
@@ -667,7 +695,10 @@ typedef struct {
 typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t, wofs) == 4 &&
                             offsetof(dw3_asm_t, o0) == 8 && offsetof(dw3_asm_t, nch) == 12 &&
                             offsetof(dw3_asm_t, corr) == 16 && offsetof(dw3_asm_t, m) == 20 &&
-                            offsetof(dw3_asm_t, e) == 24 && offsetof(dw3_asm_t, r) == 28)
+                            offsetof(dw3_asm_t, e) == 24 && offsetof(dw3_asm_t, r) == 28 &&
+                            offsetof(dw3_asm_t, bcol) == 32 && offsetof(dw3_asm_t, ocol) == 36 &&
+                            offsetof(dw3_asm_t, ncol) == 40 && offsetof(dw3_asm_t, cstep) == 44 &&
+                            offsetof(dw3_asm_t, ncols) == 48 && offsetof(dw3_asm_t, ostep) == 52)
                                ? 1
                                : -1];
 
@@ -705,19 +736,29 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
 #define DW3_MUL(a)                                                                         \
     "add    %[x], %[z], %[" a "], asr #31\n\t"                                             \
     "smmlar %[" a "], %[" a "], %[y], %[x]\n\t"
-/* ... >> e (in x), SSAT to int8. */
+/* The last one, with e loaded into z between its ADD and SMMLAR (Cortex-M33: a load's
+ * result is ready two cycles after it issues, an SMMLAR's too, and the shifted ADD's result
+ * feeds SMMLAR's accumulator operand without a stall). */
+#define DW3_MUL_E(a)                                                                       \
+    "add    %[x], %[z], %[" a "], asr #31\n\t"                                             \
+    "ldr    %[z], %[e]\n\t"                                                                \
+    "smmlar %[" a "], %[" a "], %[y], %[x]\n\t"
+/* ... >> e (in z), SSAT to int8. */
 #define DW3_SHIFT(a)                                                                       \
-    "asr    %[" a "], %[" a "], %[x]\n\t"                                                  \
+    "asr    %[" a "], %[" a "], %[z]\n\t"                                                  \
     "ssat   %[" a "], #8, %[" a "]\n\t"
 #define DW3_CLAMP(a, cond)                                                                 \
     "cmp    %[" a "], %[y]\n\tit     " cond "\n\tmov" cond "  %[" a "], %[y]\n\t"
+/* RQ4 and RQ2 end with act_min (ld_lo) and the stores' o and os (z, x) loaded together: on
+ * the Cortex-M4 a load right behind a load costs one cycle instead of two. */
+#define DW3_LD_ST "ldr    %[z], %[o]\n\tldr    %[x], %[os]\n\t"
 #define DW3_RQ4(ld_lo)                                                                     \
-    DW3_MUL("a0") DW3_MUL("a1") DW3_MUL("a2") DW3_MUL("a3")                                \
-    "ldr    %[x], %[e]\n\t" ld_lo                                                          \
-    DW3_SHIFT("a0") DW3_SHIFT("a1") DW3_SHIFT("a2") DW3_SHIFT("a3")
+    DW3_MUL("a0") DW3_MUL("a1") DW3_MUL("a2") DW3_MUL_E("a3")                              \
+    DW3_SHIFT("a0") DW3_SHIFT("a1") DW3_SHIFT("a2") DW3_SHIFT("a3") ld_lo DW3_LD_ST
 #define DW3_RQ2(ld_lo)                                                                     \
-    DW3_MUL("a0") DW3_MUL("a1") "ldr    %[x], %[e]\n\t" ld_lo DW3_SHIFT("a0") DW3_SHIFT("a1")
-#define DW3_RQ1(ld_lo) DW3_MUL("a0") "ldr    %[x], %[e]\n\t" ld_lo DW3_SHIFT("a0")
+    DW3_MUL("a0") DW3_MUL_E("a1") DW3_SHIFT("a0") DW3_SHIFT("a1") ld_lo DW3_LD_ST
+/* (one output: o loaded into x here, for DW3_ST1, fills the SMMLAR's latency) */
+#define DW3_RQ1(ld_lo) DW3_MUL_E("a0") "ldr    %[x], %[o]\n\t" ld_lo DW3_SHIFT("a0")
 /* The activation clamps, after SSAT: max(act_min) with act_min loaded into y next to e
  * (DW3_LD_LO), min(act_max); none when they are SSAT's bounds (a ReLU whose output zero
  * point is -128: the zoo's layers). */
@@ -728,72 +769,100 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
 #define DW3_CLAMP1(cond) DW3_CLAMP("a0", cond)
 #define DW3_HI(n) "ldr    %[y], %[amax]\n\t" DW3_CLAMP##n("gt")
 
-/* Stores of 4 / 2 / 1 outputs, os bytes apart, from o (kept in the frame); ST4 also loads
- * pend into y for the loop test. */
+/* Stores of 4 / 2 / 1 outputs, os bytes apart, from o (kept in the frame; z = o, x = os
+ * loaded by DW3_RQ4 / DW3_RQ2); ST4 also loads
+ * pend into y for the loop test (between the shifted ADD and the store that uses its
+ * result: two cycles on the Cortex-M33), ST2 rem for the tail test; ST1 stores through x,
+ * which DW3_RQ1 loads with o. */
 #define DW3_ST4                                                                            \
-    "ldr    %[z], %[o]\n\t"                                                                \
-    "ldr    %[x], %[os]\n\t"                                                               \
     "strb   %[a0], [%[z]]\n\t"                                                             \
     "strb   %[a1], [%[z], %[x]]\n\t"                                                       \
     "add    %[z], %[z], %[x], lsl #1\n\t"                                                  \
+    "ldr    %[y], %[pend]\n\t"                                                             \
     "strb   %[a2], [%[z]]\n\t"                                                             \
     "strb   %[a3], [%[z], %[x]]\n\t"                                                       \
-    "ldr    %[y], %[pend]\n\t"                                                             \
     "add    %[z], %[z], %[x], lsl #1\n\t"                                                  \
     "str    %[z], %[o]\n\t"
 #define DW3_ST2                                                                            \
-    "ldr    %[z], %[o]\n\t"                                                                \
-    "ldr    %[x], %[os]\n\t"                                                               \
     "strb   %[a0], [%[z]]\n\t"                                                             \
     "strb   %[a1], [%[z], %[x]]\n\t"                                                       \
+    "ldr    %[y], %[rem]\n\t"                                                              \
     "add    %[z], %[z], %[x], lsl #1\n\t"                                                  \
     "str    %[z], %[o]\n\t"
-#define DW3_ST1                                                                            \
-    "ldr    %[z], %[o]\n\t"                                                                \
-    "strb   %[a0], [%[z]]\n\t"
+#define DW3_ST1 "strb   %[a0], [%[x]]\n\t" /* x = o: DW3_RQ1 */
+
+/*
+ * The row-pair offsets below are assembler expressions of symbols each asm statement sets
+ * (DW3_GEOMETRY): DW3_PS, the bytes between row pairs (48 in the ring, 128 in the plane);
+ * DW3_PL, 1 in the plane; DW3_B1 / DW3_B2, where b points during a group of four rows of
+ * vertical stride 1 / 2, relative to its first row pair. The ring advances b with the first
+ * load (post-indexed: B = -2 PS / -4 PS); the plane's steps do not fit a post-index immediate
+ * (at most 255), so there b stays (B = 0) and an ADD moves it at the end of the group.
+ */
+#define DW3_GEOMETRY(ps, pl)                                                               \
+    ".set   DW3_PS, " ps "\n\t"                                                            \
+    ".set   DW3_PL, " pl "\n\t"                                                            \
+    ".set   DW3_B1, (DW3_PL - 1) * 2 * DW3_PS\n\t"                                         \
+    ".set   DW3_B2, (DW3_PL - 1) * 4 * DW3_PS\n\t"
+/* x = the word at b, b advanced by n row pairs in the ring (post-index). */
+#define DW3_LD_ADVANCE(n)                                                                  \
+    ".if DW3_PL\n\t"                                                                       \
+    "ldr    %[x], [%[b]]\n\t"                                                              \
+    ".else\n\t"                                                                            \
+    "ldr    %[x], [%[b]], #(" n " * DW3_PS)\n\t"                                           \
+    ".endif\n\t"
+/* The plane's advance of b by n row pairs. */
+#define DW3_PLANE_ADVANCE(n)                                                               \
+    ".if DW3_PL\n\t"                                                                       \
+    "add    %[b], %[b], #(" n " * DW3_PS)\n\t"                                             \
+    ".endif\n\t"
+/* The memory operand at row pair `pair` (relative to the group's first), slot byte `s`. */
+#define DW3_AT1(pair, s) "[%[b], #(DW3_B1 + " pair " * DW3_PS + " s ")]"
+#define DW3_AT2(pair, s) "[%[b], #(DW3_B2 + " pair " * DW3_PS + " s ")]"
+#define DW3_AT(pair, s) "[%[b], #(" pair " * DW3_PS + " s ")]"
 
 /*
  * Vertical stride 1. Four rows: per slot the three row
- * pairs, loaded two at a time, the first load post-incrementing b to the next group (the
- * other offsets are relative to b + 96); the accumulators start from corr as the addend of
+ * pairs, loaded two at a time; the accumulators start from corr as the addend of
  * their first MAC (a0 last: it holds corr until then); m and r loaded next to the last row
  * pair. Two rows and one row (the tails): pairs P0, P1 of each slot.
  */
 #define DW3_S1_GROUP4                                                                      \
     "ldr    %[a0], %[corr]\n\t"                                                            \
-    "ldr    %[x], [%[b]], #96\n\t"                                                         \
-    "ldr    %[y], [%[b], #-48]\n\t"                                                        \
+    DW3_LD_ADVANCE("2")                                                                    \
+    "ldr    %[y], " DW3_AT1("1", "0") "\n\t"                                               \
     "smlatb %[a1], %[x], %[wa0], %[a0]\n\t"                                                \
     "smlad  %[a2], %[y], %[wa0], %[a0]\n\t"                                                \
     "smlatb %[a3], %[y], %[wa0], %[a0]\n\t"                                                \
     "smlad  %[a0], %[x], %[wa0], %[a0]\n\t"                                                \
     "smlabt %[a0], %[y], %[wb0], %[a0]\n\t"                                                \
     "smlad  %[a1], %[y], %[wb0], %[a1]\n\t"                                                \
-    "ldr    %[x], [%[b]]\n\t"                                                              \
-    "ldr    %[y], [%[b], #-80]\n\t"                                                        \
+    "ldr    %[x], " DW3_AT1("2", "0") "\n\t"                                               \
+    "ldr    %[y], " DW3_AT1("0", "16") "\n\t"                                              \
     "smlabt %[a2], %[x], %[wb0], %[a2]\n\t"                                                \
     "smlad  %[a3], %[x], %[wb0], %[a3]\n\t"                                                \
     "smlad  %[a0], %[y], %[wa1], %[a0]\n\t"                                                \
     "smlatb %[a1], %[y], %[wa1], %[a1]\n\t"                                                \
-    "ldr    %[x], [%[b], #-32]\n\t"                                                        \
-    "ldr    %[y], [%[b], #16]\n\t"                                                         \
+    "ldr    %[x], " DW3_AT1("1", "16") "\n\t"                                              \
+    "ldr    %[y], " DW3_AT1("2", "16") "\n\t"                                              \
     "smlabt %[a0], %[x], %[wb1], %[a0]\n\t"                                                \
     "smlad  %[a1], %[x], %[wb1], %[a1]\n\t"                                                \
     "smlad  %[a2], %[x], %[wa1], %[a2]\n\t"                                                \
     "smlatb %[a3], %[x], %[wa1], %[a3]\n\t"                                                \
     "smlabt %[a2], %[y], %[wb1], %[a2]\n\t"                                                \
     "smlad  %[a3], %[y], %[wb1], %[a3]\n\t"                                                \
-    "ldr    %[x], [%[b], #-64]\n\t"                                                        \
-    "ldr    %[y], [%[b], #-16]\n\t"                                                        \
+    "ldr    %[x], " DW3_AT1("0", "32") "\n\t"                                              \
+    "ldr    %[y], " DW3_AT1("1", "32") "\n\t"                                              \
     "smlad  %[a0], %[x], %[wa2], %[a0]\n\t"                                                \
     "smlatb %[a1], %[x], %[wa2], %[a1]\n\t"                                                \
     "smlabt %[a0], %[y], %[wb2], %[a0]\n\t"                                                \
     "smlad  %[a1], %[y], %[wb2], %[a1]\n\t"                                                \
     "smlad  %[a2], %[y], %[wa2], %[a2]\n\t"                                                \
     "smlatb %[a3], %[y], %[wa2], %[a3]\n\t"                                                \
-    "ldr    %[x], [%[b], #32]\n\t"                                                         \
+    "ldr    %[x], " DW3_AT1("2", "32") "\n\t"                                              \
     "ldr    %[y], %[m]\n\t"                                                                \
     "ldr    %[z], %[r]\n\t"                                                                \
+    DW3_PLANE_ADVANCE("2")                                                                 \
     "smlabt %[a2], %[x], %[wb2], %[a2]\n\t"                                                \
     "smlad  %[a3], %[x], %[wb2], %[a3]\n\t"
 
@@ -802,8 +871,8 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
  * requantization (DW3_ROW5 then requantizes it). */
 #define DW3_S1_GROUP5                                                                      \
     "ldr    %[a0], %[corr]\n\t"                                                            \
-    "ldr    %[x], [%[b]], #96\n\t"                                                         \
-    "ldr    %[y], [%[b], #-48]\n\t"                                                        \
+    DW3_LD_ADVANCE("2")                                                                    \
+    "ldr    %[y], " DW3_AT1("1", "0") "\n\t"                                               \
     "mov    %[z], %[a0]\n\t"                                                               \
     "smlatb %[a1], %[x], %[wa0], %[a0]\n\t"                                                \
     "smlad  %[a2], %[y], %[wa0], %[a0]\n\t"                                                \
@@ -811,15 +880,15 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
     "smlad  %[a0], %[x], %[wa0], %[a0]\n\t"                                                \
     "smlabt %[a0], %[y], %[wb0], %[a0]\n\t"                                                \
     "smlad  %[a1], %[y], %[wb0], %[a1]\n\t"                                                \
-    "ldr    %[x], [%[b]]\n\t"                                                              \
-    "ldr    %[y], [%[b], #-80]\n\t"                                                        \
+    "ldr    %[x], " DW3_AT1("2", "0") "\n\t"                                               \
+    "ldr    %[y], " DW3_AT1("0", "16") "\n\t"                                              \
     "smlabt %[a2], %[x], %[wb0], %[a2]\n\t"                                                \
     "smlad  %[a3], %[x], %[wb0], %[a3]\n\t"                                                \
     "smlad  %[z], %[x], %[wa0], %[z]\n\t"                                                  \
     "smlad  %[a0], %[y], %[wa1], %[a0]\n\t"                                                \
     "smlatb %[a1], %[y], %[wa1], %[a1]\n\t"                                                \
-    "ldr    %[x], [%[b], #-32]\n\t"                                                        \
-    "ldr    %[y], [%[b], #16]\n\t"                                                         \
+    "ldr    %[x], " DW3_AT1("1", "16") "\n\t"                                              \
+    "ldr    %[y], " DW3_AT1("2", "16") "\n\t"                                              \
     "smlabt %[a0], %[x], %[wb1], %[a0]\n\t"                                                \
     "smlad  %[a1], %[x], %[wb1], %[a1]\n\t"                                                \
     "smlad  %[a2], %[x], %[wa1], %[a2]\n\t"                                                \
@@ -827,115 +896,116 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
     "smlabt %[a2], %[y], %[wb1], %[a2]\n\t"                                                \
     "smlad  %[a3], %[y], %[wb1], %[a3]\n\t"                                                \
     "smlad  %[z], %[y], %[wa1], %[z]\n\t"                                                  \
-    "ldr    %[x], [%[b], #-64]\n\t"                                                        \
-    "ldr    %[y], [%[b], #-16]\n\t"                                                        \
+    "ldr    %[x], " DW3_AT1("0", "32") "\n\t"                                              \
+    "ldr    %[y], " DW3_AT1("1", "32") "\n\t"                                              \
     "smlad  %[a0], %[x], %[wa2], %[a0]\n\t"                                                \
     "smlatb %[a1], %[x], %[wa2], %[a1]\n\t"                                                \
     "smlabt %[a0], %[y], %[wb2], %[a0]\n\t"                                                \
     "smlad  %[a1], %[y], %[wb2], %[a1]\n\t"                                                \
     "smlad  %[a2], %[y], %[wa2], %[a2]\n\t"                                                \
     "smlatb %[a3], %[y], %[wa2], %[a3]\n\t"                                                \
-    "ldr    %[x], [%[b], #32]\n\t"                                                         \
-    "ldr    %[y], [%[b], #48]\n\t"                                                         \
+    "ldr    %[x], " DW3_AT1("2", "32") "\n\t"                                              \
+    "ldr    %[y], " DW3_AT1("3", "0") "\n\t"                                               \
     "smlabt %[a2], %[x], %[wb2], %[a2]\n\t"                                                \
     "smlad  %[a3], %[x], %[wb2], %[a3]\n\t"                                                \
     "smlad  %[z], %[x], %[wa2], %[z]\n\t"                                                  \
     "smlabt %[z], %[y], %[wb0], %[z]\n\t"                                                  \
-    "ldr    %[x], [%[b], #64]\n\t"                                                         \
-    "ldr    %[y], [%[b], #80]\n\t"                                                         \
+    "ldr    %[x], " DW3_AT1("3", "16") "\n\t"                                              \
+    "ldr    %[y], " DW3_AT1("3", "32") "\n\t"                                              \
     "smlabt %[z], %[x], %[wb1], %[z]\n\t"                                                  \
     "smlabt %[z], %[y], %[wb2], %[z]\n\t"                                                  \
     "str    %[z], %[a4]\n\t"                                                               \
     "ldr    %[y], %[m]\n\t"                                                                \
     "ldr    %[z], %[r]\n\t"
 
-#define DW3_S1_SLOT2(wa, wb, o0, o1)                                                       \
-    "ldr    %[x], [%[b], #" o0 "]\n\t"                                                     \
-    "ldr    %[y], [%[b], #" o1 "]\n\t"                                                     \
+#define DW3_S1_SLOT2(wa, wb, s)                                                            \
+    "ldr    %[x], [%[b], #(" s " - DW3_PS)]\n\t"                                           \
+    "ldr    %[y], [%[b], #" s "]\n\t"                                                      \
     "smlad  %[a0], %[x], %[" wa "], %[a0]\n\t"                                             \
     "smlatb %[a1], %[x], %[" wa "], %[a1]\n\t"                                             \
     "smlabt %[a0], %[y], %[" wb "], %[a0]\n\t"                                             \
     "smlad  %[a1], %[y], %[" wb "], %[a1]\n\t"
 #define DW3_S1_GROUP2                                                                      \
     "ldr    %[a0], %[corr]\n\t"                                                            \
-    "ldr    %[x], [%[b]], #48\n\t"                                                         \
+    "ldr    %[z], %[r]\n\t"                                                                \
+    "ldr    %[x], [%[b]], #DW3_PS\n\t"                                                     \
     "ldr    %[y], [%[b]]\n\t"                                                              \
     "smlatb %[a1], %[x], %[wa0], %[a0]\n\t"                                                \
     "smlad  %[a0], %[x], %[wa0], %[a0]\n\t"                                                \
     "smlabt %[a0], %[y], %[wb0], %[a0]\n\t"                                                \
     "smlad  %[a1], %[y], %[wb0], %[a1]\n\t"                                                \
-    DW3_S1_SLOT2("wa1", "wb1", "-32", "16")                                                \
-    DW3_S1_SLOT2("wa2", "wb2", "-16", "32")                                                \
-    "ldr    %[y], %[m]\n\t"                                                                \
-    "ldr    %[z], %[r]\n\t"
+    DW3_S1_SLOT2("wa1", "wb1", "16")                                                       \
+    DW3_S1_SLOT2("wa2", "wb2", "32")                                                       \
+    "ldr    %[y], %[m]\n\t"
 
 /* One output row (stride 1 or 2): per slot the row pair (SMLAD) and the third row, the top
  * half of the next pair for stride 1 (SMLABT) or its bottom half for stride 2 (SMLABB). */
-#define DW3_SLOT1(mac, wa, wb, o0, o1)                                                     \
-    "ldr    %[x], [%[b], #" o0 "]\n\t"                                                     \
-    "ldr    %[y], [%[b], #" o1 "]\n\t"                                                     \
+#define DW3_SLOT1(mac, wa, wb, s)                                                          \
+    "ldr    %[x], " DW3_AT("0", s) "\n\t"                                                  \
+    "ldr    %[y], " DW3_AT("1", s) "\n\t"                                                  \
     "smlad  %[a0], %[x], %[" wa "], %[a0]\n\t"                                             \
     mac "   %[a0], %[y], %[" wb "], %[a0]\n\t"
 #define DW3_GROUP1(mac)                                                                    \
     "ldr    %[a0], %[corr]\n\t"                                                            \
-    DW3_SLOT1(mac, "wa0", "wb0", "0", "48")                                                \
-    DW3_SLOT1(mac, "wa1", "wb1", "16", "64")                                               \
-    DW3_SLOT1(mac, "wa2", "wb2", "32", "80")                                               \
-    "ldr    %[y], %[m]\n\t"                                                                \
-    "ldr    %[z], %[r]\n\t"
+    "ldr    %[z], %[r]\n\t"                                                                \
+    DW3_SLOT1(mac, "wa0", "wb0", "0")                                                      \
+    DW3_SLOT1(mac, "wa1", "wb1", "16")                                                     \
+    DW3_SLOT1(mac, "wa2", "wb2", "32")                                                     \
+    "ldr    %[y], %[m]\n\t"
 #define DW3_S1_GROUP1 DW3_GROUP1("smlabt")
 
-/* Vertical stride 2: five row pairs per slot for four rows, b advancing by 192 (a3 holds
- * corr until its first MAC); `more`: loads placed after the fifth pair's. */
-#define DW3_S2_SLOT4(wa, wb, o0, o1, o2, o3, o4, more)                                     \
-    "ldr    %[x], [%[b], #" o0 "]\n\t"                                                     \
-    "ldr    %[y], [%[b], #" o1 "]\n\t"                                                     \
+/* Vertical stride 2: five row pairs per slot for four rows (a3 holds corr until its first
+ * MAC); `more`: loads placed after the fifth pair's. */
+#define DW3_S2_SLOT4(wa, wb, s, more)                                                      \
+    "ldr    %[x], " DW3_AT2("0", s) "\n\t"                                                 \
+    "ldr    %[y], " DW3_AT2("1", s) "\n\t"                                                 \
     "smlad  %[a0], %[x], %[" wa "], %[a0]\n\t"                                             \
     "smlabb %[a0], %[y], %[" wb "], %[a0]\n\t"                                             \
     "smlad  %[a1], %[y], %[" wa "], %[a1]\n\t"                                             \
-    "ldr    %[x], [%[b], #" o2 "]\n\t"                                                     \
-    "ldr    %[y], [%[b], #" o3 "]\n\t"                                                     \
+    "ldr    %[x], " DW3_AT2("2", s) "\n\t"                                                 \
+    "ldr    %[y], " DW3_AT2("3", s) "\n\t"                                                 \
     "smlabb %[a1], %[x], %[" wb "], %[a1]\n\t"                                             \
     "smlad  %[a2], %[x], %[" wa "], %[a2]\n\t"                                             \
     "smlabb %[a2], %[y], %[" wb "], %[a2]\n\t"                                             \
     "smlad  %[a3], %[y], %[" wa "], %[a3]\n\t"                                             \
-    "ldr    %[x], [%[b], #" o4 "]\n\t"                                                     \
+    "ldr    %[x], " DW3_AT2("4", s) "\n\t"                                                 \
     more                                                                                   \
     "smlabb %[a3], %[x], %[" wb "], %[a3]\n\t"
 #define DW3_S2_GROUP4                                                                      \
     "ldr    %[a3], %[corr]\n\t"                                                            \
-    "ldr    %[x], [%[b]], #192\n\t"                                                        \
-    "ldr    %[y], [%[b], #-144]\n\t"                                                       \
+    DW3_LD_ADVANCE("4")                                                                    \
+    "ldr    %[y], " DW3_AT2("1", "0") "\n\t"                                               \
     "smlad  %[a0], %[x], %[wa0], %[a3]\n\t"                                                \
     "smlabb %[a0], %[y], %[wb0], %[a0]\n\t"                                                \
     "smlad  %[a1], %[y], %[wa0], %[a3]\n\t"                                                \
-    "ldr    %[x], [%[b], #-96]\n\t"                                                        \
-    "ldr    %[y], [%[b], #-48]\n\t"                                                        \
+    "ldr    %[x], " DW3_AT2("2", "0") "\n\t"                                               \
+    "ldr    %[y], " DW3_AT2("3", "0") "\n\t"                                               \
     "smlabb %[a1], %[x], %[wb0], %[a1]\n\t"                                                \
     "smlad  %[a2], %[x], %[wa0], %[a3]\n\t"                                                \
     "smlabb %[a2], %[y], %[wb0], %[a2]\n\t"                                                \
     "smlad  %[a3], %[y], %[wa0], %[a3]\n\t"                                                \
-    "ldr    %[x], [%[b]]\n\t"                                                              \
+    "ldr    %[x], " DW3_AT2("4", "0") "\n\t"                                               \
     "smlabb %[a3], %[x], %[wb0], %[a3]\n\t"                                                \
-    DW3_S2_SLOT4("wa1", "wb1", "-176", "-128", "-80", "-32", "16", "")                     \
-    DW3_S2_SLOT4("wa2", "wb2", "-160", "-112", "-64", "-16", "32",                         \
-                 "ldr    %[y], %[m]\n\tldr    %[z], %[r]\n\t")
+    DW3_S2_SLOT4("wa1", "wb1", "16", "")                                                   \
+    DW3_S2_SLOT4("wa2", "wb2", "32",                                                       \
+                 "ldr    %[y], %[m]\n\tldr    %[z], %[r]\n\t" DW3_PLANE_ADVANCE("4"))
 
-/* Five rows: DW3_S2_GROUP4 and the fifth in z, out4 += SMLAD(P4, a) + P5.bottom * b.bottom. */
-#define DW3_S2_SLOT5(wa, wb, o0, o1, o2, o3, o4, o5, more)                                 \
-    "ldr    %[x], [%[b], #" o0 "]\n\t"                                                     \
-    "ldr    %[y], [%[b], #" o1 "]\n\t"                                                     \
+/* Five rows: DW3_S2_GROUP4 and the fifth in z, out4 += SMLAD(P4, a) + P5.bottom * b.bottom
+ * (b: the ring's moves it first, by four row pairs). */
+#define DW3_S2_SLOT5(wa, wb, s, more)                                                      \
+    "ldr    %[x], " DW3_AT2("0", s) "\n\t"                                                 \
+    "ldr    %[y], " DW3_AT2("1", s) "\n\t"                                                 \
     "smlad  %[a0], %[x], %[" wa "], %[a0]\n\t"                                             \
     "smlabb %[a0], %[y], %[" wb "], %[a0]\n\t"                                             \
     "smlad  %[a1], %[y], %[" wa "], %[a1]\n\t"                                             \
-    "ldr    %[x], [%[b], #" o2 "]\n\t"                                                     \
-    "ldr    %[y], [%[b], #" o3 "]\n\t"                                                     \
+    "ldr    %[x], " DW3_AT2("2", s) "\n\t"                                                 \
+    "ldr    %[y], " DW3_AT2("3", s) "\n\t"                                                 \
     "smlabb %[a1], %[x], %[" wb "], %[a1]\n\t"                                             \
     "smlad  %[a2], %[x], %[" wa "], %[a2]\n\t"                                             \
     "smlabb %[a2], %[y], %[" wb "], %[a2]\n\t"                                             \
     "smlad  %[a3], %[y], %[" wa "], %[a3]\n\t"                                             \
-    "ldr    %[x], [%[b], #" o4 "]\n\t"                                                     \
-    "ldr    %[y], [%[b], #" o5 "]\n\t"                                                     \
+    "ldr    %[x], " DW3_AT2("4", s) "\n\t"                                                 \
+    "ldr    %[y], " DW3_AT2("5", s) "\n\t"                                                 \
     "smlabb %[a3], %[x], %[" wb "], %[a3]\n\t"                                             \
     "smlad  %[z], %[x], %[" wa "], %[z]\n\t"                                               \
     "smlabb %[z], %[y], %[" wb "], %[z]\n\t"                                               \
@@ -946,46 +1016,46 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
     "mov    %[a1], %[a3]\n\t"                                                              \
     "mov    %[a2], %[a3]\n\t"                                                              \
     "mov    %[z], %[a3]\n\t"                                                               \
-    "add    %[b], %[b], #192\n\t"                                                          \
-    DW3_S2_SLOT5("wa0", "wb0", "-192", "-144", "-96", "-48", "0", "48", "")                \
-    DW3_S2_SLOT5("wa1", "wb1", "-176", "-128", "-80", "-32", "16", "64", "")               \
-    DW3_S2_SLOT5("wa2", "wb2", "-160", "-112", "-64", "-16", "32", "80",                   \
+    ".if DW3_PL == 0\n\t"                                                                  \
+    "add    %[b], %[b], #(4 * DW3_PS)\n\t"                                                 \
+    ".endif\n\t"                                                                           \
+    DW3_S2_SLOT5("wa0", "wb0", "0", "")                                                    \
+    DW3_S2_SLOT5("wa1", "wb1", "16", "")                                                   \
+    DW3_S2_SLOT5("wa2", "wb2", "32",                                                       \
                  "str    %[z], %[a4]\n\tldr    %[y], %[m]\n\tldr    %[z], %[r]\n\t")
 
 /* After a five-row group's first four rows: the fifth row's requantization and store (o
  * already past the four). */
 #define DW3_ROW5(ld_lo, clamp1)                                                            \
+    "ldr    %[z], %[r]\n\t"                                                                \
     "ldr    %[a0], %[a4]\n\t"                                                              \
     "ldr    %[y], %[m]\n\t"                                                                \
-    "ldr    %[z], %[r]\n\t"                                                                \
     DW3_RQ1(ld_lo) clamp1 DW3_ST1
 
-#define DW3_S2_SLOT2(wa, wb, o0, o1, o2)                                                   \
-    "ldr    %[x], [%[b], #" o0 "]\n\t"                                                     \
-    "ldr    %[y], [%[b], #" o1 "]\n\t"                                                     \
+#define DW3_S2_SLOT2(wa, wb, s)                                                            \
+    "ldr    %[x], " DW3_AT("0", s) "\n\t"                                                  \
+    "ldr    %[y], " DW3_AT("1", s) "\n\t"                                                  \
     "smlad  %[a0], %[x], %[" wa "], %[a0]\n\t"                                             \
     "smlabb %[a0], %[y], %[" wb "], %[a0]\n\t"                                             \
     "smlad  %[a1], %[y], %[" wa "], %[a1]\n\t"                                             \
-    "ldr    %[x], [%[b], #" o2 "]\n\t"                                                     \
+    "ldr    %[x], " DW3_AT("2", s) "\n\t"                                                  \
     "smlabb %[a1], %[x], %[" wb "], %[a1]\n\t"
 #define DW3_S2_GROUP2                                                                      \
     "ldr    %[a0], %[corr]\n\t"                                                            \
+    "ldr    %[z], %[r]\n\t"                                                                \
     "mov    %[a1], %[a0]\n\t"                                                              \
-    DW3_S2_SLOT2("wa0", "wb0", "0", "48", "96")                                            \
-    DW3_S2_SLOT2("wa1", "wb1", "16", "64", "112")                                          \
-    DW3_S2_SLOT2("wa2", "wb2", "32", "80", "128")                                          \
-    "add    %[b], %[b], #96\n\t"                                                           \
+    DW3_S2_SLOT2("wa0", "wb0", "0")                                                        \
+    DW3_S2_SLOT2("wa1", "wb1", "16")                                                       \
+    DW3_S2_SLOT2("wa2", "wb2", "32")                                                       \
     "ldr    %[y], %[m]\n\t"                                                                \
-    "ldr    %[z], %[r]\n\t"
+    "add    %[b], %[b], #(2 * DW3_PS)\n\t"
 
 #define DW3_S2_GROUP1 DW3_GROUP1("smlabb")
 
-/* All channels of the column: per channel DW3_CHANNEL, the groups of four rows, then the
- * rem = out_h % 4 last rows: two (rem bit 1, C after LSLS #31) and one (bit 0, Z clear). */
-#define DW3_COLUMN_ASM(group4, group5, group2, group1, ld_lo, clamp4, clamp2, clamp1)      \
-    __asm__ volatile(                                                                      \
-        "0:\n\t"                                                                           \
-        DW3_CHANNEL                                                                        \
+/* The rows of one channel in DW3_COLUMN_ASM and DW3_PLANE_ASM: the groups of four rows
+ * (b up to y), then rem = out_h % 4 last rows: five (rem 5: a group of four and one row),
+ * two (rem bit 1, C after LSLS #31) and one (bit 0, Z clear). Ends at label 4. */
+#define DW3_ROWS(group4, group5, group2, group1, ld_lo, clamp4, clamp2, clamp1)            \
         "cmp    %[b], %[a0]\n\t"                                                           \
         "beq    2f\n\t"                                                                    \
         "1:\n\t"                                                                           \
@@ -1002,23 +1072,35 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
         "lsls   %[y], %[y], #31\n\t"                                                       \
         "bcc    3f\n\t"                                                                    \
         group2 DW3_RQ2(ld_lo) clamp2 DW3_ST2                                               \
-        "ldr    %[y], %[rem]\n\t"                                                          \
         "lsls   %[y], %[y], #31\n\t"                                                       \
         "3:\n\t"                                                                           \
         "beq    4f\n\t"                                                                    \
         group1 DW3_RQ1(ld_lo) clamp1 DW3_ST1                                               \
-        "4:\n\t"                                                                           \
-        "ldr    %[z], %[stp]\n\t"                                                          \
-        "ldr    %[x], [%[z], #12]\n\t"                                                     \
-        "subs   %[x], %[x], #1\n\t"                                                        \
-        "str    %[x], [%[z], #12]\n\t"                                                     \
-        "bne    0b\n\t"                                                                    \
+        "4:\n\t"
+
+/* The operands shared by DW3_COLUMN_ASM and DW3_PLANE_ASM. */
+#define DW3_OPERANDS                                                                       \
         : [b] "=&r"(b), [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3),    \
           [x] "=&r"(x), [y] "=&r"(y), [z] "=&r"(z), [wa0] "=&r"(wa0), [wb0] "=&r"(wb0),     \
           [wa1] "=&r"(wa1), [wb1] "=&r"(wb1), [wa2] "=&r"(wa2), [wb2] "=&r"(wb2),          \
           [o] "+m"(st.o), [pend] "+m"(st.pend), [a4] "=m"(st.a4)                           \
         : [stp] "m"(stp), [corr] "m"(st.corr), [m] "m"(st.m), [e] "m"(st.e), [r] "m"(st.r),\
-          [amin] "m"(st.amin), [amax] "m"(st.amax), [os] "m"(st.os), [rem] "m"(st.rem)     \
+          [amin] "m"(st.amin), [amax] "m"(st.amax), [os] "m"(st.os), [rem] "m"(st.rem)
+
+/* All channels of the column: per channel DW3_CHANNEL, the groups of four rows, then the
+ * rem = out_h % 4 last rows: two (rem bit 1, C after LSLS #31) and one (bit 0, Z clear). */
+#define DW3_COLUMN_ASM(group4, group5, group2, group1, ld_lo, clamp4, clamp2, clamp1)      \
+    __asm__ volatile(                                                                      \
+        DW3_GEOMETRY("48", "0")                                                            \
+        "0:\n\t"                                                                           \
+        DW3_CHANNEL                                                                        \
+        DW3_ROWS(group4, group5, group2, group1, ld_lo, clamp4, clamp2, clamp1)            \
+        "ldr    %[z], %[stp]\n\t"                                                          \
+        "ldr    %[x], [%[z], #12]\n\t"                                                     \
+        "subs   %[x], %[x], #1\n\t"                                                        \
+        "str    %[x], [%[z], #12]\n\t"                                                     \
+        "bne    0b\n\t"                                                                    \
+        DW3_OPERANDS                                                                       \
         : "cc", "memory")
 
 /* All output columns of channels blk[0 .. g) (o: channel 0's output at row 0, column 0).
@@ -1082,6 +1164,132 @@ static __attribute__((noinline)) void dw3_group(dw3_call_t *k, const int8_t *in_
     (void)wa0; (void)wb0; (void)wa1; (void)wb1; (void)wa2; (void)wb2;
 }
 
+/*
+ * The plane's loop, in assembly: per channel of the group (DW3_PCHANNEL: its constants to
+ * the frame, its weights to registers once, kernel column k in slot k), every output column
+ * (b moving by cstep, the output by ostep), in each all rows as in DW3_COLUMN_ASM. Per
+ * column it costs the 13 instructions after label 4 instead of DW3_CHANNEL's 27 and the C
+ * column loop around DW3_COLUMN_ASM.
+ */
+#define DW3_PCHANNEL                                                                       \
+    "ldr    %[x], %[stp]\n\t"                                                              \
+    "ldr    %[a1], [%[x], #8]\n\t"                                                         \
+    "ldr    %[z], [%[x]]\n\t"                                                              \
+    "ldr    %[y], [%[x], #48]\n\t"                                                         \
+    "str    %[a1], %[o]\n\t"                                                               \
+    "str    %[a1], [%[x], #36]\n\t"                                                        \
+    "ldr    %[a0], [%[z], #40]\n\t"                                                        \
+    "ldr    %[a2], [%[z], #44]\n\t"                                                        \
+    "ldr    %[a3], [%[z], #48]\n\t"                                                        \
+    "ldr    %[b], [%[z], #52]\n\t"                                                         \
+    "str    %[a0], [%[x], #16]\n\t"                                                        \
+    "str    %[a2], [%[x], #20]\n\t"                                                        \
+    "str    %[a3], [%[x], #24]\n\t"                                                        \
+    "str    %[b], [%[x], #28]\n\t"                                                         \
+    "ldr    %[wa0], [%[z]]\n\t"                                                            \
+    "ldr    %[wb0], [%[z], #4]\n\t"                                                        \
+    "ldr    %[wa1], [%[z], #8]\n\t"                                                        \
+    "ldr    %[wb1], [%[z], #12]\n\t"                                                       \
+    "ldr    %[wa2], [%[z], #16]\n\t"                                                       \
+    "ldr    %[wb2], [%[z], #20]\n\t"                                                       \
+    "ldr    %[b], [%[z], #56]\n\t"                                                         \
+    "ldr    %[a0], [%[z], #60]\n\t"                                                        \
+    "add    %[a1], %[a1], #1\n\t"                                                          \
+    "add    %[z], %[z], #64\n\t"                                                           \
+    "str    %[a1], [%[x], #8]\n\t"                                                         \
+    "str    %[z], [%[x]]\n\t"                                                              \
+    "str    %[y], [%[x], #40]\n\t"                                                         \
+    "str    %[b], [%[x], #32]\n\t"                                                         \
+    "str    %[a0], %[pend]\n\t"
+
+#define DW3_PLANE_ASM(group4, group5, group2, group1, ld_lo, clamp4, clamp2, clamp1)       \
+    __asm__ volatile(                                                                      \
+        DW3_GEOMETRY("128", "1")                                                           \
+        "0:\n\t"                                                                           \
+        DW3_PCHANNEL                                                                       \
+        "6:\n\t"                                                                           \
+        DW3_ROWS(group4, group5, group2, group1, ld_lo, clamp4, clamp2, clamp1)            \
+        "ldr    %[z], %[stp]\n\t"                                                          \
+        "ldr    %[a0], %[pend]\n\t"                                                        \
+        "ldr    %[x], [%[z], #40]\n\t"                                                     \
+        "ldr    %[y], [%[z], #44]\n\t"                                                     \
+        "subs   %[x], %[x], #1\n\t"                                                        \
+        "beq    7f\n\t"                                                                    \
+        "ldr    %[b], [%[z], #32]\n\t"                                                     \
+        "ldr    %[a1], [%[z], #36]\n\t"                                                    \
+        "ldr    %[a2], [%[z], #52]\n\t"                                                    \
+        "str    %[x], [%[z], #40]\n\t"                                                     \
+        "add    %[a0], %[a0], %[y]\n\t"                                                    \
+        "add    %[b], %[b], %[y]\n\t"                                                      \
+        "add    %[a1], %[a1], %[a2]\n\t"                                                   \
+        "str    %[a0], %[pend]\n\t"                                                        \
+        "str    %[b], [%[z], #32]\n\t"                                                     \
+        "str    %[a1], [%[z], #36]\n\t"                                                    \
+        "str    %[a1], %[o]\n\t"                                                           \
+        "b      6b\n\t"                                                                    \
+        "7:\n\t"                                                                           \
+        "ldr    %[x], [%[z], #12]\n\t"                                                     \
+        "subs   %[x], %[x], #1\n\t"                                                        \
+        "str    %[x], [%[z], #12]\n\t"                                                     \
+        "bne    0b\n\t"                                                                    \
+        DW3_OPERANDS                                                                       \
+        : "cc", "memory")
+
+/* All output columns of channels blk[0 .. g) from the plane (o: channel 0's output at row 0,
+ * column 0). Not inlined: the asm needs every register but sp. */
+static __attribute__((noinline)) void dw3_plane_group(const mcs_conv2d_s8_params_t *p,
+                                                      const dw3_chan_t *blk, int32_t g,
+                                                      int8_t *o)
+{
+    const int32_t variant = ((p->stride_h == 1) ? 0 : 3) +
+                            ((p->act_min == -128 && p->act_max == 127) ? 0
+                             : (p->act_max == 127)                     ? 1
+                                                                       : 2);
+    dw3_asm_t st;
+    dw3_asm_t *const stp = &st;
+    int32_t b, a0, a1, a2, a3, x, y, z, wa0, wb0, wa1, wb1, wa2, wb2;
+    st.blk = blk;
+    st.o0 = o;
+    st.nch = g;
+    st.cstep = DW3_SLOT * p->stride_w;
+    st.ncols = p->out_w;
+    st.ostep = p->in_c;
+    st.amin = p->act_min;
+    st.amax = p->act_max;
+    st.os = p->out_w * p->in_c;
+    st.rem = dw3_rows5(p) ? 5 : (p->out_h & 3);
+    switch (variant) {
+    case 0:
+        DW3_PLANE_ASM(DW3_S1_GROUP4, DW3_S1_GROUP5, DW3_S1_GROUP2, DW3_S1_GROUP1, "", "", "",
+                      "");
+        break;
+    case 1:
+        DW3_PLANE_ASM(DW3_S1_GROUP4, DW3_S1_GROUP5, DW3_S1_GROUP2, DW3_S1_GROUP1, DW3_LD_LO,
+                      DW3_CLAMP4("lt"), DW3_CLAMP2("lt"), DW3_CLAMP1("lt"));
+        break;
+    case 2:
+        DW3_PLANE_ASM(DW3_S1_GROUP4, DW3_S1_GROUP5, DW3_S1_GROUP2, DW3_S1_GROUP1, DW3_LD_LO,
+                      DW3_CLAMP4("lt") DW3_HI(4), DW3_CLAMP2("lt") DW3_HI(2),
+                      DW3_CLAMP1("lt") DW3_HI(1));
+        break;
+    case 3:
+        DW3_PLANE_ASM(DW3_S2_GROUP4, DW3_S2_GROUP5, DW3_S2_GROUP2, DW3_S2_GROUP1, "", "", "",
+                      "");
+        break;
+    case 4:
+        DW3_PLANE_ASM(DW3_S2_GROUP4, DW3_S2_GROUP5, DW3_S2_GROUP2, DW3_S2_GROUP1, DW3_LD_LO,
+                      DW3_CLAMP4("lt"), DW3_CLAMP2("lt"), DW3_CLAMP1("lt"));
+        break;
+    default:
+        DW3_PLANE_ASM(DW3_S2_GROUP4, DW3_S2_GROUP5, DW3_S2_GROUP2, DW3_S2_GROUP1, DW3_LD_LO,
+                      DW3_CLAMP4("lt") DW3_HI(4), DW3_CLAMP2("lt") DW3_HI(2),
+                      DW3_CLAMP1("lt") DW3_HI(1));
+        break;
+    }
+    (void)b; (void)a0; (void)a1; (void)a2; (void)a3; (void)x; (void)y; (void)z;
+    (void)wa0; (void)wb0; (void)wa1; (void)wb1; (void)wa2; (void)wb2;
+}
+
 /* dw3_pair4 of two weight words, doubled (SADD16: 2 w fits int16), to w[i] of the four
  * channel blocks, and to w[i + 6] (the copies of kernel columns 0 and 1) when i < 4. */
 static inline void dw3_wpair4(dw3_chan_t *blk, int32_t i, int32_t x0, int32_t x1)
@@ -1112,12 +1320,11 @@ static inline void dw3_wpair4(dw3_chan_t *blk, int32_t i, int32_t x0, int32_t x1
  * entries tab (mcs_dsp_rq_table of the g channels), where each reads the ring. */
 static void dw3_setup(dw3_chan_t *blk, const int8_t *weights, const int32_t *bias,
                       const int32_t *tab, int32_t c0, int32_t g, const uint8_t *ring,
-                      const mcs_conv2d_s8_params_t *p)
+                      int32_t ps, const mcs_conv2d_s8_params_t *p)
 {
     const int32_t ch = p->in_c;
     const int32_t off = -p->input_zp;
-    const int32_t gbytes = ((p->out_h >> 2) - dw3_rows5(p)) * ((p->stride_h == 1) ? 2 : 4) *
-                           DW3_PAIR;
+    const int32_t gbytes = ((p->out_h >> 2) - dw3_rows5(p)) * ((p->stride_h == 1) ? 2 : 4) * ps;
     int32_t sum[4];
     int32_t c, t;
     if (g == 4) {
@@ -1202,8 +1409,8 @@ static void dw3_planar(const int8_t *input, const int8_t *weights, const int32_t
     int32_t tab[12];
     int32_t n, c0;
 
-    dw3_call_init(&k, p, (uint8_t *)scratch);
-    dw3_fill(k.ring, p->input_zp, dw3_pairs(p));
+    dw3_call_init(&k, p, (uint8_t *)scratch, dw3_pairs(p), DW3_PAIR);
+    dw3_fill(k.ring, p->input_zp, DW3_PAIR * dw3_pairs(p));
     for (n = 0; n < p->batch; ++n) {
         const int8_t *in_n = input + n * p->in_h * p->in_w * ch;
         int8_t *out_n = output + n * p->out_h * p->out_w * ch;
@@ -1212,8 +1419,73 @@ static void dw3_planar(const int8_t *input, const int8_t *weights, const int32_t
             /* cannot fail: dw3_rq_ok */
             (void)mcs_dsp_rq_table(tab, multiplier + c0, shift + c0,
                                    (bias != 0) ? bias + c0 : 0, g, 9, p->output_zp);
-            dw3_setup(blk, weights, bias, tab, c0, g, k.ring, p);
+            dw3_setup(blk, weights, bias, tab, c0, g, k.ring, DW3_PAIR, p);
             dw3_group(&k, in_n, blk, c0, g, out_n + c0);
+        }
+    }
+}
+
+/* Row pairs of the plane: those the row groups read, up to padded input row
+ * (out_h - 1) stride_h + 2. */
+static int32_t dw3_plane_pairs(const mcs_conv2d_s8_params_t *p)
+{
+    return (((p->out_h - 1) * p->stride_h + 2) >> 1) + 1;
+}
+
+/*
+ * The plane: small maps (VWW's 6x6 and 3x3 ones: a few rows, so the planar path's costs per
+ * channel and column outweighed its rows) whose padded columns fit DW3_PCOLS and whose
+ * plane fits the scratch the caller provides (mcs_depthwise_conv2d_s8_get_buffer_size, sized
+ * for the other paths). Any vertical stride 1 or 2, any out_h.
+ */
+static int32_t dw3_plane_ok(const mcs_conv2d_s8_params_t *p)
+{
+    return p->out_c == p->in_c && p->kernel_h == 3 && p->kernel_w == 3 &&
+           p->dilation_h == 1 && p->dilation_w == 1 &&
+           (p->stride_h == 1 || p->stride_h == 2) &&
+           (p->out_w - 1) * p->stride_w + 3 <= DW3_PCOLS &&
+           DW3_PPAIR * dw3_plane_pairs(p) <= mcs_depthwise_conv2d_s8_get_buffer_size(p);
+}
+
+/* Per group of four channels: the input's columns into the plane (padding columns and rows
+ * keep the zero points dw3_fill put there once), then every column of the four channels. */
+static void dw3_plane(const int8_t *input, const int8_t *weights, const int32_t *bias,
+                      const int32_t *multiplier, const int32_t *shift, int16_t *scratch,
+                      int8_t *output, const mcs_conv2d_s8_params_t *p)
+{
+    const int32_t ch = p->in_c;
+    const int32_t pairs = dw3_plane_pairs(p);
+    const int32_t x0 = (p->pad_left > 0) ? p->pad_left : 0;
+    int32_t x1 = (p->out_w - 1) * p->stride_w + 3; /* padded columns read */
+    dw3_call_t k;
+    dw3_chan_t blk[4];
+    int32_t tab[12];
+    int32_t n, c0, x;
+
+    if (x1 > p->pad_left + p->in_w) {
+        x1 = p->pad_left + p->in_w;
+    }
+    dw3_call_init(&k, p, (uint8_t *)scratch, pairs, DW3_PPAIR);
+    dw3_fill(k.ring, p->input_zp, DW3_PPAIR * pairs);
+    for (n = 0; n < p->batch; ++n) {
+        const int8_t *in_n = input + n * p->in_h * p->in_w * ch;
+        int8_t *out_n = output + n * p->out_h * p->out_w * ch;
+        for (c0 = 0; c0 < ch; c0 += 4) {
+            const int32_t g = (ch - c0 < 4) ? ch - c0 : 4;
+            for (x = x0; x < x1; ++x) {
+                const int8_t *col = in_n + (x - p->pad_left) * ch + c0;
+                uint8_t *dst = k.ring + DW3_SLOT * x + k.j0 * DW3_PPAIR;
+                if (g == 4) {
+                    dw3_convert4_plane(&k, col, dst);
+                } else {
+                    dw3_convert_part(&k, col, g, dst);
+                }
+            }
+            /* cannot fail: dw3_rq_ok */
+            (void)mcs_dsp_rq_table(tab, multiplier + c0, shift + c0,
+                                   (bias != 0) ? bias + c0 : 0, g, 9, p->output_zp);
+            dw3_setup(blk, weights, bias, tab, c0, g, k.ring, DW3_PPAIR, p);
+            dw3_plane_group(p, blk, g, out_n + c0);
         }
     }
 }
@@ -1222,7 +1494,9 @@ void mcs_depthwise_conv2d_s8(const int8_t *input, const int8_t *weights, const i
                              const int32_t *multiplier, const int32_t *shift, int16_t *scratch,
                              int8_t *output, const mcs_conv2d_s8_params_t *p)
 {
-    if (dw3_shape_ok(p) && dw3_rq_ok(bias, shift, p)) {
+    if (dw3_plane_ok(p) && dw3_rq_ok(bias, shift, p)) {
+        dw3_plane(input, weights, bias, multiplier, shift, scratch, output, p);
+    } else if (dw3_shape_ok(p) && dw3_rq_ok(bias, shift, p)) {
         dw3_planar(input, weights, bias, multiplier, shift, scratch, output, p);
     } else {
         dw_general(input, weights, bias, multiplier, shift, scratch, output, p);

@@ -4,28 +4,31 @@
  * see mcs_dsp_s8.h. */
 #include "mcs_dsp_s8.h"
 
-#if defined(__ARM_ARCH_8M_MAIN__)
-/* The four rows of one step of mcs_dsp_mat_1col's Cortex-M33 loop (t0 = row 0's word). */
+#if defined(__ARM_ARCH_8M_MAIN__) && defined(__OPTIMIZE__)
+/* The four rows of one step of mcs_dsp_mat_1col's Cortex-M33 loop (t0 = row 0's word, loaded
+ * at least two instructions earlier). t0 and t1 take turns: the next row's word is loaded
+ * into the register the current row has just freed, two instructions before its SXTB16, so
+ * the M33 never waits for a load (load-to-use 2 cycles, cycle table cortex-m33.toml 2.0). */
 #define MCS_DSP_1COL_ROWS                                                                   \
     "sxtb16 %[t1], %[t0]\n\t"                                                              \
     "smlad %[a0], %[xl], %[t1], %[a0]\n\t"                                                 \
+    "ldr %[t1], [%[w1]], #4\n\t"                                                           \
     "sxtb16 %[t0], %[t0], ror #8\n\t"                                                      \
     "smlad %[a0], %[xh], %[t0], %[a0]\n\t"                                                 \
-    "ldr %[t0], [%[w1]], #4\n\t"                                                           \
-    "sxtb16 %[t1], %[t0]\n\t"                                                              \
-    "smlad %[a1], %[xl], %[t1], %[a1]\n\t"                                                 \
-    "sxtb16 %[t0], %[t0], ror #8\n\t"                                                      \
-    "smlad %[a1], %[xh], %[t0], %[a1]\n\t"                                                 \
+    "sxtb16 %[t0], %[t1]\n\t"                                                              \
+    "smlad %[a1], %[xl], %[t0], %[a1]\n\t"                                                 \
     "ldr %[t0], [%[w2]], #4\n\t"                                                           \
+    "sxtb16 %[t1], %[t1], ror #8\n\t"                                                      \
+    "smlad %[a1], %[xh], %[t1], %[a1]\n\t"                                                 \
     "sxtb16 %[t1], %[t0]\n\t"                                                              \
     "smlad %[a2], %[xl], %[t1], %[a2]\n\t"                                                 \
+    "ldr %[t1], [%[w3]], #4\n\t"                                                           \
     "sxtb16 %[t0], %[t0], ror #8\n\t"                                                      \
     "smlad %[a2], %[xh], %[t0], %[a2]\n\t"                                                 \
-    "ldr %[t0], [%[w3]], #4\n\t"                                                           \
-    "sxtb16 %[t1], %[t0]\n\t"                                                              \
-    "smlad %[a3], %[xl], %[t1], %[a3]\n\t"                                                 \
-    "sxtb16 %[t0], %[t0], ror #8\n\t"                                                      \
-    "smlad %[a3], %[xh], %[t0], %[a3]\n\t"
+    "sxtb16 %[t0], %[t1]\n\t"                                                              \
+    "smlad %[a3], %[xl], %[t0], %[a3]\n\t"                                                 \
+    "sxtb16 %[t1], %[t1], ror #8\n\t"                                                      \
+    "smlad %[a3], %[xh], %[t1], %[a3]\n\t"
 #endif
 
 #if MCS_DSP_ASM_M7
@@ -118,23 +121,23 @@ static inline void mcs_dsp_mat_1col(const int8_t *weights, const int32_t *bias,
                                     const int32_t *multiplier, const int32_t *shift,
                                     const int16_t *col, int32_t k, int32_t out_c, int8_t *out,
                                     int32_t output_zp, int32_t act_min, int32_t act_max,
-                                    int32_t fast)
+                                    int32_t fast, const int32_t *rq)
 {
     const int32_t lo = act_min - output_zp;
     const int32_t hi = act_max - output_zp;
     int32_t o;
     for (o = 0; o + 3 < out_c; o += 4) {
-#if defined(__ARM_ARCH_8M_MAIN__)
-        /* Cortex-M33 (single issue): the hand-scheduled loop below takes ad_autoencoder int8
-         * on nucleo-u545re-q from 2.46 to 2.26 cycles/MAC in the emulator; on Cortex-M7 (dual
-         * issue) the compiler-scheduled C loop of the #else branch is faster, so it stays.
-         * One pointer per weight row, post-incremented by the loop. */
+#if defined(__ARM_ARCH_8M_MAIN__) && defined(__OPTIMIZE__)
+        /* Cortex-M33 (single issue): the hand-scheduled loop below (at -O0 the C loop: the
+         * frame pointer takes one of the 13 registers it needs). One pointer per weight row,
+         * post-incremented by the loop. ad_autoencoder int8 on nucleo-u545re-q, emulator:
+         * 2.46 -> 2.26 cycles/MAC (first version), 2.10 -> 1.86 with cycle table 2.0 (no
+         * load-use stalls, 16 inputs per iteration, table-driven requantization). */
         const int8_t *w0 = weights + o * k;
         const int8_t *w1 = w0 + k;
         const int8_t *w2 = w1 + k;
         const int8_t *w3 = w2 + k;
         const int16_t *c = col;
-        const int16_t *end = col + (k & ~3);
         int32_t a0 = (bias != 0) ? bias[o] : 0;
         int32_t a1 = (bias != 0) ? bias[o + 1] : 0;
         int32_t a2 = (bias != 0) ? bias[o + 2] : 0;
@@ -142,42 +145,46 @@ static inline void mcs_dsp_mat_1col(const int8_t *weights, const int32_t *bias,
         int32_t i;
         /* Hand-scheduled: GCC 12 spills accumulators or row offsets of this loop to the
          * stack (14 live values); here 13 stay in registers and the end pointer is reloaded
-         * inside a load group (SXTB16/SMLAD leave the flags of CMP alone). Eight inputs per
-         * iteration, then at most one step of four (the same loop with its end 4 ahead). */
-        const int16_t *end8 = col + (k & ~7);
+         * inside a load group (SXTB16/SMLAD leave the flags of CMP alone). Sixteen inputs per
+         * iteration (four steps: the loop's load, compare and branch once per 64 MACs), then
+         * at most one step of eight and one of four. */
+        const int16_t *end16 = col + (k & ~15);
         int32_t xl, xh, t0, t1;
-        if (c != end8) {
+#define MCS_DSP_1COL_STEP                                                                   \
+        "ldr %[t0], [%[w0]], #4\n\t"                                                       \
+        "ldr %[xl], [%[c]], #4\n\t"                                                        \
+        "ldr %[xh], [%[c]], #4\n\t"                                                        \
+        MCS_DSP_1COL_ROWS
+#define MCS_DSP_1COL_OPERANDS                                                               \
+        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),                      \
+          [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3), [c] "+r"(c),         \
+          [xl] "=&r"(xl), [xh] "=&r"(xh), [t0] "=&r"(t0), [t1] "=&r"(t1)
+        if (c != end16) {
             __asm__ volatile(
                 "1:\n\t"
-                "ldr %[xl], [%[c]], #4\n\t"
-                "ldr %[xh], [%[c]], #4\n\t"
-                "ldr %[t0], [%[w0]], #4\n\t"
-                MCS_DSP_1COL_ROWS
-                "ldr %[xl], [%[c]], #4\n\t"
-                "ldr %[xh], [%[c]], #4\n\t"
-                "ldr %[t0], [%[w0]], #4\n\t"
+                MCS_DSP_1COL_STEP
+                MCS_DSP_1COL_STEP
+                MCS_DSP_1COL_STEP
                 "ldr %[t1], %[end]\n\t"
+                "ldr %[t0], [%[w0]], #4\n\t"
+                "ldr %[xl], [%[c]], #4\n\t"
+                "ldr %[xh], [%[c]], #4\n\t"
                 "cmp %[c], %[t1]\n\t"
                 MCS_DSP_1COL_ROWS
                 "bne 1b"
-                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),
-                  [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3), [c] "+r"(c),
-                  [xl] "=&r"(xl), [xh] "=&r"(xh), [t0] "=&r"(t0), [t1] "=&r"(t1)
-                : [end] "m"(end8)
+                MCS_DSP_1COL_OPERANDS
+                : [end] "m"(end16)
                 : "cc", "memory");
         }
-        if (c != end) {
-            __asm__ volatile(
-                "ldr %[xl], [%[c]], #4\n\t"
-                "ldr %[xh], [%[c]], #4\n\t"
-                "ldr %[t0], [%[w0]], #4\n\t"
-                MCS_DSP_1COL_ROWS
-                : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),
-                  [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3), [c] "+r"(c),
-                  [xl] "=&r"(xl), [xh] "=&r"(xh), [t0] "=&r"(t0), [t1] "=&r"(t1)
-                :
-                : "memory");
+        if (k & 8) {
+            __asm__ volatile(MCS_DSP_1COL_STEP MCS_DSP_1COL_STEP MCS_DSP_1COL_OPERANDS
+                             : : "memory");
         }
+        if (k & 4) {
+            __asm__ volatile(MCS_DSP_1COL_STEP MCS_DSP_1COL_OPERANDS : : "memory");
+        }
+#undef MCS_DSP_1COL_STEP
+#undef MCS_DSP_1COL_OPERANDS
 #elif MCS_DSP_ASM_M7
         /* Cortex-M7: the dual-issue schedule MCS_DSP_1COL_LOOP_M7 (above). */
         const int8_t *w0 = weights + o * k;
@@ -237,7 +244,81 @@ static inline void mcs_dsp_mat_1col(const int8_t *weights, const int32_t *bias,
             a2 += x * (int32_t)(*w2++);
             a3 += x * (int32_t)(*w3++);
         }
-        if (fast) {
+#if MCS_DSP_ASM_2X2
+        if (rq != 0) {
+            /* Cortex-M33/M4: the four requantizations interleaved (mcs_dsp_rq_val's
+             * arithmetic), no result read by the next instruction (M33 load / SMMULR /
+             * shifted-operand latency 2), then the clamp and the stores in C. */
+            const int32_t *t = rq + 3 * o;
+            int32_t m0, m1, r0, r1, r2, r3;
+            __asm__("ldr   %[m0], [%[t]]\n\t"
+                    "ldr   %[m1], [%[t], #12]\n\t"
+                    "lsl   %[a0], %[a0], #1\n\t"
+                    "lsl   %[a1], %[a1], #1\n\t"
+                    "smmulr %[a0], %[a0], %[m0]\n\t"
+                    "smmulr %[a1], %[a1], %[m1]\n\t"
+                    "ldr   %[m0], [%[t], #24]\n\t"
+                    "ldr   %[m1], [%[t], #36]\n\t"
+                    "lsl   %[a2], %[a2], #1\n\t"
+                    "lsl   %[a3], %[a3], #1\n\t"
+                    "smmulr %[a2], %[a2], %[m0]\n\t"
+                    "smmulr %[a3], %[a3], %[m1]\n\t"
+                    "ldr   %[r0], [%[t], #8]\n\t"
+                    "ldr   %[r1], [%[t], #20]\n\t"
+                    "ldr   %[r2], [%[t], #32]\n\t"
+                    "ldr   %[r3], [%[t], #44]\n\t"
+                    "add   %[r0], %[r0], %[a0], asr #31\n\t"
+                    "add   %[r1], %[r1], %[a1], asr #31\n\t"
+                    "add   %[r2], %[r2], %[a2], asr #31\n\t"
+                    "add   %[r3], %[r3], %[a3], asr #31\n\t"
+                    "add   %[a0], %[a0], %[r0]\n\t"
+                    "add   %[a1], %[a1], %[r1]\n\t"
+                    "ldr   %[r0], [%[t], #4]\n\t"
+                    "ldr   %[r1], [%[t], #16]\n\t"
+                    "add   %[a2], %[a2], %[r2]\n\t"
+                    "add   %[a3], %[a3], %[r3]\n\t"
+                    "ldr   %[r2], [%[t], #28]\n\t"
+                    "ldr   %[r3], [%[t], #40]\n\t"
+                    "asr   %[a0], %[a0], %[r0]\n\t"
+                    "asr   %[a1], %[a1], %[r1]\n\t"
+                    "asr   %[a2], %[a2], %[r2]\n\t"
+                    "asr   %[a3], %[a3], %[r3]\n\t"
+                    "ssat  %[a0], #8, %[a0]\n\t"
+                    "ssat  %[a1], #8, %[a1]\n\t"
+                    "ssat  %[a2], #8, %[a2]\n\t"
+                    "ssat  %[a3], #8, %[a3]\n\t"
+                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),
+                      [m0] "=&r"(m0), [m1] "=&r"(m1), [r0] "=&r"(r0), [r1] "=&r"(r1),
+                      [r2] "=&r"(r2), [r3] "=&r"(r3)
+                    : [t] "r"(t), "m"(*(const int32_t(*)[12])t));
+            if (act_min > -128) {
+                a0 = (a0 < act_min) ? act_min : a0;
+                a1 = (a1 < act_min) ? act_min : a1;
+                a2 = (a2 < act_min) ? act_min : a2;
+                a3 = (a3 < act_min) ? act_min : a3;
+            }
+            if (act_max < 127) {
+                a0 = (a0 > act_max) ? act_max : a0;
+                a1 = (a1 > act_max) ? act_max : a1;
+                a2 = (a2 > act_max) ? act_max : a2;
+                a3 = (a3 > act_max) ? act_max : a3;
+            }
+            out[o] = (int8_t)a0;
+            out[o + 1] = (int8_t)a1;
+            out[o + 2] = (int8_t)a2;
+            out[o + 3] = (int8_t)a3;
+        } else
+#endif
+        if (rq != 0) {
+            /* every table word is read before the first store: an int8 store may alias them */
+            const int32_t *t = rq + 3 * o;
+            const int32_t m0 = t[0], e0 = t[1], r0 = t[2], m1 = t[3], e1 = t[4], r1 = t[5];
+            const int32_t m2 = t[6], e2 = t[7], r2 = t[8], m3 = t[9], e3 = t[10], r3 = t[11];
+            out[o] = mcs_dsp_rq_val(a0, m0, e0, r0, act_min, act_max);
+            out[o + 1] = mcs_dsp_rq_val(a1, m1, e1, r1, act_min, act_max);
+            out[o + 2] = mcs_dsp_rq_val(a2, m2, e2, r2, act_min, act_max);
+            out[o + 3] = mcs_dsp_rq_val(a3, m3, e3, r3, act_min, act_max);
+        } else if (fast) {
             out[o] = mcs_dsp_requant_r(a0, multiplier[o], -shift[o], output_zp, act_min,
                                        act_max);
             out[o + 1] = mcs_dsp_requant_r(a1, multiplier[o + 1], -shift[o + 1], output_zp,
@@ -275,11 +356,17 @@ static inline void mcs_dsp_pixel_to_q15r(const int8_t *src, int16_t *dst, int32_
     }
 }
 
-int32_t mcs_fully_connected_s8_get_buffer_size(const mcs_fully_connected_s8_params_t *p)
+static inline int32_t mcs_fc_rows_bytes(const mcs_fully_connected_s8_params_t *p)
 {
-    /* two interleaved int16 rows for batch >= 2, one q15r row for batch 1 */
     return (p->batch >= 2 ? MCS_DSP_COLS2_INT16(p->in_features)
                           : MCS_DSP_COL_STRIDE(p->in_features)) * (int32_t)sizeof(int16_t);
+}
+
+int32_t mcs_fully_connected_s8_get_buffer_size(const mcs_fully_connected_s8_params_t *p)
+{
+    /* two interleaved int16 rows for batch >= 2, one q15r row for batch 1 (both a multiple
+     * of 4 bytes), then the requantization table */
+    return mcs_fc_rows_bytes(p) + MCS_DSP_RQ_TABLE_BYTES(p->out_features);
 }
 
 void mcs_fully_connected_s8(const int8_t *input, const int8_t *weights, const int32_t *bias,
@@ -289,20 +376,25 @@ void mcs_fully_connected_s8(const int8_t *input, const int8_t *weights, const in
 {
     const int32_t k = p->in_features;
     const int32_t off = -p->input_zp;
-    const int32_t fast = mcs_dsp_shifts_fast(shift, p->out_features);
+    int32_t *rq = (int32_t *)(void *)((int8_t *)scratch + mcs_fc_rows_bytes(p));
+    int32_t fast = 1; /* a built table implies every shift is a right shift */
     int32_t b;
 
+    if (!mcs_dsp_rq_table(rq, multiplier, shift, bias, p->out_features, k, p->output_zp)) {
+        rq = 0;
+        fast = mcs_dsp_shifts_fast(shift, p->out_features);
+    }
     for (b = 0; b + 1 < p->batch; b += 2) {
         mcs_dsp_vec_to_q15r2(input + b * k, scratch, 0, k, off);
         mcs_dsp_vec_to_q15r2(input + (b + 1) * k, scratch, 1, k, off);
         mcs_dsp_mat_2col(weights, bias, multiplier, shift, scratch, k, p->out_features,
                          output + b * p->out_features, output + (b + 1) * p->out_features,
-                         p->output_zp, p->act_min, p->act_max, fast, 0);
+                         p->output_zp, p->act_min, p->act_max, fast, rq);
     }
     if (b < p->batch) {
         mcs_dsp_pixel_to_q15r(input + b * k, scratch, k, off);
         mcs_dsp_mat_1col(weights, bias, multiplier, shift, scratch, k, p->out_features,
                          output + b * p->out_features, p->output_zp, p->act_min, p->act_max,
-                         fast);
+                         fast, rq);
     }
 }

@@ -19,12 +19,13 @@ void mcs_pointwise_s8(const int8_t *input, const int8_t *weights, const int32_t 
     const int32_t pixels = p->out_h * p->out_w;
     const int32_t step_x = p->stride_w * c;
     const int32_t row_skip = (p->stride_h * p->in_w - p->out_w * p->stride_w) * c;
-    const int32_t fast = mcs_dsp_rq_level(shift, bias, p->out_c, c);
     int32_t *rq = (int32_t *)(void *)(scratch + MCS_DSP_COLS2_INT16(c));
+    int32_t fast = 2; /* a built table implies mcs_dsp_rq_small_ok */
     int32_t n, px;
 
     if (!mcs_dsp_rq_table(rq, multiplier, shift, bias, p->out_c, c, p->output_zp)) {
         rq = 0;
+        fast = mcs_dsp_rq_level(shift, bias, p->out_c, c);
     }
 
     for (n = 0; n < p->batch; ++n) {

@@ -548,7 +548,8 @@ class _Quantizer:
                         w.layout, wp)
         self._linear(node, xq, _qp(self.tensors[xq]), wq, wp, False)
         batch = int(np.prod(self.g.tensors[node.inputs[0]].shape[:-1], dtype=np.int64))
-        self.scratch = max(self.scratch, scratch.fully_connected_bytes(w.shape[1], batch))
+        self.scratch = max(self.scratch, scratch.fully_connected_bytes(w.shape[1], batch,
+                                                                       w.shape[0]))
 
     def _linear(self, node: Node, xq: str, qx: QuantParams, wq: str, wp: QuantParams,
                 depthwise: bool) -> None:

@@ -297,7 +297,7 @@ def fully_connected_case(name: str, batch: int, k: int, n: int, seed: int = 0,
                       {"input": x, "weights": w, "bias": bias, "mult": mult, "shift": shift},
                       "mcs_fully_connected_s8_params_t", (batch, k, n, izp, ozp, -128, 127),
                       _CONV_ARGS, y, macs=batch * k * n,
-                      scratch_bytes=scratch.fully_connected_bytes(k, batch))
+                      scratch_bytes=scratch.fully_connected_bytes(k, batch, n))
 
 
 def softmax_case(name: str, rows: int, n: int, scale: float, seed: int = 0) -> KernelCase:

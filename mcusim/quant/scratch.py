@@ -59,7 +59,9 @@ def depthwise_bytes(out_c: int, depth_multiplier: int = 1, kernel_h: int = 3,
     return max(general, planar)
 
 
-def fully_connected_bytes(in_features: int, batch: int = 2) -> int:
+def fully_connected_bytes(in_features: int, batch: int = 2, out_features: int = 0) -> int:
     """`mcs_fully_connected_s8`: a pair of int16 rows of ``in_features`` values (batch >= 2),
-    one (padded to an even count) for batch 1."""
-    return 4 * in_features if batch >= 2 else 2 * _even(in_features)
+    one (padded to an even count) for batch 1; then the requantization table of the
+    ``out_features`` channels."""
+    rows = 4 * in_features if batch >= 2 else 2 * _even(in_features)
+    return rows + rq_table_bytes(out_features)

@@ -194,6 +194,27 @@ def _depthwise_cases() -> list[kfw.KernelCase]:
     ]
 
 
+def _depthwise_plane_cases() -> list[kfw.KernelCase]:
+    """mcs_depthwise_conv2d_s8's plane (small maps whose padded columns fit eight and whose
+    plane fits the scratch: many channels): out_h 3 with a partial group of four, vertical
+    stride 2 with three rows and both clamps, the zoo's 6x6x128, five rows (both strides:
+    the five-row groups), horizontal stride 2 with a batch of two."""
+    d = kfw.depthwise_case
+    zoo = {"act": None, "zero_points": (-128, -128)}
+    return [
+        d("dw3_plane_c78_s1_rows3", (3, 3), 78, (3, 3), pads=(1, 1, 1, 1), seed=91),
+        d("dw3_plane_c130_s2_rows3_clip", (6, 6), 130, (3, 3), (2, 2), (0, 0, 1, 1),
+          act=(-50, 60), seed=92),
+        d("dw3_plane_c128_s1_zoo_rem2", (6, 6), 128, (3, 3), pads=(1, 1, 1, 1), seed=93,
+          **zoo),
+        d("dw3_plane_c104_s1_rows5_relu6", (5, 3), 104, (3, 3), pads=(1, 1, 1, 1),
+          act=(0, 40), seed=94),
+        d("dw3_plane_c156_s2_rows5", (10, 3), 156, (3, 3), (2, 2), (1, 1, 1, 1), seed=95),
+        d("dw3_plane_c100_s1x2_batch2", (4, 5), 100, (3, 3), (1, 2), (1, 1, 1, 1), seed=96,
+          batch=2),
+    ]
+
+
 def _cases() -> list[kfw.KernelCase]:
     return [
         kfw.pointwise_case("pw_c20_odd_groups", (3, 5), 20, 6, seed=31),
@@ -258,6 +279,20 @@ def test_dsp_conv_group_rows_bit_exact(tmp_path, board):
     if shutil.which("arm-none-eabi-gcc") is None:
         pytest.skip("arm-none-eabi-gcc not installed (apt-get install gcc-arm-none-eabi)")
     cases = _group_rows_cases()
+    want = kfw.expected_output(cases)
+    runs = {f: kfw.run_cases(cases, board, f, tmp_path / f) for f in ("dsp", "reference")}
+    for run in runs.values():
+        _compare(run.output, cases)
+    assert runs["dsp"].output == runs["reference"].output == want
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("board", BOARDS)
+def test_dsp_depthwise_plane_bit_exact(tmp_path, board):
+    """A firmware of its own (the M4 board's RAM is full with the fast-path cases)."""
+    if shutil.which("arm-none-eabi-gcc") is None:
+        pytest.skip("arm-none-eabi-gcc not installed (apt-get install gcc-arm-none-eabi)")
+    cases = _depthwise_plane_cases()
     want = kfw.expected_output(cases)
     runs = {f: kfw.run_cases(cases, board, f, tmp_path / f) for f in ("dsp", "reference")}
     for run in runs.values():
