@@ -1103,6 +1103,36 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
         DW3_OPERANDS                                                                       \
         : "cc", "memory")
 
+/* The six variants of a row-group asm statement ASM (DW3_COLUMN_ASM, DW3_PLANE_ASM):
+ * stride 1 (0..2) or 2 (3..5) x no clamp, lower clamp, both clamps. */
+#define DW3_VARIANTS(ASM, variant)                                                         \
+    switch (variant) {                                                                     \
+    case 0:                                                                                \
+        ASM(DW3_S1_GROUP4, DW3_S1_GROUP5, DW3_S1_GROUP2, DW3_S1_GROUP1, "", "", "", "");   \
+        break;                                                                             \
+    case 1:                                                                                \
+        ASM(DW3_S1_GROUP4, DW3_S1_GROUP5, DW3_S1_GROUP2, DW3_S1_GROUP1, DW3_LD_LO,         \
+            DW3_CLAMP4("lt"), DW3_CLAMP2("lt"), DW3_CLAMP1("lt"));                         \
+        break;                                                                             \
+    case 2:                                                                                \
+        ASM(DW3_S1_GROUP4, DW3_S1_GROUP5, DW3_S1_GROUP2, DW3_S1_GROUP1, DW3_LD_LO,         \
+            DW3_CLAMP4("lt") DW3_HI(4), DW3_CLAMP2("lt") DW3_HI(2),                        \
+            DW3_CLAMP1("lt") DW3_HI(1));                                                   \
+        break;                                                                             \
+    case 3:                                                                                \
+        ASM(DW3_S2_GROUP4, DW3_S2_GROUP5, DW3_S2_GROUP2, DW3_S2_GROUP1, "", "", "", "");   \
+        break;                                                                             \
+    case 4:                                                                                \
+        ASM(DW3_S2_GROUP4, DW3_S2_GROUP5, DW3_S2_GROUP2, DW3_S2_GROUP1, DW3_LD_LO,         \
+            DW3_CLAMP4("lt"), DW3_CLAMP2("lt"), DW3_CLAMP1("lt"));                         \
+        break;                                                                             \
+    default:                                                                               \
+        ASM(DW3_S2_GROUP4, DW3_S2_GROUP5, DW3_S2_GROUP2, DW3_S2_GROUP1, DW3_LD_LO,         \
+            DW3_CLAMP4("lt") DW3_HI(4), DW3_CLAMP2("lt") DW3_HI(2),                        \
+            DW3_CLAMP1("lt") DW3_HI(1));                                                   \
+        break;                                                                             \
+    }
+
 /* All output columns of channels blk[0 .. g) (o: channel 0's output at row 0, column 0).
  * Not inlined: the asm needs every register but sp. */
 static __attribute__((noinline)) void dw3_group(dw3_call_t *k, const int8_t *in_n,
@@ -1130,34 +1160,7 @@ static __attribute__((noinline)) void dw3_group(dw3_call_t *k, const int8_t *in_
         st.wofs = (t.s0 == 0) ? 0 : 8 * (3 - t.s0); /* kernel column (3 - s0) % 3 in slot 0 */
         st.o0 = o;
         st.nch = g;
-        switch (variant) {
-        case 0:
-            DW3_COLUMN_ASM(DW3_S1_GROUP4, DW3_S1_GROUP5, DW3_S1_GROUP2, DW3_S1_GROUP1, "", "",
-                           "", "");
-            break;
-        case 1:
-            DW3_COLUMN_ASM(DW3_S1_GROUP4, DW3_S1_GROUP5, DW3_S1_GROUP2, DW3_S1_GROUP1, DW3_LD_LO,
-                           DW3_CLAMP4("lt"), DW3_CLAMP2("lt"), DW3_CLAMP1("lt"));
-            break;
-        case 2:
-            DW3_COLUMN_ASM(DW3_S1_GROUP4, DW3_S1_GROUP5, DW3_S1_GROUP2, DW3_S1_GROUP1, DW3_LD_LO,
-                           DW3_CLAMP4("lt") DW3_HI(4), DW3_CLAMP2("lt") DW3_HI(2),
-                           DW3_CLAMP1("lt") DW3_HI(1));
-            break;
-        case 3:
-            DW3_COLUMN_ASM(DW3_S2_GROUP4, DW3_S2_GROUP5, DW3_S2_GROUP2, DW3_S2_GROUP1, "", "",
-                           "", "");
-            break;
-        case 4:
-            DW3_COLUMN_ASM(DW3_S2_GROUP4, DW3_S2_GROUP5, DW3_S2_GROUP2, DW3_S2_GROUP1, DW3_LD_LO,
-                           DW3_CLAMP4("lt"), DW3_CLAMP2("lt"), DW3_CLAMP1("lt"));
-            break;
-        default:
-            DW3_COLUMN_ASM(DW3_S2_GROUP4, DW3_S2_GROUP5, DW3_S2_GROUP2, DW3_S2_GROUP1, DW3_LD_LO,
-                           DW3_CLAMP4("lt") DW3_HI(4), DW3_CLAMP2("lt") DW3_HI(2),
-                           DW3_CLAMP1("lt") DW3_HI(1));
-            break;
-        }
+        DW3_VARIANTS(DW3_COLUMN_ASM, variant);
         o += p->in_c;
     }
     (void)b; (void)a0; (void)a1; (void)a2; (void)a3; (void)x; (void)y; (void)z;
@@ -1258,34 +1261,7 @@ static __attribute__((noinline)) void dw3_plane_group(const mcs_conv2d_s8_params
     st.amax = p->act_max;
     st.os = p->out_w * p->in_c;
     st.rem = dw3_rows5(p) ? 5 : (p->out_h & 3);
-    switch (variant) {
-    case 0:
-        DW3_PLANE_ASM(DW3_S1_GROUP4, DW3_S1_GROUP5, DW3_S1_GROUP2, DW3_S1_GROUP1, "", "", "",
-                      "");
-        break;
-    case 1:
-        DW3_PLANE_ASM(DW3_S1_GROUP4, DW3_S1_GROUP5, DW3_S1_GROUP2, DW3_S1_GROUP1, DW3_LD_LO,
-                      DW3_CLAMP4("lt"), DW3_CLAMP2("lt"), DW3_CLAMP1("lt"));
-        break;
-    case 2:
-        DW3_PLANE_ASM(DW3_S1_GROUP4, DW3_S1_GROUP5, DW3_S1_GROUP2, DW3_S1_GROUP1, DW3_LD_LO,
-                      DW3_CLAMP4("lt") DW3_HI(4), DW3_CLAMP2("lt") DW3_HI(2),
-                      DW3_CLAMP1("lt") DW3_HI(1));
-        break;
-    case 3:
-        DW3_PLANE_ASM(DW3_S2_GROUP4, DW3_S2_GROUP5, DW3_S2_GROUP2, DW3_S2_GROUP1, "", "", "",
-                      "");
-        break;
-    case 4:
-        DW3_PLANE_ASM(DW3_S2_GROUP4, DW3_S2_GROUP5, DW3_S2_GROUP2, DW3_S2_GROUP1, DW3_LD_LO,
-                      DW3_CLAMP4("lt"), DW3_CLAMP2("lt"), DW3_CLAMP1("lt"));
-        break;
-    default:
-        DW3_PLANE_ASM(DW3_S2_GROUP4, DW3_S2_GROUP5, DW3_S2_GROUP2, DW3_S2_GROUP1, DW3_LD_LO,
-                      DW3_CLAMP4("lt") DW3_HI(4), DW3_CLAMP2("lt") DW3_HI(2),
-                      DW3_CLAMP1("lt") DW3_HI(1));
-        break;
-    }
+    DW3_VARIANTS(DW3_PLANE_ASM, variant);
     (void)b; (void)a0; (void)a1; (void)a2; (void)a3; (void)x; (void)y; (void)z;
     (void)wa0; (void)wb0; (void)wa1; (void)wb1; (void)wa2; (void)wb2;
 }
