@@ -272,46 +272,39 @@ def test_dsp_fast_paths_bit_exact(tmp_path, board):
         assert 2 * dsp < ref, f"{name}: dsp {dsp} cycles, reference {ref}"
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("board", BOARDS)
-def test_dsp_conv_group_rows_bit_exact(tmp_path, board):
-    """A firmware of its own (the M4 board's RAM is full with the fast-path cases)."""
+def _own_firmware_bit_exact(cases, board, tmp_path):
+    """Run `cases` in a firmware of their own, DSP and reference kernels; both must give the
+    twin's bytes. Returns the two runs."""
     if shutil.which("arm-none-eabi-gcc") is None:
         pytest.skip("arm-none-eabi-gcc not installed (apt-get install gcc-arm-none-eabi)")
-    cases = _group_rows_cases()
     want = kfw.expected_output(cases)
     runs = {f: kfw.run_cases(cases, board, f, tmp_path / f) for f in ("dsp", "reference")}
     for run in runs.values():
         _compare(run.output, cases)
     assert runs["dsp"].output == runs["reference"].output == want
+    return runs
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("board", BOARDS)
+def test_dsp_conv_group_rows_bit_exact(tmp_path, board):
+    """A firmware of its own (the M4 board's RAM is full with the fast-path cases)."""
+    _own_firmware_bit_exact(_group_rows_cases(), board, tmp_path)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("board", BOARDS)
 def test_dsp_depthwise_plane_bit_exact(tmp_path, board):
     """A firmware of its own (the M4 board's RAM is full with the fast-path cases)."""
-    if shutil.which("arm-none-eabi-gcc") is None:
-        pytest.skip("arm-none-eabi-gcc not installed (apt-get install gcc-arm-none-eabi)")
-    cases = _depthwise_plane_cases()
-    want = kfw.expected_output(cases)
-    runs = {f: kfw.run_cases(cases, board, f, tmp_path / f) for f in ("dsp", "reference")}
-    for run in runs.values():
-        _compare(run.output, cases)
-    assert runs["dsp"].output == runs["reference"].output == want
+    _own_firmware_bit_exact(_depthwise_plane_cases(), board, tmp_path)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("board", BOARDS)
 def test_dsp_add_quantize_bit_exact(tmp_path, board):
     """A firmware of its own (the M4 board's RAM holds either set of cases, not both)."""
-    if shutil.which("arm-none-eabi-gcc") is None:
-        pytest.skip("arm-none-eabi-gcc not installed (apt-get install gcc-arm-none-eabi)")
     cases = _add_quantize_cases()
-    want = kfw.expected_output(cases)
-    runs = {f: kfw.run_cases(cases, board, f, tmp_path / f) for f in ("dsp", "reference")}
-    for run in runs.values():
-        _compare(run.output, cases)
-    assert runs["dsp"].output == runs["reference"].output == want
+    runs = _own_firmware_bit_exact(cases, board, tmp_path)
     cyc = {c.name: (r, d) for c, r, d in zip(cases, runs["reference"].cycles_per_layer,
                                               runs["dsp"].cycles_per_layer)}
     for name, factor in (("add_shift_e19_relu", 4), ("quantize_spread_c3", 3)):
