@@ -22,16 +22,20 @@ from pathlib import Path
 
 from rich.progress import Progress
 
+from mcusim.boards import load_board
+from mcusim.compiler.codegen import Target
 from mcusim.quant import kernel_fw as kfw
+from mcusim.quant import layouts
 
 #: (board, core label): M33, M7, M4 boards from boards/boards/*.toml.
 BOARDS = (("nucleo-u545re-q", "M33"), ("nucleo-h723zg", "M7"), ("nucleo-g474re", "M4"))
 FOLDERS = ("reference", "dsp")
 
 
-def cases() -> list[kfw.KernelCase]:
+def cases(paired: bool = False) -> list[kfw.KernelCase]:
     """The benchmark layers (shapes after the MLPerf Tiny models: IC ResNet-8, VWW's first
-    layer (TF 'same' padding), KWS DS-CNN, AD)."""
+    layer (TF 'same' padding), KWS DS-CNN, AD). `paired`: the pointwise weights in the
+    paired-rows order, as the compiler emits them for the core (mcusim.quant.layouts)."""
     return [
         kfw.conv2d_case("conv3x3 16x16x32->32", (16, 16), 32, 32, (3, 3),
                         pads=(1, 1, 1, 1), seed=1),
@@ -41,19 +45,19 @@ def cases() -> list[kfw.KernelCase]:
                         pads=(0, 0, 1, 1), seed=5),
         kfw.depthwise_case("depthwise3x3 25x5x64", (25, 5), 64, (3, 3),
                            pads=(1, 1, 1, 1), seed=2),
-        kfw.pointwise_case("pointwise1x1 25x5x64->64", (25, 5), 64, 64, seed=3),
+        kfw.pointwise_case("pointwise1x1 25x5x64->64", (25, 5), 64, 64, seed=3, paired=paired),
         kfw.fully_connected_case("fully_connected 640->128", 1, 640, 128, seed=4),
     ]
 
 
 def run(boards=BOARDS, folders=FOLDERS) -> dict:
-    cs = cases()
-    want = kfw.expected_output(cs)
-    rows = {c.name: {"macs": c.macs} for c in cs}
+    rows = {c.name: {"macs": c.macs} for c in cases()}
     with tempfile.TemporaryDirectory(prefix="mcusim-bench-kernels-") as tmp, \
             Progress(transient=True, console=None) as progress:
         task = progress.add_task("building and running", total=len(boards) * len(folders))
         for board, core in boards:
+            cs = cases(layouts.pointwise_paired(Target.from_board(load_board(board))))
+            want = kfw.expected_output(cs)
             for folder in folders:
                 progress.update(task, description=f"{board} {folder}")
                 res = kfw.run_cases(cs, board, folder, Path(tmp) / f"{board}-{folder}")

@@ -280,9 +280,10 @@ static inline int32_t mcs_dsp_dot_1x1(const int16_t *col, const int8_t *w, int32
     return acc;
 }
 
-/* n int8 values (n % 4 == 0) + off -> column j of a q15r2 pair at cols (groups only). */
-static inline void mcs_dsp_s8_to_q15r2(const int8_t *src, int16_t *cols, int32_t j, int32_t n,
-                                       int32_t off)
+/* n int8 values (n % 4 == 0) + off -> column j of a set of `ncols` interleaved columns at
+ * cols (q15r2: 2, q15r4: 4; groups only): group g at cols + 4 * (ncols * g + j). */
+static inline void mcs_dsp_s8_to_q15rn(const int8_t *src, int16_t *cols, int32_t j, int32_t n,
+                                       int32_t off, int32_t ncols)
 {
     const int32_t off2 = (int32_t)(((uint32_t)off & 0xFFFFu) | ((uint32_t)off << 16));
     int16_t *dst = cols + 4 * j;
@@ -292,8 +293,15 @@ static inline void mcs_dsp_s8_to_q15r2(const int8_t *src, int16_t *cols, int32_t
         mcs_dsp_st_s16x2(dst, (int32_t)__sadd16(__sxtb16(w), off2));
         mcs_dsp_st_s16x2(dst + 2, (int32_t)__sadd16(mcs_dsp_sxtb16_ror8(w), off2));
         src += 4;
-        dst += 8;
+        dst += 4 * ncols;
     }
+}
+
+/* n int8 values (n % 4 == 0) + off -> column j of a q15r2 pair at cols (groups only). */
+static inline void mcs_dsp_s8_to_q15r2(const int8_t *src, int16_t *cols, int32_t j, int32_t n,
+                                       int32_t off)
+{
+    mcs_dsp_s8_to_q15rn(src, cols, j, n, off, 2);
 }
 
 /* A contiguous int8 vector (k values, + off) -> column j of a q15r2 pair. */
@@ -898,6 +906,334 @@ static inline void mcs_dsp_mat_2col(const int8_t *weights, const int32_t *bias,
         if (out1 != 0) {
             out1[o] = mcs_dsp_requant(a1, multiplier[o], shift[o], output_zp, lo, hi);
         }
+    }
+}
+
+/*
+ * ---- Four pixels x two channels over paired weight rows (pointwise on the M33 / M4) ----
+ *
+ * Four-column layout ("q15r4", MCS_DSP_COLS4_INT16(K) int16): the q15r groups of four
+ * columns interleaved, group g of column j at [16g + 4j .. 16g + 4j + 3], then the tails,
+ * value t of column j at [16G + 4t + j].
+ * The weights are in the paired-rows order of mcs_kernels_s8.h (p->weights_paired): both
+ * rows of a channel pair through one pointer, which leaves the registers for eight
+ * accumulators. Per group of 4 values: 2 weight loads, reloaded for the odd halves (SXTB16
+ * in place), 8 column loads, 4 SXTB16, 16 SMLAD: 32 instructions for 32 MACs, against 36
+ * for the 2x2 loop over plain rows (which needs a register for the row stride).
+ */
+#define MCS_DSP_COLS4_INT16(k) (4 * (k))
+
+/* A contiguous int8 vector (k values, + off) -> column j of a q15r4 set. */
+static inline void mcs_dsp_vec_to_q15r4(const int8_t *src, int16_t *cols, int32_t j, int32_t k,
+                                        int32_t off)
+{
+    const int32_t k4 = k & ~3;
+    int16_t *tail = cols + 4 * k4 + j;
+    int32_t t;
+    mcs_dsp_s8_to_q15rn(src, cols, j, k4, off, 4);
+    for (t = 0; t < (k & 3); ++t) {
+        tail[4 * t] = (int16_t)((int32_t)src[k4 + t] + off);
+    }
+}
+
+/* One output of the four-column kernels: table-driven when rq, else the general path. */
+static inline int8_t mcs_dsp_4col_out(int32_t acc, int32_t o, const int32_t *rq,
+                                      const int32_t *multiplier, const int32_t *shift,
+                                      int32_t zp, int32_t act_min, int32_t act_max)
+{
+    if (rq != 0) {
+        return mcs_dsp_rq_tab(acc, rq + 3 * o, act_min, act_max);
+    }
+    return mcs_dsp_requant(acc, multiplier[o], shift[o], zp, act_min - zp, act_max - zp);
+}
+
+/*
+ * Channels o0 .. o0 + n - 1 (n = 2: a pair, paired rows at w; n = 1: one plain row at w)
+ * of four q15r4 columns, in C: the fallback of mcs_dsp_mat_4col (-O0, Cortex-M7, odd last
+ * channel, no bias, no table, k % 4 != 0). Column j's outputs go to out0 + d[j] + o.
+ */
+static inline void mcs_dsp_4col_c(const int8_t *w, int32_t n, int32_t o0, const int32_t *bias,
+                                  const int32_t *multiplier, const int32_t *shift,
+                                  const int32_t *rq, const int16_t *cols, int32_t k,
+                                  int8_t *out0, const int32_t *d, int32_t zp, int32_t act_min,
+                                  int32_t act_max)
+{
+    const int32_t groups = k >> 2;
+    const int32_t tail = k & 3;
+    const int16_t *ctail = cols + 16 * groups;
+    int32_t acc[2][4];
+    int32_t r, j, g, t;
+    for (r = 0; r < n; ++r) {
+        for (j = 0; j < 4; ++j) {
+            acc[r][j] = (bias != 0) ? bias[o0 + r] : 0;
+        }
+    }
+    for (g = 0; g < groups; ++g) {
+        for (r = 0; r < n; ++r) {
+            const int32_t wv = mcs_dsp_ld_s8x4(w + 4 * (n * g + r));
+            const int32_t lo = (int32_t)__sxtb16(wv);
+            const int32_t hi = mcs_dsp_sxtb16_ror8(wv);
+            for (j = 0; j < 4; ++j) {
+                const int16_t *c = cols + 16 * g + 4 * j;
+                acc[r][j] = __smlad(mcs_dsp_ld_s16x2(c), lo, acc[r][j]);
+                acc[r][j] = __smlad(mcs_dsp_ld_s16x2(c + 2), hi, acc[r][j]);
+            }
+        }
+    }
+    for (r = 0; r < n; ++r) {
+        for (t = 0; t < tail; ++t) {
+            const int32_t wt = w[4 * n * groups + r * tail + t];
+            for (j = 0; j < 4; ++j) {
+                acc[r][j] += (int32_t)ctail[4 * t + j] * wt;
+            }
+        }
+    }
+    for (r = 0; r < n; ++r) {
+        for (j = 0; j < 4; ++j) {
+            out0[d[j] + o0 + r] = mcs_dsp_4col_out(acc[r][j], o0 + r, rq, multiplier, shift,
+                                                   zp, act_min, act_max);
+        }
+    }
+}
+
+#if MCS_DSP_ASM_2X2
+/* One group of 4 values of the 4x2 product (header comment above): c and wp post-increment,
+ * `mid` runs between the last uses of x0 and of x1 (the loop puts its end test there). No
+ * result is read by the next instruction (Cortex-M33 load / extend latencies). */
+#define MCS_DSP_4X2_GROUP(mid)                                                             \
+    "ldr   %[ea], [%[wp]], #8\n\t"                                                         \
+    "ldr   %[eb], [%[wp], #-4]\n\t"                                                        \
+    "ldr   %[x0], [%[c]], #32\n\t"                                                         \
+    "sxtb16 %[ea], %[ea]\n\t"                                                              \
+    "sxtb16 %[eb], %[eb]\n\t"                                                              \
+    "ldr   %[x1], [%[c], #-24]\n\t"                                                        \
+    "smlad %[a0], %[x0], %[ea], %[a0]\n\t"                                                 \
+    "smlad %[b0], %[x0], %[eb], %[b0]\n\t"                                                 \
+    "ldr   %[x0], [%[c], #-16]\n\t"                                                        \
+    "smlad %[a1], %[x1], %[ea], %[a1]\n\t"                                                 \
+    "smlad %[b1], %[x1], %[eb], %[b1]\n\t"                                                 \
+    "ldr   %[x1], [%[c], #-8]\n\t"                                                         \
+    "smlad %[a2], %[x0], %[ea], %[a2]\n\t"                                                 \
+    "smlad %[b2], %[x0], %[eb], %[b2]\n\t"                                                 \
+    "ldr   %[x0], [%[c], #-28]\n\t"                                                        \
+    "smlad %[a3], %[x1], %[ea], %[a3]\n\t"                                                 \
+    "ldr   %[ea], [%[wp], #-8]\n\t"                                                        \
+    "smlad %[b3], %[x1], %[eb], %[b3]\n\t"                                                 \
+    "ldr   %[eb], [%[wp], #-4]\n\t"                                                        \
+    "ldr   %[x1], [%[c], #-20]\n\t"                                                        \
+    "sxtb16 %[ea], %[ea], ror #8\n\t"                                                      \
+    "sxtb16 %[eb], %[eb], ror #8\n\t"                                                      \
+    "smlad %[a0], %[x0], %[ea], %[a0]\n\t"                                                 \
+    "smlad %[b0], %[x0], %[eb], %[b0]\n\t"                                                 \
+    "ldr   %[x0], [%[c], #-12]\n\t"                                                        \
+    "smlad %[a1], %[x1], %[ea], %[a1]\n\t"                                                 \
+    "smlad %[b1], %[x1], %[eb], %[b1]\n\t"                                                 \
+    "ldr   %[x1], [%[c], #-4]\n\t"                                                         \
+    "smlad %[a2], %[x0], %[ea], %[a2]\n\t"                                                 \
+    "smlad %[b2], %[x0], %[eb], %[b2]\n\t"                                                 \
+    mid                                                                                    \
+    "smlad %[a3], %[x1], %[ea], %[a3]\n\t"                                                 \
+    "smlad %[b3], %[x1], %[eb], %[b3]\n\t"
+
+/* x = max(x, x0) or min(x, x0) for the eight outputs (x0 holds the bound). */
+#define MCS_DSP_CLAMP8(cond)                                                               \
+    "cmp   %[a0], %[x0]\n\tit    " cond "\n\tmov" cond " %[a0], %[x0]\n\t"                  \
+    "cmp   %[a1], %[x0]\n\tit    " cond "\n\tmov" cond " %[a1], %[x0]\n\t"                  \
+    "cmp   %[a2], %[x0]\n\tit    " cond "\n\tmov" cond " %[a2], %[x0]\n\t"                  \
+    "cmp   %[a3], %[x0]\n\tit    " cond "\n\tmov" cond " %[a3], %[x0]\n\t"                  \
+    "cmp   %[b0], %[x0]\n\tit    " cond "\n\tmov" cond " %[b0], %[x0]\n\t"                  \
+    "cmp   %[b1], %[x0]\n\tit    " cond "\n\tmov" cond " %[b1], %[x0]\n\t"                  \
+    "cmp   %[b2], %[x0]\n\tit    " cond "\n\tmov" cond " %[b2], %[x0]\n\t"                  \
+    "cmp   %[b3], %[x0]\n\tit    " cond "\n\tmov" cond " %[b3], %[x0]\n\t"
+
+/* Every channel pair of mcs_dsp_mat_4col in one asm statement (14 registers: the 8
+ * accumulators, 2 weight and 2 column registers, the weight and column pointers; the rest
+ * lives in the frame): bias, the groups (an odd one first, then two per iteration), the
+ * table requantization of channel a then b (SRDHM as SMMULR of the doubled value, + r' - 1
+ * when negative, ASR e, SSAT), the clamp, the eight stores. */
+#define MCS_DSP_4COL_ASM(clamp)                                                            \
+    __asm__ volatile(                                                                      \
+        "1:\n\t"                                                                           \
+        "ldr   %[x1], %[bias]\n\t"                                                         \
+        "ldr   %[c], %[cols]\n\t"                                                          \
+        "ldr   %[a0], [%[x1]], #4\n\t"                                                     \
+        "ldr   %[b0], [%[x1]], #4\n\t"                                                     \
+        "ldr   %[x0], %[cend]\n\t"                                                         \
+        "str   %[x1], %[bias]\n\t"                                                         \
+        "mov   %[a1], %[a0]\n\t"                                                           \
+        "mov   %[a2], %[a0]\n\t"                                                           \
+        "mov   %[a3], %[a0]\n\t"                                                           \
+        "mov   %[b1], %[b0]\n\t"                                                           \
+        "mov   %[b2], %[b0]\n\t"                                                           \
+        "mov   %[b3], %[b0]\n\t"                                                           \
+        "sub   %[x0], %[x0], %[c]\n\t"  /* 32 bytes per group: bit 5 = odd count */       \
+        "tst   %[x0], #32\n\t"                                                             \
+        "beq   2f\n\t"                                                                     \
+        MCS_DSP_4X2_GROUP("")                                                              \
+        "2:\n\t"                                                                           \
+        "ldr   %[x0], %[cend]\n\t"                                                         \
+        "cmp   %[c], %[x0]\n\t"                                                            \
+        "beq   4f\n\t"                                                                     \
+        "3:\n\t"                                                                           \
+        MCS_DSP_4X2_GROUP("")                                                              \
+        MCS_DSP_4X2_GROUP("ldr   %[x0], %[cend]\n\t")                                      \
+        "cmp   %[c], %[x0]\n\t"                                                            \
+        "bne   3b\n\t"                                                                     \
+        "4:\n\t"                                                                           \
+        "str   %[wp], %[wpos]\n\t"                                                         \
+        "ldr   %[wp], %[rq]\n\t"                                                           \
+        "lsl   %[a0], %[a0], #1\n\t"                                                       \
+        "lsl   %[a1], %[a1], #1\n\t"                                                       \
+        "ldr   %[ea], [%[wp]], #4\n\t"    /* m of channel a */                            \
+        "lsl   %[a2], %[a2], #1\n\t"                                                       \
+        "ldr   %[eb], [%[wp]], #4\n\t"    /* e */                                         \
+        "lsl   %[a3], %[a3], #1\n\t"                                                       \
+        "ldr   %[x0], [%[wp]], #4\n\t"    /* r' */                                        \
+        "smmulr %[a0], %[a0], %[ea]\n\t"                                                   \
+        "smmulr %[a1], %[a1], %[ea]\n\t"                                                   \
+        "smmulr %[a2], %[a2], %[ea]\n\t"                                                   \
+        "smmulr %[a3], %[a3], %[ea]\n\t"                                                   \
+        "add   %[x1], %[x0], %[a0], asr #31\n\t"                                           \
+        "add   %[c], %[x0], %[a1], asr #31\n\t"                                            \
+        "ldr   %[ea], [%[wp]], #4\n\t"    /* m of channel b */                            \
+        "add   %[a0], %[a0], %[x1]\n\t"                                                    \
+        "add   %[a1], %[a1], %[c]\n\t"                                                     \
+        "add   %[x1], %[x0], %[a2], asr #31\n\t"                                           \
+        "add   %[c], %[x0], %[a3], asr #31\n\t"                                            \
+        "ldr   %[x0], [%[wp], #4]\n\t"    /* r' of b */                                   \
+        "add   %[a2], %[a2], %[x1]\n\t"                                                    \
+        "add   %[a3], %[a3], %[c]\n\t"                                                     \
+        "asr   %[a0], %[a0], %[eb]\n\t"                                                    \
+        "asr   %[a1], %[a1], %[eb]\n\t"                                                    \
+        "asr   %[a2], %[a2], %[eb]\n\t"                                                    \
+        "asr   %[a3], %[a3], %[eb]\n\t"                                                    \
+        "ldr   %[eb], [%[wp]], #8\n\t"    /* e of b; wp -> the next pair's entries */     \
+        "lsl   %[b0], %[b0], #1\n\t"                                                       \
+        "lsl   %[b1], %[b1], #1\n\t"                                                       \
+        "lsl   %[b2], %[b2], #1\n\t"                                                       \
+        "lsl   %[b3], %[b3], #1\n\t"                                                       \
+        "str   %[wp], %[rq]\n\t"                                                           \
+        "smmulr %[b0], %[b0], %[ea]\n\t"                                                   \
+        "smmulr %[b1], %[b1], %[ea]\n\t"                                                   \
+        "smmulr %[b2], %[b2], %[ea]\n\t"                                                   \
+        "smmulr %[b3], %[b3], %[ea]\n\t"                                                   \
+        "ssat  %[a0], #8, %[a0]\n\t"                                                       \
+        "add   %[x1], %[x0], %[b0], asr #31\n\t"                                           \
+        "add   %[c], %[x0], %[b1], asr #31\n\t"                                            \
+        "ssat  %[a1], #8, %[a1]\n\t"                                                       \
+        "add   %[b0], %[b0], %[x1]\n\t"                                                    \
+        "add   %[b1], %[b1], %[c]\n\t"                                                     \
+        "add   %[x1], %[x0], %[b2], asr #31\n\t"                                           \
+        "add   %[c], %[x0], %[b3], asr #31\n\t"                                            \
+        "ssat  %[a2], #8, %[a2]\n\t"                                                       \
+        "add   %[b2], %[b2], %[x1]\n\t"                                                    \
+        "add   %[b3], %[b3], %[c]\n\t"                                                     \
+        "asr   %[b0], %[b0], %[eb]\n\t"                                                    \
+        "asr   %[b1], %[b1], %[eb]\n\t"                                                    \
+        "asr   %[b2], %[b2], %[eb]\n\t"                                                    \
+        "asr   %[b3], %[b3], %[eb]\n\t"                                                    \
+        "ssat  %[a3], #8, %[a3]\n\t"                                                       \
+        "ssat  %[b0], #8, %[b0]\n\t"                                                       \
+        "ssat  %[b1], #8, %[b1]\n\t"                                                       \
+        "ssat  %[b2], #8, %[b2]\n\t"                                                       \
+        "ssat  %[b3], #8, %[b3]\n\t"                                                       \
+        clamp                                                                              \
+        "ldr   %[x1], %[out0]\n\t"                                                         \
+        "ldr   %[c], %[d1]\n\t"                                                            \
+        "ldr   %[ea], %[d2]\n\t"                                                           \
+        "ldr   %[eb], %[d3]\n\t"                                                           \
+        "ldr   %[wp], %[wpos]\n\t"                                                         \
+        "strb  %[a0], [%[x1]]\n\t"                                                         \
+        "strb  %[b0], [%[x1], #1]\n\t"                                                     \
+        "add   %[c], %[c], %[x1]\n\t"                                                      \
+        "add   %[ea], %[ea], %[x1]\n\t"                                                    \
+        "add   %[eb], %[eb], %[x1]\n\t"                                                    \
+        "add   %[x1], %[x1], #2\n\t"                                                       \
+        "ldr   %[x0], %[wend]\n\t"                                                         \
+        "strb  %[a1], [%[c]]\n\t"                                                          \
+        "strb  %[b1], [%[c], #1]\n\t"                                                      \
+        "strb  %[a2], [%[ea]]\n\t"                                                         \
+        "strb  %[b2], [%[ea], #1]\n\t"                                                     \
+        "strb  %[a3], [%[eb]]\n\t"                                                         \
+        "strb  %[b3], [%[eb], #1]\n\t"                                                     \
+        "str   %[x1], %[out0]\n\t"                                                         \
+        "cmp   %[wp], %[x0]\n\t"                                                           \
+        "bne   1b\n\t"                                                                     \
+        : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [b0] "=&r"(b0), \
+          [b1] "=&r"(b1), [b2] "=&r"(b2), [b3] "=&r"(b3), [ea] "=&r"(ea), [eb] "=&r"(eb),  \
+          [x0] "=&r"(x0), [x1] "=&r"(x1), [wp] "+r"(wp), [c] "=&r"(c),                   \
+          [bias] "+m"(st.bias), [rq] "+m"(st.rq), [out0] "+m"(st.out0),                   \
+          [wpos] "+m"(st.wpos)                                                            \
+        : [cols] "m"(st.cols), [cend] "m"(st.cend), [d1] "m"(st.d1), [d2] "m"(st.d2),     \
+          [d3] "m"(st.d3), [wend] "m"(st.wend), [bounds] "m"(st.bounds)                   \
+        : "cc", "memory")
+
+/* All channel pairs of mcs_dsp_mat_4col in assembly (bias, table, k % 4 == 0, k >= 4,
+ * out_c >= 2). */
+static inline void mcs_dsp_4col_asm(const int8_t *weights, const int32_t *bias,
+                                    const int32_t *rq, const int16_t *cols, int32_t k,
+                                    int32_t out_c, int8_t *out0, const int32_t *d,
+                                    int32_t act_min, int32_t act_max)
+{
+    struct {
+        const int32_t *bias;
+        const int32_t *rq;
+        int8_t *out0;
+        const int8_t *wpos;
+        const int16_t *cols;
+        const int16_t *cend;
+        const int8_t *wend;
+        int32_t d1, d2, d3, bounds;
+    } st;
+    const int8_t *wp = weights;
+    int32_t a0, a1, a2, a3, b0, b1, b2, b3, ea, eb, x0, x1;
+    const int16_t *c;
+    st.bias = bias;
+    st.rq = rq;
+    st.out0 = out0;
+    st.wpos = weights;
+    st.cols = cols;
+    st.cend = cols + 16 * (k >> 2);
+    st.wend = weights + (out_c & ~1) * k;
+    st.d1 = d[1];
+    st.d2 = d[2];
+    st.d3 = d[3];
+    st.bounds = (int32_t)(((uint32_t)act_min & 0xFFFFu) | ((uint32_t)act_max << 16));
+    if (act_min > -128 || act_max < 127) {
+        /* the bounds as one word: act_min in the low halfword, act_max in the high one */
+        MCS_DSP_4COL_ASM("ldr   %[x1], %[bounds]\n\t"
+                         "sxth  %[x0], %[x1]\n\t" MCS_DSP_CLAMP8("lt")
+                         "asr   %[x0], %[x1], #16\n\t" MCS_DSP_CLAMP8("gt"));
+    } else {
+        MCS_DSP_4COL_ASM("");
+    }
+    (void)a0; (void)a1; (void)a2; (void)a3; (void)b0; (void)b1; (void)b2; (void)b3;
+    (void)ea; (void)eb; (void)x0; (void)x1; (void)c; (void)wp;
+}
+#endif
+
+/*
+ * Four q15r4 columns (k values each) times all out_c channels, weights in paired rows:
+ * out0[d[j] + o] = requant(bias[o] + column j . w[o]) for j = 0..3 (d[0] = 0; a column that
+ * repeats another has the same d). rq: the call's mcs_dsp_rq_table, or NULL.
+ */
+static inline void mcs_dsp_mat_4col(const int8_t *weights, const int32_t *bias,
+                                    const int32_t *multiplier, const int32_t *shift,
+                                    const int32_t *rq, const int16_t *cols, int32_t k,
+                                    int32_t out_c, int8_t *out0, const int32_t *d,
+                                    int32_t zp, int32_t act_min, int32_t act_max)
+{
+    int32_t o = 0;
+#if MCS_DSP_ASM_2X2
+    if (bias != 0 && rq != 0 && (k & 3) == 0 && k >= 4 && out_c >= 2) {
+        mcs_dsp_4col_asm(weights, bias, rq, cols, k, out_c, out0, d, act_min, act_max);
+        o = out_c & ~1;
+    }
+#endif
+    for (; o < out_c; o += 2) {
+        const int32_t n = (o + 1 < out_c) ? 2 : 1;
+        mcs_dsp_4col_c(weights + o * k, n, o, bias, multiplier, shift, rq, cols, k, out0, d, zp,
+                       act_min, act_max);
     }
 }
 

@@ -1,13 +1,71 @@
 /* mcs_pointwise_s8.c - int8 1x1 convolution for Cortex-M DSP: each input pixel is already a
- * column; two pixels go to the interleaved int16 buffer (q15r2) and through the 2x2 SMLAD
- * kernel. Bit-exact with kernels_c/reference/mcs_pointwise_s8.c; see mcs_dsp_s8.h. */
+ * column. Paired weight rows (p->weights_paired): four pixels go to the interleaved int16
+ * buffer (q15r4) and through the 4-pixel x 2-channel SMLAD kernel; plain rows: two pixels
+ * (q15r2) through the 2x2 kernel. Bit-exact with kernels_c/reference/mcs_pointwise_s8.c; see
+ * mcs_dsp_s8.h. */
 #include "mcs_dsp_s8.h"
 
 int32_t mcs_pointwise_s8_get_buffer_size(const mcs_conv2d_s8_params_t *p)
 {
-    /* a q15r2 pair of columns, then the requantization table */
-    return MCS_DSP_COLS2_INT16(p->in_c) * (int32_t)sizeof(int16_t) +
+    /* a q15r4 set of columns (or a q15r2 pair), then the requantization table */
+    return MCS_DSP_COLS4_INT16(p->in_c) * (int32_t)sizeof(int16_t) +
            MCS_DSP_RQ_TABLE_BYTES(p->out_c);
+}
+
+/* The next input pixel after src (strides, end of an output row). */
+static inline const int8_t *pointwise_next(const int8_t *src, int32_t *ox,
+                                           const mcs_conv2d_s8_params_t *p, int32_t step_x,
+                                           int32_t row_skip)
+{
+    src += step_x;
+    if (++*ox == p->out_w) {
+        *ox = 0;
+        src += row_skip;
+    }
+    return src;
+}
+
+/* Paired weight rows: four pixels per pass; the last pass repeats its last pixel in the
+ * unused columns and stores them over it (the same values). */
+static void pointwise_4col(const int8_t *input, const int8_t *weights, const int32_t *bias,
+                           const int32_t *multiplier, const int32_t *shift, int16_t *scratch,
+                           int8_t *output, const mcs_conv2d_s8_params_t *p)
+{
+    const int32_t c = p->in_c;
+    const int32_t off = -p->input_zp;
+    const int32_t pixels = p->out_h * p->out_w;
+    const int32_t step_x = p->stride_w * c;
+    const int32_t row_skip = (p->stride_h * p->in_w - p->out_w * p->stride_w) * c;
+    int32_t *rq = (int32_t *)(void *)(scratch + MCS_DSP_COLS4_INT16(c));
+    int32_t n, px, j;
+
+    if (!mcs_dsp_rq_table(rq, multiplier, shift, bias, p->out_c, c, p->output_zp)) {
+        rq = 0;
+    }
+    for (n = 0; n < p->batch; ++n) {
+        const int8_t *src = input + n * p->in_h * p->in_w * c;
+        int8_t *out_n = output + n * pixels * p->out_c;
+        int32_t ox = 0;
+        for (px = 0; px < pixels; px += 4) {
+            const int32_t valid = (pixels - px < 4) ? pixels - px : 4;
+            int32_t d[4];
+            for (j = 0; j < 4; ++j) {
+                const int32_t jj = (j < valid) ? j : valid - 1;
+                if (j < valid) {
+                    mcs_dsp_vec_to_q15r4(src, scratch, j, c, off);
+                    if (j + 1 < valid) {
+                        src = pointwise_next(src, &ox, p, step_x, row_skip);
+                    }
+                } else {
+                    mcs_dsp_vec_to_q15r4(src, scratch, j, c, off);
+                }
+                d[j] = jj * p->out_c;
+            }
+            src = pointwise_next(src, &ox, p, step_x, row_skip);
+            mcs_dsp_mat_4col(weights, bias, multiplier, shift, rq, scratch, c, p->out_c,
+                             out_n + px * p->out_c, d, p->output_zp, p->act_min, p->act_max);
+        }
+    }
 }
 
 void mcs_pointwise_s8(const int8_t *input, const int8_t *weights, const int32_t *bias,
@@ -23,6 +81,10 @@ void mcs_pointwise_s8(const int8_t *input, const int8_t *weights, const int32_t 
     int32_t fast = 2; /* a built table implies mcs_dsp_rq_small_ok */
     int32_t n, px;
 
+    if (p->weights_paired) {
+        pointwise_4col(input, weights, bias, multiplier, shift, scratch, output, p);
+        return;
+    }
     if (!mcs_dsp_rq_table(rq, multiplier, shift, bias, p->out_c, c, p->output_zp)) {
         rq = 0;
         fast = mcs_dsp_rq_level(shift, bias, p->out_c, c);

@@ -111,6 +111,7 @@ typedef struct {
     int32_t input_zp;               /* input zero point, [-128, 127] */
     int32_t output_zp;              /* output zero point, [-128, 127] */
     int32_t act_min, act_max;       /* fused activation clamp, int8 domain */
+    int32_t weights_paired;         /* mcs_pointwise_s8 only: 1 = paired rows (below), 0 = plain */
 } mcs_conv2d_s8_params_t;
 
 /*
@@ -130,7 +131,11 @@ int32_t mcs_conv2d_s8_get_buffer_size(const mcs_conv2d_s8_params_t *p);
 
 /*
  * Pointwise (1x1) convolution: as mcs_conv2d_s8 with kernel 1x1, no padding, dilation
- * ignored; strides allowed. weights [out_c][in_c].
+ * ignored; strides allowed. weights [out_c][in_c], or with p->weights_paired the same bytes in
+ * "paired rows" order: rows 2i and 2i+1 together, for each group g < in_c / 4 the 4 values of
+ * row 2i then the 4 of row 2i+1, then the in_c % 4 tail of row 2i, then of row 2i+1; an odd
+ * last row as is. (The DSP kernel's four-pixel loop reads both rows through one pointer;
+ * mcusim.quant.layouts.pair_rows writes the order, and chooses it per core.)
  */
 void mcs_pointwise_s8(const int8_t *input, const int8_t *weights, const int32_t *bias,
                       const int32_t *multiplier, const int32_t *shift, int16_t *scratch,

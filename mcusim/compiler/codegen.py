@@ -93,9 +93,21 @@ class Emit:
 class Ctx:
     """Per-node context handed to emitters: C expressions for tensors, unique names."""
 
-    def __init__(self, graph: Graph, plan: MemoryPlan, const_names: dict[str, str], io_names: dict[str, str]):
+    def __init__(self, graph: Graph, plan: MemoryPlan, const_names: dict[str, str], io_names: dict[str, str],
+                 target: Target | None = None):
         self.graph, self.plan, self.const_names, self.io_names = graph, plan, const_names, io_names
+        self.target = target or Target()
         self.n = 0
+        # constant -> (order name, function): a kernel that reads a constant in another order
+        # than the IR's (mcusim.quant.layouts) registers it; the weights are emitted so.
+        self.const_orders: dict[str, tuple[str, Callable[[np.ndarray], np.ndarray]]] = {}
+
+    def order_const(self, name: str, order: str, fn: Callable[[np.ndarray], np.ndarray]) -> None:
+        """Emit constant `name` rearranged by `fn` (`order` names it)."""
+        have = self.const_orders.get(name)
+        if have is not None and have[0] != order:
+            raise CodegenError(f"constant {name!r} is read in two orders ({have[0]}, {order})")
+        self.const_orders[name] = (order, fn)
 
     def t(self, name: str) -> Tensor:
         return self.graph.tensors[name]
@@ -530,7 +542,7 @@ def generate(graph: Graph, plan: MemoryPlan, *, model_name: str | None = None, t
     const_names = {c: f"w_{k}_{c_ident(c)[:40]}" for k, c in enumerate(used_consts)}
     io_names = {i: f"inputs[{k}]" for k, i in enumerate(graph.inputs)}
     io_names.update({o: f"outputs[{k}]" for k, o in enumerate(graph.outputs)})
-    ctx = Ctx(graph, plan, const_names, io_names)
+    ctx = Ctx(graph, plan, const_names, io_names, target)
     lines: list[str] = []
     statics: list[str] = []
     kernels: set[str] = set()
@@ -576,6 +588,8 @@ def generate(graph: Graph, plan: MemoryPlan, *, model_name: str | None = None, t
     for c in used_consts:
         t = graph.tensors[c]
         data = t.data.reshape(-1)
+        if c in ctx.const_orders:
+            data = ctx.const_orders[c][1](t.data).reshape(-1)
         if t.dtype == DType.FLOAT32:
             body = ", ".join(c_float(v) for v in data.tolist())
             ctype = "float"
@@ -588,7 +602,8 @@ def generate(graph: Graph, plan: MemoryPlan, *, model_name: str | None = None, t
             raise CodegenError(f"constant {c!r} has dtype {t.dtype.value}, which codegen cannot store")
         n = max(1, data.size)
         wbytes += data.size * (4 if t.dtype == DType.INT64 else t.dtype.itemsize)
-        weights.append(f"/* {c}: {t.dtype.value}{list(t.shape)} */\nstatic const {ctype} {const_names[c]}[{n}] __attribute__((aligned(8))) = {{{body or '0'}}};")
+        order = f" ({ctx.const_orders[c][0]})" if c in ctx.const_orders else ""
+        weights.append(f"/* {c}: {t.dtype.value}{list(t.shape)}{order} */\nstatic const {ctype} {const_names[c]}[{n}] __attribute__((aligned(8))) = {{{body or '0'}}};")
     arena = max(plan.arena_bytes, 16)
     outs_info = [(o, graph.tensors[o]) for o in graph.outputs] + [(f"layer:{d}", graph.tensors[d]) for d in dump_tensors]
     ident = c_ident(name)

@@ -43,8 +43,8 @@ from mcusim.compiler.ops import registry
 from mcusim.compiler.passes.fuse_int8 import fuse_int8, quantize_geometry
 from mcusim.errors import McusimError
 from mcusim.quant import fixedpoint as fp
+from mcusim.quant import layouts, scratch
 from mcusim.quant import ops as qops
-from mcusim.quant import scratch
 from mcusim.quant.calibrate import CHOICES, METHODS, Observer
 from mcusim.quant.params import (
     QuantParams,
@@ -1001,8 +1001,12 @@ def _e_conv(ctx: Ctx, node: Node) -> Emit:
         kh, kw = 1, w.shape[1]
         geo = (1, st[0], 1, dl[0], 0, pd[0])
     q = (node.attr("input_zp"), node.attr("output_zp"), node.attr("qmin"), node.attr("qmax"))
+    pointwise = not node.attr("depthwise") and kh == 1 and kw == 1 and not any(pd)
+    paired = pointwise and layouts.pointwise_paired(ctx.target)
+    if paired:
+        ctx.order_const(node.inputs[1], "paired rows", layouts.pair_rows)
     pname = ctx.uniq("conv_s8_params")
-    vals = (n, ih, iw, ic, oh, ow, oc, kh, kw, *geo, *q)
+    vals = (n, ih, iw, ic, oh, ow, oc, kh, kw, *geo, *q, int(paired))
     statics.append(f"static const mcs_conv2d_s8_params_t {pname} = "
                    f"{{{', '.join(str(int(v)) for v in vals)}}};")
     mname, mdecl = _arr(ctx, "mult", "int32_t", node.attr("multiplier"))
@@ -1013,7 +1017,6 @@ def _e_conv(ctx: Ctx, node: Node) -> Emit:
     if node.attr("depthwise"):
         fn = "mcs_depthwise_conv2d_s8"
     else:
-        pointwise = kh == 1 and kw == 1 and not any(pd)
         fn = "mcs_pointwise_s8" if pointwise else "mcs_conv2d_s8"
     scr, sdecls = _scratch(ctx)
     statics += sdecls

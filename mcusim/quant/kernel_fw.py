@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mcusim.quant import fixedpoint as fp
-from mcusim.quant import ops, scratch
+from mcusim.quant import layouts, ops, scratch
 
 
 @dataclass
@@ -201,7 +201,7 @@ def conv2d_case(name: str, hw: tuple[int, int], cin: int, cout: int, k: tuple[in
     y = ops.conv2d_s8(x, w, bias, stride=stride, pads=pads, dilation=dilation, input_zp=izp,
                       output_zp=ozp, multiplier=mult, shift=shift, act_min=ozp, act_max=127)
     params = (1, hw[0], hw[1], cin, y.shape[1], y.shape[2], cout, k[0], k[1], stride[0],
-              stride[1], dilation[0], dilation[1], pads[0], pads[1], izp, ozp, ozp, 127)
+              stride[1], dilation[0], dilation[1], pads[0], pads[1], izp, ozp, ozp, 127, 0)
     kk = k[0] * k[1] * cin
     return KernelCase(name, "mcs_conv2d_s8",
                       {"input": x, "weights": w, "bias": bias, "mult": mult, "shift": shift},
@@ -212,8 +212,10 @@ def conv2d_case(name: str, hw: tuple[int, int], cin: int, cout: int, k: tuple[in
 
 def pointwise_case(name: str, hw: tuple[int, int], cin: int, cout: int,
                    stride: int = 1, seed: int = 0, act: tuple[int, int] | None = None,
-                   bias_range: int = 4000, shift: np.ndarray | None = None) -> KernelCase:
-    """`mcs_pointwise_s8` (1x1, no padding).
+                   bias_range: int = 4000, shift: np.ndarray | None = None,
+                   paired: bool = False) -> KernelCase:
+    """`mcs_pointwise_s8` (1x1, no padding); `paired`: weights in the paired-rows order
+    (`mcusim.quant.layouts.pair_rows`, the DSP four-pixel loop).
 
     `act`: fused clamp (act_min, act_max) relative to the output zero point, e.g. (0, 127)
     for ReLU (clipped to int8); `bias_range`: |bias| bound (>= 2^29 leaves the DSP kernel's
@@ -232,9 +234,10 @@ def pointwise_case(name: str, hw: tuple[int, int], cin: int, cout: int,
     y = ops.pointwise_s8(xs, w, bias, input_zp=izp, output_zp=ozp, multiplier=mult,
                          shift=shifts, act_min=lo, act_max=hi)
     params = (1, hw[0], hw[1], cin, y.shape[1], y.shape[2], cout, 1, 1, stride, stride, 1, 1,
-              0, 0, izp, ozp, lo, hi)
+              0, 0, izp, ozp, lo, hi, int(paired))
+    stored = layouts.pair_rows(w) if paired else w
     return KernelCase(name, "mcs_pointwise_s8",
-                      {"input": x, "weights": w, "bias": bias, "mult": mult, "shift": shifts},
+                      {"input": x, "weights": stored, "bias": bias, "mult": mult, "shift": shifts},
                       "mcs_conv2d_s8_params_t", params, _CONV_ARGS, y,
                       macs=y.size * cin, scratch_bytes=scratch.pointwise_bytes(cin, cout))
 
@@ -266,7 +269,7 @@ def depthwise_case(name: str, hw: tuple[int, int], cin: int, k: tuple[int, int],
                                 pads=pads, dilation=dilation, input_zp=izp, output_zp=ozp,
                                 multiplier=mult, shift=shift, act_min=lo, act_max=hi)
     params = (batch, hw[0], hw[1], cin, y.shape[1], y.shape[2], cout, k[0], k[1], stride[0],
-              stride[1], dilation[0], dilation[1], pads[0], pads[1], izp, ozp, lo, hi)
+              stride[1], dilation[0], dilation[1], pads[0], pads[1], izp, ozp, lo, hi, 0)
     return KernelCase(name, "mcs_depthwise_conv2d_s8",
                       {"input": x, "weights": w, "bias": bias, "mult": mult, "shift": shift},
                       "mcs_conv2d_s8_params_t", params, _CONV_ARGS, y,
@@ -311,14 +314,22 @@ def softmax_case(name: str, rows: int, n: int, scale: float, seed: int = 0) -> K
 
 
 def avgpool_case(name: str, hw: tuple[int, int], c: int, k: tuple[int, int],
-                 stride: tuple[int, int], pads: ops.Pads, seed: int = 0) -> KernelCase:
-    """`mcs_avgpool2d_s8` (count_include_pad = 0)."""
+                 stride: tuple[int, int], pads: ops.Pads, seed: int = 0, *, batch: int = 1,
+                 count_include_pad: bool = False, zero_point: int | None = None,
+                 act: tuple[int, int] = (-128, 127), out_hw: tuple[int, int] | None = None,
+                 values: tuple[int, int] = (-128, 127)) -> KernelCase:
+    """`mcs_avgpool2d_s8`; the zero point drawn at random unless given, input values in
+    `values` (a narrow range at either end of int8 drives the window sums to their limits),
+    `out_hw` larger than the floor formula = ceil mode."""
     rng = np.random.default_rng(seed)
-    x = _s8(rng, (1, hw[0], hw[1], c))
-    zp = int(rng.integers(-128, 128))
-    y = ops.avgpool2d_s8(x, kernel=k, stride=stride, pads=pads, zero_point=zp)
-    params = (1, hw[0], hw[1], c, y.shape[1], y.shape[2], k[0], k[1], stride[0], stride[1],
-              pads[0], pads[1], pads[2], pads[3], 0, zp, -128, 127)
+    x = _s8(rng, (batch, hw[0], hw[1], c), *values)
+    zp = int(rng.integers(-128, 128)) if zero_point is None else zero_point
+    y = ops.avgpool2d_s8(x, kernel=k, stride=stride, pads=pads,
+                         count_include_pad=count_include_pad, zero_point=zp, out_hw=out_hw,
+                         act_min=act[0], act_max=act[1])
+    params = (batch, hw[0], hw[1], c, y.shape[1], y.shape[2], k[0], k[1], stride[0],
+              stride[1], pads[0], pads[1], pads[2], pads[3], int(count_include_pad), zp,
+              act[0], act[1])
     return KernelCase(name, "mcs_avgpool2d_s8", {"input": x}, "mcs_pool2d_s8_params_t",
                       params, "{input}, {out}, {p}", y, macs=0)
 

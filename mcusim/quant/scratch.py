@@ -34,9 +34,9 @@ def conv2d_bytes(kernel_h: int, kernel_w: int, in_c: int, out_c: int) -> int:
 
 
 def pointwise_bytes(in_c: int, out_c: int) -> int:
-    """`mcs_pointwise_s8`: a pair of int16 columns of ``in_c`` values, then the
-    requantization table of the ``out_c`` channels."""
-    return 4 * in_c + rq_table_bytes(out_c)
+    """`mcs_pointwise_s8`: four int16 columns of ``in_c`` values (paired weight rows; plain
+    rows use two of them), then the requantization table of the ``out_c`` channels."""
+    return 8 * in_c + rq_table_bytes(out_c)
 
 
 def depthwise_bytes(out_c: int, depth_multiplier: int = 1, kernel_h: int = 3,

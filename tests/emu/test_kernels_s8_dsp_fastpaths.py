@@ -5,8 +5,9 @@ depthwise path (its assembly column loop's row groups, tails and clamp variants,
 channel groups, padding, strides) and the general one, the table-driven large
 Add (flat, row-broadcast and strided), the shift-and-table Add (one assembly loop per output
 shift, the C loop for other shifts, tails, either input as the shift one, fused Relu / Clip
-ranges), the SIMD clamp, and the division-free QuantizeLinear (ties and their neighbours,
-saturation, infinities, tails, channel planes moved last, a scale outside its range).
+ranges), the SIMD clamp, the division-free QuantizeLinear (ties and their neighbours,
+saturation, infinities, tails, channel planes moved last, a scale outside its range), and the
+SXTAB16 AveragePool (lane sums, blocks of 256 positions, channel groups and tails).
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ import shutil
 import numpy as np
 import pytest
 
+from mcusim.boards import load_board
+from mcusim.compiler.codegen import Target
 from mcusim.quant import kernel_fw as kfw
+from mcusim.quant import layouts
 
 pytestmark = pytest.mark.emu
 
@@ -215,6 +219,63 @@ def _depthwise_plane_cases() -> list[kfw.KernelCase]:
     ]
 
 
+def _avgpool_cases() -> list[kfw.KernelCase]:
+    """mcs_avgpool2d_s8 (SXTAB16 lane sums): KWS's 25x5 and VWW's 3x3 global windows (8
+    channels at a time, lanes straight to the output), channel counts 4, 12, 20 (a group of
+    four) and 5, 7, 13 (the one-by-one tail), padding with count_include_pad 0 and 1, strides,
+    a batch of two, clamp bounds inside int8, zero points -128, 0, 37, windows entirely in the
+    padding (count 0, and count > 0 with no valid position), ceil-mode windows past the input,
+    windows spanning whole input rows (one run), lanes at exactly -32768 and 32512 (256
+    positions of -128 / 127), and windows of more than 256 positions (blocks widened to int32:
+    whole runs of rows, and pieces of a 290-position run), with values near the int8 limits."""
+    a = kfw.avgpool_case
+    lo, hi = (-128, -120), (120, 127)  # near the ends of int8: window sums at their limits
+    return [
+        a("avg_kws_25x5_c64", (25, 5), 64, (25, 5), (1, 1), (0, 0, 0, 0), seed=100,
+          zero_point=-128),
+        a("avg_vww_3x3_c256", (3, 3), 256, (3, 3), (1, 1), (0, 0, 0, 0), seed=101,
+          zero_point=0),
+        a("avg_c4_s2_pad", (6, 5), 4, (3, 3), (2, 2), (1, 1, 1, 1), seed=102, zero_point=37),
+        a("avg_c12_pad_incl", (7, 6), 12, (3, 3), (1, 1), (1, 1, 1, 1), seed=103,
+          count_include_pad=True),
+        a("avg_c5_s2_pad_incl", (6, 5), 5, (3, 3), (2, 2), (1, 1, 1, 1), seed=104,
+          count_include_pad=True, zero_point=-128),
+        a("avg_c7_s2_same", (5, 5), 7, (2, 2), (2, 2), (0, 0, 1, 1), seed=105),
+        a("avg_c13_clip", (6, 6), 13, (3, 3), (1, 2), (1, 0, 1, 2), seed=106, act=(-20, 30)),
+        a("avg_c20_s2_clip", (9, 8), 20, (3, 3), (2, 2), (1, 1, 1, 1), seed=107,
+          zero_point=37, act=(-50, 60)),
+        a("avg_c64_global_clip", (4, 4), 64, (4, 4), (1, 1), (0, 0, 0, 0), seed=108,
+          act=(-10, 10)),
+        a("avg_c16_batch2", (5, 5), 16, (3, 3), (2, 2), (1, 1, 1, 1), seed=109, batch=2,
+          count_include_pad=True),
+        a("avg_c16_full_rows_pad", (5, 4), 16, (3, 4), (1, 1), (1, 0, 1, 0), seed=110,
+          count_include_pad=True, zero_point=0),
+        a("avg_c8_in_padding_clip", (3, 3), 8, (2, 2), (1, 1), (2, 2, 2, 2), seed=111,
+          zero_point=-128, act=(-20, 30)),
+        a("avg_c8_in_padding_incl", (3, 3), 8, (2, 2), (1, 1), (2, 2, 2, 2), seed=112,
+          count_include_pad=True),
+        a("avg_c8_ceil", (6, 6), 8, (3, 3), (2, 2), (0, 0, 0, 0), seed=113, out_hw=(3, 3)),
+        a("avg_c12_ceil_incl", (6, 7), 12, (3, 3), (2, 2), (1, 1, 1, 1), seed=114,
+          out_hw=(4, 4), count_include_pad=True),
+        # 256 positions: 16-bit lanes at exactly -32768 and 32512
+        a("avg_c8_16x16_min", (16, 16), 8, (16, 16), (1, 1), (0, 0, 0, 0), seed=115,
+          values=(-128, -128), zero_point=-128),
+        a("avg_c8_16x16_max", (16, 16), 8, (16, 16), (1, 1), (0, 0, 0, 0), seed=116,
+          values=(127, 127), zero_point=37),
+        # more than 256 positions: blocks of 256 widened to int32
+        a("avg_c8_20x20_low", (20, 20), 8, (20, 20), (1, 1), (0, 0, 0, 0), seed=117,
+          values=lo, zero_point=0),
+        a("avg_c4_20x20_high", (20, 20), 4, (20, 20), (1, 1), (0, 0, 0, 0), seed=118,
+          values=hi, zero_point=-128),
+        a("avg_c12_17x17_low", (17, 17), 12, (17, 17), (1, 1), (0, 0, 0, 0), seed=119,
+          values=lo, count_include_pad=True),
+        a("avg_c12_20x20_in_21", (20, 21), 12, (20, 20), (1, 1), (0, 0, 0, 0), seed=121,
+          values=lo, zero_point=37),
+        a("avg_c8_rows_290", (3, 300), 8, (2, 290), (1, 5), (0, 0, 0, 0), seed=120,
+          values=hi, zero_point=37),
+    ]
+
+
 def _cases() -> list[kfw.KernelCase]:
     return [
         kfw.pointwise_case("pw_c20_odd_groups", (3, 5), 20, 6, seed=31),
@@ -310,3 +371,55 @@ def test_dsp_add_quantize_bit_exact(tmp_path, board):
     for name, factor in (("add_shift_e19_relu", 4), ("quantize_spread_c3", 3)):
         ref, dsp = cyc[name]
         assert factor * dsp < ref, f"{name}: dsp {dsp} cycles, reference {ref}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("board", BOARDS)
+def test_dsp_avgpool_bit_exact(tmp_path, board):
+    """A firmware of its own; the KWS and VWW pools really are faster."""
+    cases = _avgpool_cases()
+    runs = _own_firmware_bit_exact(cases, board, tmp_path)
+    cyc = {c.name: (r, d) for c, r, d in zip(cases, runs["reference"].cycles_per_layer,
+                                              runs["dsp"].cycles_per_layer)}
+    for name, factor in (("avg_kws_25x5_c64", 5), ("avg_vww_3x3_c256", 3)):
+        ref, dsp = cyc[name]
+        assert factor * dsp < ref, f"{name}: dsp {dsp} cycles, reference {ref}"
+
+
+def _paired_pointwise_cases() -> list[kfw.KernelCase]:
+    """Paired weight rows (the four-pixel loop): the assembly path (k % 4 == 0, bias, table)
+    with an odd group count, two groups, many; every pixel count mod 4; odd channel counts
+    (the last row stays plain); k % 4 tails and k < 4 (C fallback); both clamp variants; the
+    requantization fallbacks; strides."""
+    pw = kfw.pointwise_case
+    return [
+        pw("pp_c64_kws", (5, 5), 64, 64, seed=60, paired=True),
+        pw("pp_c8_px6", (2, 3), 8, 16, seed=61, paired=True),
+        pw("pp_c4_px7_odd_out", (1, 7), 4, 5, seed=62, paired=True),
+        pw("pp_c12_px5", (1, 5), 12, 6, seed=63, paired=True),
+        pw("pp_c20_px1", (1, 1), 20, 4, seed=64, paired=True),
+        pw("pp_c16_px2_out1", (1, 2), 16, 1, seed=65, paired=True),
+        pw("pp_c22_tail", (3, 3), 22, 5, seed=66, paired=True),
+        pw("pp_c3_small", (2, 2), 3, 4, seed=67, paired=True),
+        pw("pp_c13_relu", (3, 3), 13, 9, act=(0, 127), seed=68, paired=True),
+        pw("pp_c8_relu6", (1, 5), 8, 6, act=(0, 40), seed=69, paired=True),
+        pw("pp_c8_hi_only", (2, 3), 8, 8, act=(-300, 30), seed=70, paired=True),
+        pw("pp_c8_big_bias", (1, 3), 8, 4, bias_range=1 << 30, seed=71, paired=True),
+        pw("pp_c8_left_shift", (1, 3), 8, 4, shift=np.array([1, -3, 0, -5]), seed=72,
+           paired=True),
+        pw("pp_c8_s2", (5, 7), 8, 6, stride=2, seed=73, paired=True),
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("board", BOARDS)
+def test_dsp_pointwise_paired_bit_exact(tmp_path, board):
+    """Paired rows on every core (the M7 runs the C version); the KWS-shaped layer
+    really is faster than with plain rows on the M33, the core that gets paired rows."""
+    cases = _paired_pointwise_cases()
+    runs = _own_firmware_bit_exact(cases, board, tmp_path)
+    if layouts.pointwise_paired(Target.from_board(load_board(board))):
+        plain = [kfw.pointwise_case("pp_c64_kws", (5, 5), 64, 64, seed=60)]
+        run = kfw.run_cases(plain, board, "dsp", tmp_path / "plain")
+        assert run.output == kfw.expected_output(plain)
+        assert runs["dsp"].cycles_per_layer[0] < run.cycles_per_layer[0]

@@ -27,7 +27,7 @@ from kernel_host import (
 
 from mcusim.quant import fixedpoint as fp
 from mcusim.quant import kernel_fw as kfw
-from mcusim.quant import ops
+from mcusim.quant import layouts, ops
 from mcusim.quant.params import dequantize_f32, quantize_f32
 
 _I32 = ctypes.c_int32
@@ -42,7 +42,8 @@ class Conv2dS8Params(ctypes.Structure):
 
     _fields_ = _fields(
         "batch, in_h, in_w, in_c, out_h, out_w, out_c, kernel_h, kernel_w, stride_h, stride_w,"
-        " dilation_h, dilation_w, pad_top, pad_left, input_zp, output_zp, act_min, act_max")
+        " dilation_h, dilation_w, pad_top, pad_left, input_zp, output_zp, act_min, act_max,"
+        " weights_paired")
 
 
 class FullyConnectedS8Params(ctypes.Structure):
@@ -230,6 +231,22 @@ def test_pointwise_s8_bit_exact(lib, shape):
     lib.mcs_pointwise_s8(i8ptr(x), i8ptr(wt), i32ptr(bias), i32ptr(mult), i32ptr(shift), None,
                          i8ptr(got), ctypes.byref(p))
     np.testing.assert_array_equal(got, want)
+    # the same weights in the paired-rows order (mcusim.quant.layouts) give the same bytes
+    p.weights_paired = 1
+    paired = np.ascontiguousarray(layouts.pair_rows(wt))
+    got2 = np.zeros_like(want)
+    lib.mcs_pointwise_s8(i8ptr(x), i8ptr(paired), i32ptr(bias), i32ptr(mult), i32ptr(shift),
+                         None, i8ptr(got2), ctypes.byref(p))
+    np.testing.assert_array_equal(got2, want)
+    if cout > 1 and cin >= 4:  # a check that can fail: the order really differs
+        assert not np.array_equal(paired, wt.reshape(-1))
+
+
+def test_pair_rows_order():
+    """Rows 2i and 2i+1 interleaved by groups of 4, then both tails; an odd last row as is."""
+    w = np.arange(3 * 6, dtype=np.int8).reshape(3, 6)
+    assert layouts.pair_rows(w).tolist() == [0, 1, 2, 3, 6, 7, 8, 9, 4, 5, 10, 11,
+                                             12, 13, 14, 15, 16, 17]
 
 
 # (n, h, w, cin, mult, kh, kw, stride, pads, dilation)
