@@ -12,17 +12,30 @@ int32_t mcs_pointwise_s8_get_buffer_size(const mcs_conv2d_s8_params_t *p)
            MCS_DSP_RQ_TABLE_BYTES(p->out_c);
 }
 
-/* The next input pixel after src (strides, end of an output row). */
-static inline const int8_t *pointwise_next(const int8_t *src, int32_t *ox,
-                                           const mcs_conv2d_s8_params_t *p, int32_t step_x,
-                                           int32_t row_skip)
+/* The input pixels of one batch item in output order (strides, ends of output rows). */
+typedef struct {
+    const int8_t *src; /* the current pixel */
+    int32_t ox;        /* its output column */
+    int32_t step_x;    /* to the next pixel in the row */
+    int32_t row_skip;  /* and past the rest of the row, at its end */
+} pointwise_walk_t;
+
+static inline void walk_start(pointwise_walk_t *w, const int8_t *input, int32_t n,
+                              const mcs_conv2d_s8_params_t *p)
 {
-    src += step_x;
-    if (++*ox == p->out_w) {
-        *ox = 0;
-        src += row_skip;
+    w->src = input + n * p->in_h * p->in_w * p->in_c;
+    w->ox = 0;
+    w->step_x = p->stride_w * p->in_c;
+    w->row_skip = (p->stride_h * p->in_w - p->out_w * p->stride_w) * p->in_c;
+}
+
+static inline void walk_next(pointwise_walk_t *w, const mcs_conv2d_s8_params_t *p)
+{
+    w->src += w->step_x;
+    if (++w->ox == p->out_w) {
+        w->ox = 0;
+        w->src += w->row_skip;
     }
-    return src;
 }
 
 /* Paired weight rows: four pixels per pass; the last pass repeats its last pixel in the
@@ -32,10 +45,7 @@ static void pointwise_4col(const int8_t *input, const int8_t *weights, const int
                            int8_t *output, const mcs_conv2d_s8_params_t *p)
 {
     const int32_t c = p->in_c;
-    const int32_t off = -p->input_zp;
     const int32_t pixels = p->out_h * p->out_w;
-    const int32_t step_x = p->stride_w * c;
-    const int32_t row_skip = (p->stride_h * p->in_w - p->out_w * p->stride_w) * c;
     int32_t *rq = (int32_t *)(void *)(scratch + MCS_DSP_COLS4_INT16(c));
     int32_t n, px, j;
 
@@ -43,25 +53,20 @@ static void pointwise_4col(const int8_t *input, const int8_t *weights, const int
         rq = 0;
     }
     for (n = 0; n < p->batch; ++n) {
-        const int8_t *src = input + n * p->in_h * p->in_w * c;
         int8_t *out_n = output + n * pixels * p->out_c;
-        int32_t ox = 0;
+        pointwise_walk_t w;
+        walk_start(&w, input, n, p);
         for (px = 0; px < pixels; px += 4) {
             const int32_t valid = (pixels - px < 4) ? pixels - px : 4;
             int32_t d[4];
             for (j = 0; j < 4; ++j) {
-                const int32_t jj = (j < valid) ? j : valid - 1;
-                if (j < valid) {
-                    mcs_dsp_vec_to_q15r4(src, scratch, j, c, off);
-                    if (j + 1 < valid) {
-                        src = pointwise_next(src, &ox, p, step_x, row_skip);
-                    }
-                } else {
-                    mcs_dsp_vec_to_q15r4(src, scratch, j, c, off);
+                mcs_dsp_vec_to_q15r4(w.src, scratch, j, c, -p->input_zp);
+                d[j] = ((j < valid) ? j : valid - 1) * p->out_c;
+                if (j + 1 < valid) {
+                    walk_next(&w, p);
                 }
-                d[j] = jj * p->out_c;
             }
-            src = pointwise_next(src, &ox, p, step_x, row_skip);
+            walk_next(&w, p);
             mcs_dsp_mat_4col(weights, bias, multiplier, shift, rq, scratch, c, p->out_c,
                              out_n + px * p->out_c, d, p->output_zp, p->act_min, p->act_max);
         }
@@ -75,8 +80,6 @@ void mcs_pointwise_s8(const int8_t *input, const int8_t *weights, const int32_t 
     const int32_t c = p->in_c;
     const int32_t off = -p->input_zp;
     const int32_t pixels = p->out_h * p->out_w;
-    const int32_t step_x = p->stride_w * c;
-    const int32_t row_skip = (p->stride_h * p->in_w - p->out_w * p->stride_w) * c;
     int32_t *rq = (int32_t *)(void *)(scratch + MCS_DSP_COLS2_INT16(c));
     int32_t fast = 2; /* a built table implies mcs_dsp_rq_small_ok */
     int32_t n, px;
@@ -91,30 +94,21 @@ void mcs_pointwise_s8(const int8_t *input, const int8_t *weights, const int32_t 
     }
 
     for (n = 0; n < p->batch; ++n) {
-        const int8_t *src = input + n * p->in_h * p->in_w * c;
         int8_t *out_n = output + n * pixels * p->out_c;
-        int32_t ox = 0;
+        pointwise_walk_t w;
+        walk_start(&w, input, n, p);
         for (px = 0; px < pixels; px += 2) {
             int8_t *out1 = 0;
-            mcs_dsp_vec_to_q15r2(src, scratch, 0, c, off);
-            src += step_x;
-            if (++ox == p->out_w) {
-                ox = 0;
-                src += row_skip;
-            }
             if (px + 1 < pixels) {
-                mcs_dsp_vec_to_q15r2(src, scratch, 1, c, off);
-                src += step_x;
-                if (++ox == p->out_w) {
-                    ox = 0;
-                    src += row_skip;
-                }
+                mcs_dsp_vec_to_q15r2(w.src, scratch, 0, c, off);
+                walk_next(&w, p);
+                mcs_dsp_vec_to_q15r2(w.src, scratch, 1, c, off);
                 out1 = out_n + (px + 1) * p->out_c;
-            } else {
+            } else { /* the last pixel alone: column 1 zero (unused) */
                 memset(scratch, 0, (size_t)MCS_DSP_COLS2_INT16(c) * sizeof(int16_t));
-                mcs_dsp_vec_to_q15r2(src - step_x - ((ox == 0) ? row_skip : 0), scratch, 0, c,
-                                     off);
+                mcs_dsp_vec_to_q15r2(w.src, scratch, 0, c, off);
             }
+            walk_next(&w, p);
             mcs_dsp_mat_2col(weights, bias, multiplier, shift, scratch, c, p->out_c,
                              out_n + px * p->out_c, out1, p->output_zp, p->act_min,
                              p->act_max, fast, rq);
