@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mcusim.compiler.analyze import kernel_scratch_bytes
 from mcusim.errors import McusimError
 
 DEFAULTS = {"float32": {"min_cosine": 0.99999, "max_abs": 1e-4}, "int8": {"min_cosine": 0.99, "max_abs": None}}
@@ -173,6 +174,7 @@ def _validate(c, src, board, samples, origin, work, min_cosine, max_abs, shapes,
                                         metric=getattr(ds, "metric", None),
                                         calibration=getattr(ds, "calibration", None))
         passed = passed and int8_extras["twin_bit_exact"]
+    scratch_b = kernel_scratch_bytes(c.lowered, board)
     report = {
         "model": src.name, "sha256": src.sha256, "board": board.name, "dtype": c.dtype,
         "passed": bool(passed), "n_samples": len(samples), "inputs": origin,
@@ -181,7 +183,8 @@ def _validate(c, src, board, samples, origin, work, min_cosine, max_abs, shapes,
         "cycles": cycles_per_inference(run), "latency_ms": run.get("latency_ms"), "energy_uj": run.get("energy_uj"),
         "cycles_per_layer": dict(zip((run.get("results") or {}).get("layer_names") or [l.node.name for l in gen.layers],
                                      [int(v / max(1, len(samples))) for v in (run.get("results") or {}).get("cycles_per_layer") or []])),
-        "flash_bytes": res.flash_used, "peak_ram_bytes": c.plan.arena_bytes,
+        "flash_bytes": res.flash_used,
+        "peak_ram_bytes": c.plan.arena_bytes + scratch_b, "kernel_scratch_bytes": scratch_b,
         "ram_bytes": res.ram_used, "arena_bytes": gen.arena_bytes,
         "layers": len(gen.layers), "elf": str(res.elf) if keep else None,
         "first_divergent_layer": None,

@@ -32,20 +32,23 @@ BOARDS = (("nucleo-u545re-q", "M33"), ("nucleo-h723zg", "M7"), ("nucleo-g474re",
 FOLDERS = ("reference", "dsp")
 
 
-def cases(paired: bool = False) -> list[kfw.KernelCase]:
+def cases(target: Target | None = None) -> list[kfw.KernelCase]:
     """The benchmark layers (shapes after the MLPerf Tiny models: IC ResNet-8, VWW's first
-    layer (TF 'same' padding), KWS DS-CNN, AD). `paired`: the pointwise weights in the
-    paired-rows order, as the compiler emits them for the core (mcusim.quant.layouts)."""
+    layer (TF 'same' padding), KWS DS-CNN, AD). `target`: the weights in the order the
+    compiler emits for its core (plain or paired rows, mcusim.quant.layouts); None: plain."""
+    pw_paired = target is not None and layouts.pointwise_paired(target)
+    conv_paired = target is not None and layouts.conv_paired(target, 32, 1)
     return [
         kfw.conv2d_case("conv3x3 16x16x32->32", (16, 16), 32, 32, (3, 3),
-                        pads=(1, 1, 1, 1), seed=1),
+                        pads=(1, 1, 1, 1), seed=1, paired=conv_paired),
         # VWW's first layer on a 24-row band of its 96x96 input (the whole input and output
         # do not fit the G474's RAM next to the other layers)
         kfw.conv2d_case("conv3x3 first layer 24x96x3->8 s2", (24, 96), 3, 8, (3, 3), (2, 2),
                         pads=(0, 0, 1, 1), seed=5),
         kfw.depthwise_case("depthwise3x3 25x5x64", (25, 5), 64, (3, 3),
                            pads=(1, 1, 1, 1), seed=2),
-        kfw.pointwise_case("pointwise1x1 25x5x64->64", (25, 5), 64, 64, seed=3, paired=paired),
+        kfw.pointwise_case("pointwise1x1 25x5x64->64", (25, 5), 64, 64, seed=3,
+                           paired=pw_paired),
         kfw.fully_connected_case("fully_connected 640->128", 1, 640, 128, seed=4),
     ]
 
@@ -56,7 +59,7 @@ def run(boards=BOARDS, folders=FOLDERS) -> dict:
             Progress(transient=True, console=None) as progress:
         task = progress.add_task("building and running", total=len(boards) * len(folders))
         for board, core in boards:
-            cs = cases(layouts.pointwise_paired(Target.from_board(load_board(board))))
+            cs = cases(Target.from_board(load_board(board)))
             want = kfw.expected_output(cs)
             for folder in folders:
                 progress.update(task, description=f"{board} {folder}")

@@ -14,6 +14,13 @@
  *   reference's padding value).
  * - in_c % 4 != 0 with dilation_w > 1: a natural-order int16 column, then reordered.
  * The requantization uses the table of mcs_dsp_rq_table when the call qualifies.
+ *
+ * Paired weight rows (p->weights_paired, chosen by the compiler for the cores and shapes of
+ * mcusim.quant.layouts): four output pixels per pass into a q15r4 set of columns and the
+ * 4-pixel x 2-channel kernel mcs_dsp_mat_4col, whose loop has 8 accumulators where the 2x2
+ * one has 4 (32 instead of 39 cycles per 32 MACs on the M33); K is then never padded.
+ * in_c % 4 == 0 with dilation_w == 1 (IC's 3x3 layers) converts kernel rows as for two
+ * columns; other shapes go tap by tap (conv_column).
  */
 #include "mcs_dsp_s8.h"
 
@@ -29,11 +36,18 @@
 static inline int32_t conv_pads_k(const mcs_conv2d_s8_params_t *p)
 {
     const int32_t k = p->kernel_h * p->kernel_w * p->in_c;
-    return (p->in_c & 3) != 0 && p->dilation_w == 1 && (k & 3) == 3;
+    return !p->weights_paired && (p->in_c & 3) != 0 && p->dilation_w == 1 && (k & 3) == 3;
+}
+
+/* Columns per pass: 4 (q15r4) with paired weight rows, else 2 (q15r2). */
+static inline int32_t conv_ncols(const mcs_conv2d_s8_params_t *p)
+{
+    return p->weights_paired ? 4 : 2;
 }
 
 /* Scratch layout (bytes, each part 4-byte aligned):
- *   cols  a q15r2 pair of columns of k4 values (k4 = k padded to a multiple of 4, or k)
+ *   cols  a q15r2 pair of columns of k4 values (k4 = k padded to a multiple of 4, or k), or
+ *         with paired weight rows a q15r4 set of four columns of k values
  *   nat   in_c % 4 != 0: a natural-order int16 column of k values, or the int8 staging
  *         buffer of the kernel-rows path
  *   wpad  when K is padded: the weights as [out_c][k4] int8
@@ -57,7 +71,7 @@ static inline int32_t conv_wpad_bytes(const mcs_conv2d_s8_params_t *p)
 
 int32_t mcs_conv2d_s8_get_buffer_size(const mcs_conv2d_s8_params_t *p)
 {
-    return MCS_DSP_COLS2_INT16(conv_k4(p)) * (int32_t)sizeof(int16_t) + conv_nat_bytes(p) +
+    return conv_ncols(p) * conv_k4(p) * (int32_t)sizeof(int16_t) + conv_nat_bytes(p) +
            conv_wpad_bytes(p) + MCS_DSP_RQ_TABLE_BYTES(p->out_c);
 }
 
@@ -80,10 +94,11 @@ static inline void conv_next(conv_pos_t *q, const mcs_conv2d_s8_params_t *p)
     }
 }
 
-/* im2col of the window at (iy0, ix0) into column j of the q15r2 pair at cols: whole groups
- * per tap (in_c % 4 == 0), else through the natural-order int16 column nat. */
+/* im2col of the window at (iy0, ix0) into column j of the ncols interleaved columns at cols
+ * (q15r2 or q15r4): whole groups per tap (in_c % 4 == 0), else through the natural-order int16
+ * column nat. */
 static void conv_column(const int8_t *in_n, const mcs_conv2d_s8_params_t *p, int32_t iy0,
-                        int32_t ix0, int16_t *cols, int32_t j, int16_t *nat)
+                        int32_t ix0, int16_t *cols, int32_t j, int16_t *nat, int32_t ncols)
 {
     const int32_t off = -p->input_zp;
     const int32_t c = p->in_c;
@@ -101,12 +116,12 @@ static void conv_column(const int8_t *in_n, const mcs_conv2d_s8_params_t *p, int
                     for (g = c >> 2; g > 0; --g) {
                         mcs_dsp_st_s16x2(dst, 0);
                         mcs_dsp_st_s16x2(dst + 2, 0);
-                        dst += 8;
+                        dst += 4 * ncols;
                     }
                 } else {
-                    mcs_dsp_s8_to_q15r2(in_n + (iy * p->in_w + ix) * c, grp, j, c, off);
+                    mcs_dsp_s8_to_q15rn(in_n + (iy * p->in_w + ix) * c, grp, j, c, off, ncols);
                 }
-                grp += 2 * c;
+                grp += ncols * c;
             }
         }
         return;
@@ -131,7 +146,7 @@ static void conv_column(const int8_t *in_n, const mcs_conv2d_s8_params_t *p, int
                 dst += c;
             }
         }
-        mcs_dsp_pack_q15r2(nat, cols, j, p->kernel_h * p->kernel_w * c);
+        mcs_dsp_pack_q15rn(nat, cols, j, p->kernel_h * p->kernel_w * c, ncols);
     }
 }
 
@@ -524,29 +539,31 @@ static void conv_column_rows(const int8_t *in_n, const mcs_conv2d_s8_params_t *p
  * unrolled by two measured slower (3.74 M).
  */
 
-/* n groups of int8 at src -> q15r groups of one column, 8 int16 apart, from dst. */
-static inline void conv_run_g4(const int8_t *src, int16_t *dst, int32_t n, int32_t off2)
+/* n groups of int8 at src -> q15r groups of one column, gs int16 apart (q15r2: 8, q15r4:
+ * 16), from dst. */
+static inline void conv_run_g4(const int8_t *src, int16_t *dst, int32_t n, int32_t off2,
+                               int32_t gs)
 {
     for (; n > 1; n -= 2) {
         const int32_t w0 = mcs_dsp_ld_s8x4(src);
         const int32_t w1 = mcs_dsp_ld_s8x4(src + 4);
         conv_group(dst, w0, off2);
-        conv_group(dst + 8, w1, off2);
+        conv_group(dst + gs, w1, off2);
         src += 8;
-        dst += 16;
+        dst += 2 * gs;
     }
     if (n > 0) {
         conv_group(dst, mcs_dsp_ld_s8x4(src), off2);
     }
 }
 
-/* n groups of zeros (taps in the padding: input_zp - input_zp). */
-static inline void conv_zero_g4(int16_t *dst, int32_t n)
+/* n groups of zeros (taps in the padding: input_zp - input_zp), gs int16 apart. */
+static inline void conv_zero_g4(int16_t *dst, int32_t n, int32_t gs)
 {
     for (; n > 0; --n) {
         mcs_dsp_st_s16x2(dst, 0);
         mcs_dsp_st_s16x2(dst + 2, 0);
-        dst += 8;
+        dst += gs;
     }
 }
 
@@ -577,11 +594,42 @@ static void conv_pair_g4(const int8_t *pa, const int8_t *pb, const conv_rows_t *
     }
 }
 
-/* Column j for the window at (iy0, ix0), any position: rows above or below the input are
- * zeros, a row cut by the left or right edge is zeros, the taps inside, zeros. */
+/* Both columns of four windows inside the input (top-left bytes at px[0..3]), q15r4: as
+ * conv_pair_g4, four columns per group. */
+static void conv_quad_g4(const int8_t *const *px, const conv_rows_t *g, int32_t kh,
+                         int16_t *cols)
+{
+    const int32_t groups = g->row >> 2;
+    const int32_t step = g->step;
+    const int32_t off2 = g->off2;
+    const int8_t *p0 = px[0], *p1 = px[1], *p2 = px[2], *p3 = px[3];
+    int16_t *dst = cols;
+    int32_t ky, i, t;
+    for (ky = kh; ky > 0; --ky) {
+        for (i = 0, t = 0; i < groups; ++i, t += 4) {
+            const int32_t w0 = mcs_dsp_ld_s8x4(p0 + t);
+            const int32_t w1 = mcs_dsp_ld_s8x4(p1 + t);
+            const int32_t w2 = mcs_dsp_ld_s8x4(p2 + t);
+            const int32_t w3 = mcs_dsp_ld_s8x4(p3 + t);
+            conv_group(dst, w0, off2);
+            conv_group(dst + 4, w1, off2);
+            conv_group(dst + 8, w2, off2);
+            conv_group(dst + 12, w3, off2);
+            dst += 16;
+        }
+        p0 += step;
+        p1 += step;
+        p2 += step;
+        p3 += step;
+    }
+}
+
+/* Column j of ncols (q15r2 or q15r4) for the window at (iy0, ix0), any position: rows above
+ * or below the input are zeros, a row cut by the left or right edge is zeros, the taps
+ * inside, zeros. */
 static void conv_column_g4(const int8_t *in_n, const mcs_conv2d_s8_params_t *p,
                            const conv_rows_t *g, int32_t iy0, int32_t ix0, int16_t *cols,
-                           int32_t j)
+                           int32_t j, int32_t ncols)
 {
     const int32_t c = p->in_c;
     const int32_t gpt = c >> 2; /* groups per tap */
@@ -591,19 +639,20 @@ static void conv_column_g4(const int8_t *in_n, const mcs_conv2d_s8_params_t *p,
     const int32_t in_h = p->in_h;
     const int32_t dh = p->dilation_h;
     const int32_t in_row = p->in_w * c;
+    const int32_t gs = 4 * ncols;
     int16_t *dst = cols + 4 * j;
     int32_t ky, lo, hi, iy = iy0;
     conv_x_range(p, ix0, &lo, &hi);
     for (ky = kh; ky > 0; --ky) {
         if (iy < 0 || iy >= in_h) {
-            conv_zero_g4(dst, groups);
+            conv_zero_g4(dst, groups, gs);
         } else {
-            conv_zero_g4(dst, lo * gpt);
-            conv_run_g4(in_n + iy * in_row + (ix0 + lo) * c, dst + 8 * lo * gpt,
-                        (hi - lo) * gpt, off2);
-            conv_zero_g4(dst + 8 * hi * gpt, groups - hi * gpt);
+            conv_zero_g4(dst, lo * gpt, gs);
+            conv_run_g4(in_n + iy * in_row + (ix0 + lo) * c, dst + gs * lo * gpt,
+                        (hi - lo) * gpt, off2, gs);
+            conv_zero_g4(dst + gs * hi * gpt, groups - hi * gpt, gs);
         }
-        dst += 8 * groups;
+        dst += gs * groups;
         iy += dh;
     }
 }
@@ -625,8 +674,8 @@ conv_columns(const int8_t *in_n, const mcs_conv2d_s8_params_t *p, const conv_row
         conv_next(q, p);
     }
     if (g == 0) {
-        conv_column(in_n, p, a.iy, a.ix, cols, 0, nat);
-        conv_column(in_n, p, b.iy, b.ix, cols, 1, nat);
+        conv_column(in_n, p, a.iy, a.ix, cols, 0, nat, 2);
+        conv_column(in_n, p, b.iy, b.ix, cols, 1, nat, 2);
         return;
     }
     if (g->kind == CONV_ROWS_G4) {
@@ -636,8 +685,8 @@ conv_columns(const int8_t *in_n, const mcs_conv2d_s8_params_t *p, const conv_row
             conv_pair_g4(in_n + a.iy * in_row + a.ix * p->in_c,
                          in_n + b.iy * in_row + b.ix * p->in_c, g, p->kernel_h, cols);
         } else {
-            conv_column_g4(in_n, p, g, a.iy, a.ix, cols, 0);
-            conv_column_g4(in_n, p, g, b.iy, b.ix, cols, 1);
+            conv_column_g4(in_n, p, g, a.iy, a.ix, cols, 0, 2);
+            conv_column_g4(in_n, p, g, b.iy, b.ix, cols, 1, 2);
         }
         return;
     }
@@ -661,6 +710,67 @@ conv_columns(const int8_t *in_n, const mcs_conv2d_s8_params_t *p, const conv_row
     conv_column_rows(in_n, p, g, b.iy, b.ix, cols, 1, (int8_t *)nat);
 }
 
+/* The window is inside the input (g: kernel-rows geometry). */
+static inline int32_t conv_inside(const conv_rows_t *g, const conv_pos_t *q)
+{
+    return (uint32_t)q->iy < (uint32_t)g->y_hi && (uint32_t)q->ix <= (uint32_t)g->x_hi;
+}
+
+/*
+ * Paired weight rows: four pixels per pass (q15r4 columns, mcs_dsp_mat_4col). The last pass
+ * of fewer than four pixels repeats its last pixel in the unused columns, whose outputs go to
+ * the same place (the same values). g: kernel-rows geometry when in_c % 4 == 0 and
+ * dilation_w == 1 (whole groups per kernel row; four windows inside the input in one pass),
+ * else NULL (tap by tap). Not inlined: the two-column loop of mcs_conv2d_s8 keeps its registers
+ * (VWW's first layer on the M33, bench_kernels: 2.87 c/MAC inlined, XXX not).
+ */
+static __attribute__((noinline)) void conv_4col(const int8_t *in_n, const int8_t *weights, const int32_t *bias,
+                      const int32_t *multiplier, const int32_t *shift, const int32_t *rq,
+                      int16_t *cols, int16_t *nat, int8_t *out_n, const conv_rows_t *g,
+                      const mcs_conv2d_s8_params_t *p)
+{
+    const int32_t k = p->kernel_h * p->kernel_w * p->in_c;
+    const int32_t pixels = p->out_h * p->out_w;
+    const int32_t in_c = p->in_c;
+    const int32_t in_row = p->in_w * in_c;
+    conv_pos_t pos, at[4];
+    int32_t px, j;
+    pos.iy = -p->pad_top;
+    pos.ix = -p->pad_left;
+    pos.ox = 0;
+    for (px = 0; px < pixels; px += 4) {
+        const int32_t valid = (pixels - px < 4) ? pixels - px : 4;
+        int32_t d[4];
+        int32_t inside = (g != 0);
+        for (j = 0; j < 4; ++j) {
+            at[j] = pos;
+            d[j] = ((j < valid) ? j : valid - 1) * p->out_c;
+            if (j + 1 < valid) {
+                conv_next(&pos, p);
+            }
+            inside = inside && conv_inside(g, &at[j]);
+        }
+        conv_next(&pos, p);
+        if (inside) {
+            const int8_t *src[4];
+            for (j = 0; j < 4; ++j) {
+                src[j] = in_n + at[j].iy * in_row + at[j].ix * in_c;
+            }
+            conv_quad_g4(src, g, p->kernel_h, cols);
+        } else {
+            for (j = 0; j < 4; ++j) {
+                if (g != 0) {
+                    conv_column_g4(in_n, p, g, at[j].iy, at[j].ix, cols, j, 4);
+                } else {
+                    conv_column(in_n, p, at[j].iy, at[j].ix, cols, j, nat, 4);
+                }
+            }
+        }
+        mcs_dsp_mat_4col(weights, bias, multiplier, shift, rq, cols, k, p->out_c,
+                         out_n + px * p->out_c, d, p->output_zp, p->act_min, p->act_max);
+    }
+}
+
 void mcs_conv2d_s8(const int8_t *input, const int8_t *weights, const int32_t *bias,
                    const int32_t *multiplier, const int32_t *shift, int16_t *scratch,
                    int8_t *output, const mcs_conv2d_s8_params_t *p)
@@ -669,7 +779,7 @@ void mcs_conv2d_s8(const int8_t *input, const int8_t *weights, const int32_t *bi
     const int32_t k4 = conv_k4(p);
     const int32_t pixels = p->out_h * p->out_w;
     int16_t *cols = scratch;
-    int16_t *nat = cols + MCS_DSP_COLS2_INT16(k4);
+    int16_t *nat = cols + conv_ncols(p) * k4;
     int8_t *wpad = (int8_t *)nat + conv_nat_bytes(p);
     int32_t *rq = (int32_t *)(void *)(wpad + conv_wpad_bytes(p));
     const int32_t fast = mcs_dsp_rq_level(shift, bias, p->out_c, k);
@@ -713,6 +823,11 @@ void mcs_conv2d_s8(const int8_t *input, const int8_t *weights, const int32_t *bi
         const int8_t *in_n = input + n * p->in_h * p->in_w * p->in_c;
         int8_t *out_n = output + n * pixels * p->out_c;
         conv_pos_t pos;
+        if (p->weights_paired) {
+            conv_4col(in_n, weights, bias, multiplier, shift, rq, cols, nat, out_n,
+                      (g != 0 && g->kind == CONV_ROWS_G4) ? g : 0, p);
+            continue;
+        }
         pos.iy = -p->pad_top;
         pos.ix = -p->pad_left;
         pos.ox = 0;

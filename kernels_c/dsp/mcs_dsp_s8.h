@@ -317,12 +317,15 @@ static inline void mcs_dsp_vec_to_q15r2(const int8_t *src, int16_t *cols, int32_
     }
 }
 
-/* A natural-order int16 column (k values) -> column j of a q15r2 pair. */
-static inline void mcs_dsp_pack_q15r2(const int16_t *nat, int16_t *cols, int32_t j, int32_t k)
+/* A natural-order int16 column (k values) -> column j of a set of `ncols` interleaved
+ * columns (q15r2: 2, q15r4: 4): groups ncols * 4 int16 apart, then tail value t at
+ * [ncols * 4 * groups + ncols * t + j]. */
+static inline void mcs_dsp_pack_q15rn(const int16_t *nat, int16_t *cols, int32_t j, int32_t k,
+                                      int32_t ncols)
 {
     const int32_t groups = k >> 2;
     int16_t *dst = cols + 4 * j;
-    int16_t *tail = cols + 8 * groups + j;
+    int16_t *tail = cols + 4 * ncols * groups + j;
     int32_t g, t;
     for (g = 0; g < groups; ++g) {
         dst[0] = nat[0];
@@ -330,10 +333,10 @@ static inline void mcs_dsp_pack_q15r2(const int16_t *nat, int16_t *cols, int32_t
         dst[2] = nat[1];
         dst[3] = nat[3];
         nat += 4;
-        dst += 8;
+        dst += 4 * ncols;
     }
     for (t = 0; t < (k & 3); ++t) {
-        tail[2 * t] = nat[t];
+        tail[ncols * t] = nat[t];
     }
 }
 
@@ -483,6 +486,21 @@ static inline void mcs_dsp_pack_q15r2(const int16_t *nat, int16_t *cols, int32_t
     "ldr    %[xb], [%[c], #24]\n\t"                                                        \
     "ldr    %[xa], [%[c], #16]!\n\t"
 
+/* Groups entered at labels 10..17 (eight per iteration, counted by n), then the last group
+ * (label 19), which loads nothing ahead: the body of the M7 loops below. */
+#define MCS_DSP_M7_GROUPS_8                                                                \
+    "10:\n\t" MCS_DSP_M7_GROUP                                                         \
+    "11:\n\t" MCS_DSP_M7_GROUP                                                         \
+    "12:\n\t" MCS_DSP_M7_GROUP                                                         \
+    "13:\n\t" MCS_DSP_M7_GROUP                                                         \
+    "14:\n\t" MCS_DSP_M7_GROUP                                                         \
+    "15:\n\t" MCS_DSP_M7_GROUP                                                         \
+    "16:\n\t" MCS_DSP_M7_GROUP                                                         \
+    "17:\n\t" MCS_DSP_M7_GROUP                                                         \
+    "subs   %[n], %[n], #1\n\t"                                                        \
+    "bne    10b\n\t"                                                                   \
+    "19:\n\t" MCS_DSP_M7_GROUP_HEAD
+
 /*
  * groups (>= 1) groups of 4 values: a0/a1 (row a at wa, pixels 0/1), b0/b1 (row b = row
  * a + k); wa ends past row a's groups, as the C loop leaves it. The groups but the last run
@@ -510,17 +528,7 @@ static inline void mcs_dsp_pack_q15r2(const int16_t *nat, int16_t *cols, int32_t
             "0:\n\t"                                                                       \
             ".short (10f - 0b) / 2, (17f - 0b) / 2, (16f - 0b) / 2, (15f - 0b) / 2\n\t"    \
             ".short (14f - 0b) / 2, (13f - 0b) / 2, (12f - 0b) / 2, (11f - 0b) / 2\n\t"    \
-            "10:\n\t" MCS_DSP_M7_GROUP                                                     \
-            "11:\n\t" MCS_DSP_M7_GROUP                                                     \
-            "12:\n\t" MCS_DSP_M7_GROUP                                                     \
-            "13:\n\t" MCS_DSP_M7_GROUP                                                     \
-            "14:\n\t" MCS_DSP_M7_GROUP                                                     \
-            "15:\n\t" MCS_DSP_M7_GROUP                                                     \
-            "16:\n\t" MCS_DSP_M7_GROUP                                                     \
-            "17:\n\t" MCS_DSP_M7_GROUP                                                     \
-            "subs   %[n], %[n], #1\n\t"                                                    \
-            "bne    10b\n\t"                                                               \
-            "19:\n\t" MCS_DSP_M7_GROUP_HEAD                                                \
+            MCS_DSP_M7_GROUPS_8                                                        \
             "smlad  %[b1], %[xb], %[q], %[b1]\n\t"                                         \
             : [a0] "+r"(a0), [a1] "+r"(a1), [b0] "+r"(b0), [b1] "+r"(b1), [wa] "+r"(wa),   \
               [wb] "+r"(wb_), [c] "+r"(c), [n] "+r"(n_), [wva] "=&r"(wva_),               \
@@ -529,6 +537,199 @@ static inline void mcs_dsp_pack_q15r2(const int16_t *nat, int16_t *cols, int32_t
             :                                                                              \
             : "cc", "memory");                                                             \
     } while (0)
+
+#if MCS_DSP_ASM_M7
+/* x = max(x, t) (cond "lt") or min(x, t) ("gt") for the four outputs of a pair; t (register
+ * c) holds the bound, `get` extracts it from the frame word `bounds` (act_min in the low
+ * half, act_max in the high half: one operand for both, as GCC allows 30 per asm). */
+#define MCS_DSP_M7_LO "sxth   %[c], %[c]\n\t"
+#define MCS_DSP_M7_HI "asr    %[c], %[c], #16\n\t"
+#define MCS_DSP_M7_CLAMP4(get, cond)                                                       \
+    "ldr    %[c], %[bounds]\n\t" get                                                       \
+    "cmp    %[a0], %[c]\n\tit     " cond "\n\tmov" cond "  %[a0], %[c]\n\t"                 \
+    "cmp    %[a1], %[c]\n\tit     " cond "\n\tmov" cond "  %[a1], %[c]\n\t"                 \
+    "cmp    %[b0], %[c]\n\tit     " cond "\n\tmov" cond "  %[b0], %[c]\n\t"                 \
+    "cmp    %[b1], %[c]\n\tit     " cond "\n\tmov" cond "  %[b1], %[c]\n\t"
+
+/*
+ * Every channel pair of mcs_dsp_mat_2col_q on the Cortex-M7 in one asm statement (the M7
+ * counterpart of MCS_DSP_PAIRS_ASM): per pair the bias, the groups of MCS_DSP_2X2_LOOP_M7
+ * (the same MCS_DSP_M7_GROUP code), the k % 4 tail, the table-driven requantization, the
+ * clamp and the four stores. The 14 registers of the group loop leave none for the per-call
+ * values: they live in the frame (memory operands, reloaded once per pair; on the M7 two
+ * loads, or a load and an ALU op, issue together).
+ * Before (VWW int8 on nucleo-h723zg, blockprof): GCC's C around MCS_DSP_2X2_LOOP_M7 took
+ * about 55 cycles per pair outside the groups (TBH set-up, requantization, clamp compares,
+ * stores, pointer spills): 2.96 cycles/MAC for K = 8 (32 MACs per pair). Here:
+ * - Dispatch: the entry into the group loop (Duff's device as in MCS_DSP_2X2_LOOP_M7)
+ *   depends only on k, so it is looked up once per call in a table of Thumb addresses
+ *   (bit 0 set) and kept in the frame; each pair's head ends in `ldr pc` to it. The pair
+ *   loop is rotated (groups, epilogue, exit test, next pair's head) so that no taken
+ *   branch closes it; the k % 4 tail is out of line.
+ * - Requantization with the table entries {m, e, r'} (mcs_dsp_rq_table), as
+ *   MCS_DSP_PAIRS_ASM but with SMMLAR, Rd = (Ra * 2^32 + Rn * Rm + 2^31) >> 32, which adds
+ *   the rounding term inside the multiply: x + r' - (x < 0) = SMMLAR(2acc, m, r' - (acc < 0))
+ *   with x = SMMULR(2acc, m). The sign of acc may stand for the sign of x: multipliers are
+ *   in [2^30, 2^31) or 0 (mcs_kernels_s8.h), so x has the sign of acc or is 0, and for
+ *   x = 0 both give ((r' - 1) >> e) = (r' >> e) = zp, as r' = zp * 2^e + 2^(e-1).
+ *   |acc| < 2^30 (mcs_dsp_rq_small_ok) keeps 2acc and its sign exact.
+ * - Order: each issue pair has a free unit for both instructions (one MAC, one store,
+ *   SSAT only first, never two shifted-operand instructions, the second not reading the
+ *   first's result): 9 cycles of head (with the jump), 9 per group (MCS_DSP_M7_GROUP), 1
+ *   for the loop test and 1 for the tail test, 20 of requantization and stores, in
+ *   mcusim's M7 model.
+ * - `clamp`: empty when the bounds are -128 / 127 (SSAT #8 is that clamp), else one or
+ *   both MCS_DSP_M7_CLAMP4.
+ * Needs groups >= 1 (k >= 4). The frame's rq points one table entry (24 bytes) before the
+ * next pair's, for the pre-indexed load.
+ */
+#define MCS_DSP_M7_PAIRS_ASM(clamp)                                                        \
+    __asm__ volatile(                                                                      \
+        "ldr    %[n], %[kk]\n\t"                                                           \
+        "adr    %[q], 8f\n\t"                                                              \
+        "lsr    %[n], %[n], #2\n\t"                                                        \
+        "mov    %[wb], %[wa]\n\t"                                                          \
+        "subs   %[n], %[n], #1\n\t"              /* groups before the last */              \
+        "and    %[p], %[n], #7\n\t"                                                        \
+        "it     eq\n\t"                                                                    \
+        "moveq  %[p], #8\n\t"                    /* none: the last group alone */          \
+        "ldr    %[q], [%[q], %[p], lsl #2]\n\t"                                            \
+        "str    %[q], %[entry]\n\t"                                                        \
+        "b      1f\n\t"                                                                    \
+        ".p2align 2\n"                                                                     \
+        "8:\n\t"                                                                           \
+        ".word  10f + 1, 17f + 1, 16f + 1, 15f + 1, 14f + 1, 13f + 1\n\t"                  \
+        ".word  12f + 1, 11f + 1, 19f + 1\n\t"                                             \
+        MCS_DSP_M7_GROUPS_8                                                            \
+        "ldr    %[n], %[kk]\n\t"                                                           \
+        "smlad  %[b1], %[xb], %[q], %[b1]\n\t"                                             \
+        "ldr    %[wvb], %[rq]\n\t"               /* the previous pair's table entry */     \
+        "ands   %[n], %[n], #3\n\t"              /* k % 4 */                               \
+        "bne    5f\n\t"                                                                    \
+        "6:\n\t"                                                                           \
+        "lsl    %[a0], %[a0], #1\n\t"                                                      \
+        "ldr    %[xa], [%[wvb], #24]!\n\t"       /* m of channel a */                      \
+        "lsl    %[a1], %[a1], #1\n\t"                                                      \
+        "ldr    %[wva], [%[wvb], #8]\n\t"        /* r' of channel a */                     \
+        "add    %[wa], %[wva], %[a0], asr #31\n\t"                                         \
+        "ldr    %[xb], [%[wvb], #12]\n\t"        /* m of channel b */                      \
+        "add    %[c], %[wva], %[a1], asr #31\n\t"                                          \
+        "ldr    %[n], [%[wvb], #20]\n\t"         /* r' of channel b */                     \
+        "smmlar %[a0], %[a0], %[xa], %[wa]\n\t"                                            \
+        "lsl    %[b0], %[b0], #1\n\t"                                                      \
+        "smmlar %[a1], %[a1], %[xa], %[c]\n\t"                                             \
+        "lsl    %[b1], %[b1], #1\n\t"                                                      \
+        "add    %[wa], %[n], %[b0], asr #31\n\t"                                           \
+        "ldr    %[p], [%[wvb], #4]\n\t"          /* e of channel a */                      \
+        "add    %[c], %[n], %[b1], asr #31\n\t"                                            \
+        "ldr    %[q], [%[wvb], #16]\n\t"         /* e of channel b */                      \
+        "smmlar %[b0], %[b0], %[xb], %[wa]\n\t"                                            \
+        "str    %[wvb], %[rq]\n\t"                                                         \
+        "smmlar %[b1], %[b1], %[xb], %[c]\n\t"                                             \
+        "ldr    %[xa], %[out0]\n\t"                                                        \
+        "asr    %[a0], %[a0], %[p]\n\t"                                                    \
+        "ldr    %[wva], %[d1]\n\t"                                                         \
+        "ssat   %[a0], #8, %[a0]\n\t"                                                      \
+        "asr    %[a1], %[a1], %[p]\n\t"                                                    \
+        "ssat   %[a1], #8, %[a1]\n\t"                                                      \
+        "asr    %[b0], %[b0], %[q]\n\t"                                                    \
+        "ssat   %[b0], #8, %[b0]\n\t"                                                      \
+        "asr    %[b1], %[b1], %[q]\n\t"                                                    \
+        "ssat   %[b1], #8, %[b1]\n\t"                                                      \
+        "add    %[wva], %[wva], %[xa]\n\t"       /* column 1's outputs */                  \
+        clamp                                                                              \
+        "ldr    %[p], %[wend]\n\t"                                                         \
+        "strb   %[a0], [%[xa]], #2\n\t"                                                    \
+        "cmp    %[wb], %[p]\n\t"                 /* wb: the next pair's row a */           \
+        "strb   %[a1], [%[wva]]\n\t"                                                       \
+        "strb   %[b0], [%[xa], #-1]\n\t"                                                   \
+        "strb   %[b1], [%[wva], #1]\n\t"                                                   \
+        "str    %[xa], %[out0]\n\t"                                                        \
+        "beq    9f\n\t"                                                                    \
+        "1:\n\t"                                                                           \
+        "ldr    %[n], %[bias]\n\t"                                                         \
+        "ldr    %[q], %[kk]\n\t"                                                           \
+        "ldr    %[a0], [%[n]], #4\n\t"                                                     \
+        "ldr    %[c], %[cols]\n\t"                                                         \
+        "ldr    %[b0], [%[n]], #4\n\t"                                                     \
+        "mov    %[wa], %[wb]\n\t"                                                          \
+        "str    %[n], %[bias]\n\t"                                                         \
+        "add    %[wb], %[wb], %[q]\n\t"                                                    \
+        "ldr    %[wva], [%[wa]], #4\n\t"                                                   \
+        "mov    %[a1], %[a0]\n\t"                                                          \
+        "ldr    %[xa], [%[c]]\n\t"                                                         \
+        "mov    %[b1], %[b0]\n\t"                                                          \
+        "ldr    %[xb], [%[c], #8]\n\t"                                                     \
+        "ldr    %[n], %[iters]\n\t"                                                        \
+        "sxtb16 %[p], %[wva]\n\t"                                                          \
+        "ldr    pc, %[entry]\n\t"                /* into the group loop */                 \
+        "5:\n\t"                                                                           \
+        "add    %[c], %[c], #16\n\t"             /* tail values: past the last group */    \
+        "55:\n\t"                                                                          \
+        "ldrsh  %[xa], [%[c]], #2\n\t"                                                     \
+        "ldrsh  %[xb], [%[c]], #2\n\t"                                                     \
+        "ldrsb  %[p], [%[wa]], #1\n\t"                                                     \
+        "ldrsb  %[q], [%[wb]], #1\n\t"                                                     \
+        "mla    %[a0], %[xa], %[p], %[a0]\n\t"                                             \
+        "mla    %[a1], %[xb], %[p], %[a1]\n\t"                                             \
+        "mla    %[b0], %[xa], %[q], %[b0]\n\t"                                             \
+        "mla    %[b1], %[xb], %[q], %[b1]\n\t"                                             \
+        "subs   %[n], %[n], #1\n\t"                                                        \
+        "bne    55b\n\t"                                                                   \
+        "b      6b\n\t"                                                                    \
+        "9:\n\t"                                                                           \
+    : [a0] "=&r"(a0), [a1] "=&r"(a1), [b0] "=&r"(b0), [b1] "=&r"(b1), [wa] "+r"(wa),       \
+      [wb] "=&r"(wb), [c] "=&r"(c), [n] "=&r"(n), [wva] "=&r"(wva), [wvb] "=&r"(wvb),      \
+      [xa] "=&r"(xa), [xb] "=&r"(xb), [p] "=&r"(p), [q] "=&r"(q), [bias] "+m"(st.bias),    \
+      [rq] "+m"(st.rq), [out0] "+m"(st.out0), [entry] "+m"(st.entry)                       \
+    : [cols] "m"(st.cols), [kk] "m"(st.k), [d1] "m"(st.d1), [bounds] "m"(st.bounds),       \
+      [wend] "m"(st.wend), [iters] "m"(st.iters)                                           \
+    : "cc", "memory")
+
+/* All channel pairs of mcs_dsp_mat_2col_q on the Cortex-M7 (bias != NULL, out_c >= 2,
+ * k >= 4). */
+static inline void mcs_dsp_m7_pairs(const int8_t *weights, const int32_t *bias,
+                                    const int32_t *rq, const int16_t *cols, int32_t k,
+                                    int32_t out_c, int8_t *out0, int32_t d1, int32_t act_min,
+                                    int32_t act_max)
+{
+    struct {
+        const int32_t *bias;
+        uintptr_t rq;
+        int8_t *out0;
+        const int16_t *cols;
+        const int8_t *wend;
+        int32_t entry, k, d1, bounds, iters;
+    } st;
+    const int8_t *wa = weights;
+    int32_t a0, a1, b0, b1, n, wva, wvb, xa, xb, p, q;
+    const int8_t *wb;
+    const int16_t *c;
+    st.bias = bias;
+    st.rq = (uintptr_t)rq - 24u;
+    st.out0 = out0;
+    st.cols = cols;
+    st.wend = weights + (out_c & ~1) * k;
+    st.entry = 0;
+    st.k = k;
+    st.d1 = d1;
+    st.bounds = (int32_t)(((uint32_t)act_max << 16) | ((uint32_t)act_min & 0xffffu));
+    /* iterations of the 8-group loop over the groups but the last (unused for one group) */
+    st.iters = ((k >> 2) + 6) >> 3;
+    if (act_min > -128 && act_max < 127) {
+        MCS_DSP_M7_PAIRS_ASM(MCS_DSP_M7_CLAMP4(MCS_DSP_M7_LO, "lt")
+                                 MCS_DSP_M7_CLAMP4(MCS_DSP_M7_HI, "gt"));
+    } else if (act_min > -128) {
+        MCS_DSP_M7_PAIRS_ASM(MCS_DSP_M7_CLAMP4(MCS_DSP_M7_LO, "lt"));
+    } else if (act_max < 127) {
+        MCS_DSP_M7_PAIRS_ASM(MCS_DSP_M7_CLAMP4(MCS_DSP_M7_HI, "gt"));
+    } else {
+        MCS_DSP_M7_PAIRS_ASM("");
+    }
+    (void)a0; (void)a1; (void)b0; (void)b1; (void)n; (void)wva; (void)wvb; (void)xa;
+    (void)xb; (void)p; (void)q; (void)wb; (void)c;
+}
+#endif
 
 #if MCS_DSP_ASM_2X2
 /* x = max(x, t) / min(x, t) for the four outputs (t holds the bound). */
@@ -783,6 +984,15 @@ static inline void mcs_dsp_mat_2col_q(const int8_t *weights, const int32_t *bias
     if (bias != 0 && wa != wend) {
         const int32_t pairs = out_c & ~1;
         mcs_dsp_pairs_asm(weights, bias, rq, cols, k, out_c, out0, d1, act_min, act_max);
+        wa = wend;
+        bias += pairs;
+        rq += 3 * pairs;
+        out0 += pairs;
+    }
+#elif MCS_DSP_ASM_M7
+    if (bias != 0 && wa != wend && groups > 0) {
+        const int32_t pairs = out_c & ~1;
+        mcs_dsp_m7_pairs(weights, bias, rq, cols, k, out_c, out0, d1, act_min, act_max);
         wa = wend;
         bias += pairs;
         rq += 3 * pairs;

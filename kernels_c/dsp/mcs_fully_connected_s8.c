@@ -115,16 +115,22 @@
 
 /*
  * One q15r column times all out_c weight rows, four channels per pass (the column words are
- * loaded once for four rows): fully connected with batch 1, the odd last pixel of a conv.
+ * loaded once for four rows): fully connected with batch 1 (and the odd last row of a batch).
+ * `fast` as in mcs_dsp_mat_2col. Every channel is used once, so with fast == 2 the small
+ * requantization's per-channel terms are computed in place from multiplier and shift rather
+ * than from a table (mcs_dsp_rq_table): building one costs as much as it saves here, and its
+ * 12 bytes per channel of scratch are most of a batch-1 network's RAM (ad_autoencoder's
+ * 128 -> 640 layer: 7,680 of 7,936 bytes).
  */
 static inline void mcs_dsp_mat_1col(const int8_t *weights, const int32_t *bias,
                                     const int32_t *multiplier, const int32_t *shift,
                                     const int16_t *col, int32_t k, int32_t out_c, int8_t *out,
                                     int32_t output_zp, int32_t act_min, int32_t act_max,
-                                    int32_t fast, const int32_t *rq)
+                                    int32_t fast)
 {
     const int32_t lo = act_min - output_zp;
     const int32_t hi = act_max - output_zp;
+    const int32_t zr = 2 * output_zp + 1; /* r' = zr << (e - 1), see mcs_dsp_rq_table */
     int32_t o;
     for (o = 0; o + 3 < out_c; o += 4) {
 #if defined(__ARM_ARCH_8M_MAIN__) && defined(__OPTIMIZE__)
@@ -245,52 +251,64 @@ static inline void mcs_dsp_mat_1col(const int8_t *weights, const int32_t *bias,
             a3 += x * (int32_t)(*w3++);
         }
 #if MCS_DSP_ASM_2X2
-        if (rq != 0) {
+        if (fast == 2) {
             /* Cortex-M33/M4: the four requantizations interleaved (mcs_dsp_rq_val's
              * arithmetic), no result read by the next instruction (M33 load / SMMULR /
-             * shifted-operand latency 2), then the clamp and the stores in C. */
-            const int32_t *t = rq + 3 * o;
-            int32_t m0, m1, r0, r1, r2, r3;
-            __asm__("ldr   %[m0], [%[t]]\n\t"
-                    "ldr   %[m1], [%[t], #12]\n\t"
+             * shifted-operand latency 2), then the clamp and the stores in C. Per channel
+             * from shift s in [-23, -1] (fast == 2): e = -s (RSB), e - 1 = ~s (MVN), the
+             * rounding term with the zero point r' = zr << (e - 1) (LSL by register; at
+             * most 255 << 22, and |x + r'| < 2^31 as |x| < 2^30). */
+            const int32_t *mp = multiplier + o;
+            const int32_t *sp = shift + o;
+            int32_t m0, m1, s0, s1;
+            __asm__("ldr   %[m0], [%[mp]]\n\t"
+                    "ldr   %[m1], [%[mp], #4]\n\t"
                     "lsl   %[a0], %[a0], #1\n\t"
                     "lsl   %[a1], %[a1], #1\n\t"
                     "smmulr %[a0], %[a0], %[m0]\n\t"
                     "smmulr %[a1], %[a1], %[m1]\n\t"
-                    "ldr   %[m0], [%[t], #24]\n\t"
-                    "ldr   %[m1], [%[t], #36]\n\t"
+                    "ldr   %[m0], [%[mp], #8]\n\t"
+                    "ldr   %[m1], [%[mp], #12]\n\t"
                     "lsl   %[a2], %[a2], #1\n\t"
                     "lsl   %[a3], %[a3], #1\n\t"
                     "smmulr %[a2], %[a2], %[m0]\n\t"
                     "smmulr %[a3], %[a3], %[m1]\n\t"
-                    "ldr   %[r0], [%[t], #8]\n\t"
-                    "ldr   %[r1], [%[t], #20]\n\t"
-                    "ldr   %[r2], [%[t], #32]\n\t"
-                    "ldr   %[r3], [%[t], #44]\n\t"
-                    "add   %[r0], %[r0], %[a0], asr #31\n\t"
-                    "add   %[r1], %[r1], %[a1], asr #31\n\t"
-                    "add   %[r2], %[r2], %[a2], asr #31\n\t"
-                    "add   %[r3], %[r3], %[a3], asr #31\n\t"
-                    "add   %[a0], %[a0], %[r0]\n\t"
-                    "add   %[a1], %[a1], %[r1]\n\t"
-                    "ldr   %[r0], [%[t], #4]\n\t"
-                    "ldr   %[r1], [%[t], #16]\n\t"
-                    "add   %[a2], %[a2], %[r2]\n\t"
-                    "add   %[a3], %[a3], %[r3]\n\t"
-                    "ldr   %[r2], [%[t], #28]\n\t"
-                    "ldr   %[r3], [%[t], #40]\n\t"
-                    "asr   %[a0], %[a0], %[r0]\n\t"
-                    "asr   %[a1], %[a1], %[r1]\n\t"
-                    "asr   %[a2], %[a2], %[r2]\n\t"
-                    "asr   %[a3], %[a3], %[r3]\n\t"
+                    "ldr   %[s0], [%[sp]]\n\t"
+                    "ldr   %[s1], [%[sp], #4]\n\t"
+                    "mvn   %[m0], %[s0]\n\t"
+                    "mvn   %[m1], %[s1]\n\t"
+                    "lsl   %[m0], %[zr], %[m0]\n\t"
+                    "lsl   %[m1], %[zr], %[m1]\n\t"
+                    "add   %[m0], %[m0], %[a0], asr #31\n\t"
+                    "add   %[m1], %[m1], %[a1], asr #31\n\t"
+                    "rsb   %[s0], %[s0], #0\n\t"
+                    "rsb   %[s1], %[s1], #0\n\t"
+                    "add   %[a0], %[a0], %[m0]\n\t"
+                    "add   %[a1], %[a1], %[m1]\n\t"
+                    "asr   %[a0], %[a0], %[s0]\n\t"
+                    "asr   %[a1], %[a1], %[s1]\n\t"
+                    "ldr   %[s0], [%[sp], #8]\n\t"
+                    "ldr   %[s1], [%[sp], #12]\n\t"
                     "ssat  %[a0], #8, %[a0]\n\t"
                     "ssat  %[a1], #8, %[a1]\n\t"
+                    "mvn   %[m0], %[s0]\n\t"
+                    "mvn   %[m1], %[s1]\n\t"
+                    "lsl   %[m0], %[zr], %[m0]\n\t"
+                    "lsl   %[m1], %[zr], %[m1]\n\t"
+                    "add   %[m0], %[m0], %[a2], asr #31\n\t"
+                    "add   %[m1], %[m1], %[a3], asr #31\n\t"
+                    "rsb   %[s0], %[s0], #0\n\t"
+                    "rsb   %[s1], %[s1], #0\n\t"
+                    "add   %[a2], %[a2], %[m0]\n\t"
+                    "add   %[a3], %[a3], %[m1]\n\t"
+                    "asr   %[a2], %[a2], %[s0]\n\t"
+                    "asr   %[a3], %[a3], %[s1]\n\t"
                     "ssat  %[a2], #8, %[a2]\n\t"
                     "ssat  %[a3], #8, %[a3]\n\t"
                     : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),
-                      [m0] "=&r"(m0), [m1] "=&r"(m1), [r0] "=&r"(r0), [r1] "=&r"(r1),
-                      [r2] "=&r"(r2), [r3] "=&r"(r3)
-                    : [t] "r"(t), "m"(*(const int32_t(*)[12])t));
+                      [m0] "=&r"(m0), [m1] "=&r"(m1), [s0] "=&r"(s0), [s1] "=&r"(s1)
+                    : [mp] "r"(mp), [sp] "r"(sp), [zr] "r"(zr),
+                      "m"(*(const int32_t(*)[4])mp), "m"(*(const int32_t(*)[4])sp));
             if (act_min > -128) {
                 a0 = (a0 < act_min) ? act_min : a0;
                 a1 = (a1 < act_min) ? act_min : a1;
@@ -309,15 +327,20 @@ static inline void mcs_dsp_mat_1col(const int8_t *weights, const int32_t *bias,
             out[o + 3] = (int8_t)a3;
         } else
 #endif
-        if (rq != 0) {
-            /* every table word is read before the first store: an int8 store may alias them */
-            const int32_t *t = rq + 3 * o;
-            const int32_t m0 = t[0], e0 = t[1], r0 = t[2], m1 = t[3], e1 = t[4], r1 = t[5];
-            const int32_t m2 = t[6], e2 = t[7], r2 = t[8], m3 = t[9], e3 = t[10], r3 = t[11];
-            out[o] = mcs_dsp_rq_val(a0, m0, e0, r0, act_min, act_max);
-            out[o + 1] = mcs_dsp_rq_val(a1, m1, e1, r1, act_min, act_max);
-            out[o + 2] = mcs_dsp_rq_val(a2, m2, e2, r2, act_min, act_max);
-            out[o + 3] = mcs_dsp_rq_val(a3, m3, e3, r3, act_min, act_max);
+        if (fast == 2) {
+            /* every parameter is read before the first store: an int8 store may alias them */
+            const int32_t m0 = multiplier[o], m1 = multiplier[o + 1];
+            const int32_t m2 = multiplier[o + 2], m3 = multiplier[o + 3];
+            const int32_t e0 = -shift[o], e1 = -shift[o + 1];
+            const int32_t e2 = -shift[o + 2], e3 = -shift[o + 3];
+            out[o] = mcs_dsp_rq_val(a0, m0, e0, (int32_t)((uint32_t)zr << (e0 - 1)), act_min,
+                                    act_max);
+            out[o + 1] = mcs_dsp_rq_val(a1, m1, e1, (int32_t)((uint32_t)zr << (e1 - 1)),
+                                        act_min, act_max);
+            out[o + 2] = mcs_dsp_rq_val(a2, m2, e2, (int32_t)((uint32_t)zr << (e2 - 1)),
+                                        act_min, act_max);
+            out[o + 3] = mcs_dsp_rq_val(a3, m3, e3, (int32_t)((uint32_t)zr << (e3 - 1)),
+                                        act_min, act_max);
         } else if (fast) {
             out[o] = mcs_dsp_requant_r(a0, multiplier[o], -shift[o], output_zp, act_min,
                                        act_max);
@@ -362,11 +385,17 @@ static inline int32_t mcs_fc_rows_bytes(const mcs_fully_connected_s8_params_t *p
                           : MCS_DSP_COL_STRIDE(p->in_features)) * (int32_t)sizeof(int16_t);
 }
 
+/* The requantization table, for pairs of rows only (mcs_dsp_mat_1col needs none). */
+static inline int32_t mcs_fc_table_bytes(const mcs_fully_connected_s8_params_t *p)
+{
+    return (p->batch >= 2) ? MCS_DSP_RQ_TABLE_BYTES(p->out_features) : 0;
+}
+
 int32_t mcs_fully_connected_s8_get_buffer_size(const mcs_fully_connected_s8_params_t *p)
 {
     /* two interleaved int16 rows for batch >= 2, one q15r row for batch 1 (both a multiple
-     * of 4 bytes), then the requantization table */
-    return mcs_fc_rows_bytes(p) + MCS_DSP_RQ_TABLE_BYTES(p->out_features);
+     * of 4 bytes), then for batch >= 2 the requantization table */
+    return mcs_fc_rows_bytes(p) + mcs_fc_table_bytes(p);
 }
 
 void mcs_fully_connected_s8(const int8_t *input, const int8_t *weights, const int32_t *bias,
@@ -377,12 +406,12 @@ void mcs_fully_connected_s8(const int8_t *input, const int8_t *weights, const in
     const int32_t k = p->in_features;
     const int32_t off = -p->input_zp;
     int32_t *rq = (int32_t *)(void *)((int8_t *)scratch + mcs_fc_rows_bytes(p));
-    int32_t fast = 1; /* a built table implies every shift is a right shift */
+    const int32_t fast = mcs_dsp_rq_level(shift, bias, p->out_features, k);
     int32_t b;
 
-    if (!mcs_dsp_rq_table(rq, multiplier, shift, bias, p->out_features, k, p->output_zp)) {
+    if (mcs_fc_table_bytes(p) == 0 ||
+        !mcs_dsp_rq_table(rq, multiplier, shift, bias, p->out_features, k, p->output_zp)) {
         rq = 0;
-        fast = mcs_dsp_shifts_fast(shift, p->out_features);
     }
     for (b = 0; b + 1 < p->batch; b += 2) {
         mcs_dsp_vec_to_q15r2(input + b * k, scratch, 0, k, off);
@@ -395,6 +424,6 @@ void mcs_fully_connected_s8(const int8_t *input, const int8_t *weights, const in
         mcs_dsp_pixel_to_q15r(input + b * k, scratch, k, off);
         mcs_dsp_mat_1col(weights, bias, multiplier, shift, scratch, k, p->out_features,
                          output + b * p->out_features, p->output_zp, p->act_min, p->act_max,
-                         fast, rq);
+                         fast);
     }
 }

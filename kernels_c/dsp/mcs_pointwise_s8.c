@@ -7,9 +7,10 @@
 
 int32_t mcs_pointwise_s8_get_buffer_size(const mcs_conv2d_s8_params_t *p)
 {
-    /* a q15r4 set of columns (or a q15r2 pair), then the requantization table */
-    return MCS_DSP_COLS4_INT16(p->in_c) * (int32_t)sizeof(int16_t) +
-           MCS_DSP_RQ_TABLE_BYTES(p->out_c);
+    /* a q15r4 set of columns (paired rows) or a q15r2 pair, then the requantization table */
+    const int32_t cols = p->weights_paired ? MCS_DSP_COLS4_INT16(p->in_c)
+                                           : MCS_DSP_COLS2_INT16(p->in_c);
+    return cols * (int32_t)sizeof(int16_t) + MCS_DSP_RQ_TABLE_BYTES(p->out_c);
 }
 
 /* The input pixels of one batch item in output order (strides, ends of output rows). */

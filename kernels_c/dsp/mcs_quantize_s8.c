@@ -24,7 +24,8 @@
  * Cost (emulator, typical data, outputs 1 or 3 bytes apart): 8.95 cycles per value on the
  * Cortex-M33 (the loop: 140 cycles per 16 values by the cycle table, VLDM of 16 then per
  * value VMUL, VCVT, VMOV, QADD, SSAT, STRB and 1.25 for the checks; the rest is the blocks
- * recomputed exactly and the call), 7.4 on the M7, 9.0 on the M4, against 40, 34 and
+ * recomputed exactly and the call), 7.4 on the M7 (4.6 with
+ * its own loop below, strides 1 and 3), 9.0 on the M4, against 40, 34 and
  * 83 for the reference (VDIV alone is 14 cycles; FPv4 has no VRINT, rintf is a call). GCC's
  * code for the same steps in C took 16.5 on the M33 (VLDR per value, spills, taken branches):
  * hence the assembly.
@@ -59,7 +60,9 @@ static void quantize_run_exact(const float *in, int8_t *out, int32_t n, int32_t 
     }
 }
 
-#if defined(__ARM_FP) && (__ARM_FP & 4)
+/* The assembly needs a single-precision FPU and an optimized build (at -O0 GCC keeps r7 as the
+ * frame pointer and the 13 registers of these loops do not exist): else the exact path. */
+#if defined(__ARM_FP) && (__ARM_FP & 4) && defined(__OPTIMIZE__)
 
 /*
  * Four values in FPU registers A..D -> V in v0..v3 (VMUL, VCVT, VMOV, QADD), the window test,
@@ -203,11 +206,170 @@ static int32_t quantize_run_sn(const float *in, int8_t *out, int32_t n, int32_t 
     return (int32_t)(end - start);
 }
 
+#if MCS_DSP_ASM_M7
+/*
+ * The dual-issue Cortex-M7 (mcusim's M7 model: two instructions per cycle when they use
+ * different units, one FPU instruction per cycle, QADD/SSAT only first of a pair). The loop
+ * above is FPU-bound there (VLDM of 16 single-issue, VMUL, VCVT, VMOV r, r, s, s) with the
+ * integer work after it: 7.4 cycles per value. Here the same arithmetic is software-pipelined
+ * over groups of four: each block of a group (one basic block, ending in its BEQ) holds the
+ * previous group's SSAT and STRB, its own VMOV (one register each: 1 cycle, pairable), QADD
+ * and window test, and the next group's VLDR, VMUL and VCVT (the FPU has no side effects, so
+ * a flagged group leaves with nothing of it stored). Two register sets (P, Q) alternate
+ * between the groups, sixteen values per iteration; the next iteration's first group is
+ * loaded by the last block, so the loop stops one block of sixteen before the end and the
+ * loop above does that one (no load past the input). The exit of a flagged group leaves in
+ * and out at that group (everything before it stored); C then does the rest of its block
+ * exactly. Cost by mcusim's M7 table: 17 cycles per block of four (the 12 FPU instructions,
+ * the integer ones paired with them), 71 per sixteen with the loop's branch; VWW's input
+ * (96x96x3, stride 3) 206,924 -> 127,225 cycles, 4.6 per value with the calls and each plane's
+ * last sixteen. The other cores keep the loop above (scheduled for single issue).
+ */
+#define QM7_BLOCK(P0, P1, P2, P3, V0, V1, V2, V3, X0, X1, X2, X3, Y0, Y1, Y2, Y3, YOFS, S,       \
+                  STORE, EXIT)                                                              \
+    STORE("ssat %[" P0 "], #8, %[" P0 "], asr #16\n\t")                                     \
+    "vmov %[" V0 "], " X0 "\n\t"                                                            \
+    STORE("ssat %[" P1 "], #8, %[" P1 "], asr #16\n\t")                                     \
+    "vmov %[" V1 "], " X1 "\n\t"                                                            \
+    "qadd %[" V0 "], %[" V0 "], %[b]\n\t"                                                   \
+    "vmov %[" V2 "], " X2 "\n\t"                                                            \
+    "qadd %[" V1 "], %[" V1 "], %[b]\n\t"                                                   \
+    "vmov %[" V3 "], " X3 "\n\t"                                                            \
+    "qadd %[" V2 "], %[" V2 "], %[b]\n\t"                                                   \
+    "vldr " Y0 ", [%[in], #(" YOFS ")]\n\t"                                                 \
+    "qadd %[" V3 "], %[" V3 "], %[b]\n\t"                                                   \
+    "vldr " Y1 ", [%[in], #(" YOFS " + 4)]\n\t"                                             \
+    STORE("ssat %[" P2 "], #8, %[" P2 "], asr #16\n\t")                                     \
+    "vldr " Y2 ", [%[in], #(" YOFS " + 8)]\n\t"                                             \
+    STORE("ssat %[" P3 "], #8, %[" P3 "], asr #16\n\t")                                     \
+    "vldr " Y3 ", [%[in], #(" YOFS " + 12)]\n\t"                                            \
+    "vmul.f32 " Y0 ", " Y0 ", %[m]\n\t"                                                     \
+    STORE("strb %[" P0 "], [%[out]], #(4*" #S ")\n\t")                                      \
+    "vmul.f32 " Y1 ", " Y1 ", %[m]\n\t"                                                     \
+    STORE("strb %[" P1 "], [%[out], #-(3*" #S ")]\n\t")                                     \
+    "vcvt.s32.f32 " Y0 ", " Y0 "\n\t"                                                       \
+    STORE("strb %[" P2 "], [%[out], #-(2*" #S ")]\n\t")                                     \
+    "vmul.f32 " Y2 ", " Y2 ", %[m]\n\t"                                                     \
+    STORE("strb %[" P3 "], [%[out], #-" #S "]\n\t")                                         \
+    "vcvt.s32.f32 " Y1 ", " Y1 "\n\t"                                                       \
+    "tst %[" V0 "], %[k]\n\t"                                                               \
+    "ittt ne\n\t"                                                                           \
+    "tstne %[" V1 "], %[k]\n\t"                                                             \
+    "tstne %[" V2 "], %[k]\n\t"                                                             \
+    "tstne %[" V3 "], %[k]\n\t"                                                             \
+    "vmul.f32 " Y3 ", " Y3 ", %[m]\n\t"                                                     \
+    "vcvt.s32.f32 " Y2 ", " Y2 "\n\t"                                                       \
+    "vcvt.s32.f32 " Y3 ", " Y3 "\n\t"                                                       \
+    "beq " EXIT "\n\t"
+#define QM7_ON(x) x
+#define QM7_OFF(x)
+
+/* Output stride S (1, 3) as immediates. Needs at least 32 values (the last block of sixteen
+ * is the caller's). Returns the values done: a multiple of 4, the start of a flagged group,
+ * or the end of the loop (n rounded down to 16, minus 16). */
+#define QUANT_RUN_M7(S)                                                                     \
+    static int32_t quantize_m7_s##S(const float *in, int8_t *out, int32_t n, float m16,     \
+                                    int32_t zero_point)                                     \
+    {                                                                                       \
+        const float *const start = in;                                                      \
+        const float *const endm = in + (n & ~15) - 16;                                      \
+        const int32_t bias = zero_point * 65536 + 32768 + 8;                                \
+        const int32_t mask = 0xFFF0;                                                        \
+        int32_t p0, p1, p2, p3, q0, q1, q2, q3;                                             \
+        __asm__ volatile(                                                                   \
+            "vldr s0, [%[in]]\n\t"                                                          \
+            "vldr s1, [%[in], #4]\n\t"                                                      \
+            "vmul.f32 s0, s0, %[m]\n\t"                                                     \
+            "vldr s2, [%[in], #8]\n\t"                                                      \
+            "vmul.f32 s1, s1, %[m]\n\t"                                                     \
+            "vldr s3, [%[in], #12]\n\t"                                                     \
+            "vmul.f32 s2, s2, %[m]\n\t"                                                     \
+            "vcvt.s32.f32 s0, s0\n\t"                                                       \
+            "vmul.f32 s3, s3, %[m]\n\t"                                                     \
+            "vcvt.s32.f32 s1, s1\n\t"                                                       \
+            "vcvt.s32.f32 s2, s2\n\t"                                                       \
+            "vcvt.s32.f32 s3, s3\n\t"                                                       \
+            QM7_BLOCK("q0", "q1", "q2", "q3", "p0", "p1", "p2", "p3", "s0", "s1", "s2",     \
+                      "s3", "s4", "s5", "s6", "s7", "16", S, QM7_OFF, "9f")                 \
+            "b 2f\n"                                                                        \
+            "1:\n\t"                                                                        \
+            QM7_BLOCK("q0", "q1", "q2", "q3", "p0", "p1", "p2", "p3", "s0", "s1", "s2",     \
+                      "s3", "s4", "s5", "s6", "s7", "16", S, QM7_ON, "9f")                  \
+            "2:\n\t"                                                                        \
+            QM7_BLOCK("p0", "p1", "p2", "p3", "q0", "q1", "q2", "q3", "s4", "s5", "s6",     \
+                      "s7", "s8", "s9", "s10", "s11", "32", S, QM7_ON, "8f")                \
+            QM7_BLOCK("q0", "q1", "q2", "q3", "p0", "p1", "p2", "p3", "s8", "s9", "s10",    \
+                      "s11", "s12", "s13", "s14", "s15", "48", S, QM7_ON, "7f")             \
+            QM7_BLOCK("p0", "p1", "p2", "p3", "q0", "q1", "q2", "q3", "s12", "s13", "s14",  \
+                      "s15", "s0", "s1", "s2", "s3", "64", S, QM7_ON, "6f")                 \
+            "add %[in], %[in], #64\n\t"                                                     \
+            "cmp %[in], %[end]\n\t"                                                         \
+            "bne 1b\n\t"                                                                    \
+            "ssat %[q0], #8, %[q0], asr #16\n\t"                                            \
+            "ssat %[q1], #8, %[q1], asr #16\n\t"                                            \
+            "ssat %[q2], #8, %[q2], asr #16\n\t"                                            \
+            "ssat %[q3], #8, %[q3], asr #16\n\t"                                            \
+            "strb %[q0], [%[out]], #(4*" #S ")\n\t"                                         \
+            "strb %[q1], [%[out], #-(3*" #S ")]\n\t"                                        \
+            "strb %[q2], [%[out], #-(2*" #S ")]\n\t"                                        \
+            "strb %[q3], [%[out], #-" #S "]\n\t"                                            \
+            "b 9f\n"                                                                        \
+            "6:\n\t"                                                                        \
+            "add %[in], %[in], #16\n"                                                       \
+            "7:\n\t"                                                                        \
+            "add %[in], %[in], #16\n"                                                       \
+            "8:\n\t"                                                                        \
+            "add %[in], %[in], #16\n"                                                       \
+            "9:"                                                                            \
+            : [in] "+r"(in), [out] "+r"(out), [p0] "=&r"(p0), [p1] "=&r"(p1),               \
+              [p2] "=&r"(p2), [p3] "=&r"(p3), [q0] "=&r"(q0), [q1] "=&r"(q1),               \
+              [q2] "=&r"(q2), [q3] "=&r"(q3)                                                \
+            : [end] "r"(endm), [m] "t"(m16), [b] "r"(bias), [k] "r"(mask)                   \
+            : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11",     \
+              "s12", "s13", "s14", "s15", "cc", "memory");                                  \
+        (void)p0; (void)p1; (void)p2; (void)p3; (void)q0; (void)q1; (void)q2; (void)q3;     \
+        return (int32_t)(in - start);                                                       \
+    }
+
+QUANT_RUN_M7(1)
+QUANT_RUN_M7(3)
+
+/* The M7 loop over the first blocks of sixteen (each flagged group's block finished
+ * exactly), leaving the last block of sixteen and the tail to the caller. */
+static int32_t quantize_run_m7(const float *in, int8_t *out, int32_t n, int32_t stride,
+                               float scale, int32_t zero_point, float m16)
+{
+    int32_t done = 0;
+    while (n - done >= 32) {
+        const int32_t got = (stride == 1)
+                                ? quantize_m7_s1(in + done, out + done, n - done, m16, zero_point)
+                                : quantize_m7_s3(in + done, out + 3 * done, n - done, m16,
+                                                 zero_point);
+        const int32_t rest = 16 - (got & 15); /* of the flagged group's block */
+        done += got;
+        if (n - done < 32 && (got & 15) == 0) {
+            break; /* the loop's end */
+        }
+        quantize_run_exact(in + done, out + done * stride, rest, stride, scale, zero_point);
+        done += rest;
+    }
+    return done;
+}
+#endif
+
 /* n values from in, outputs at out[i * stride]: the assembly loops, then the tail exactly. */
 static void quantize_run(const float *in, int8_t *out, int32_t n, int32_t stride, float scale,
                          int32_t zero_point, float m16)
 {
     int32_t done;
+#if MCS_DSP_ASM_M7
+    if (stride == 1 || stride == 3) {
+        const int32_t head = quantize_run_m7(in, out, n, stride, scale, zero_point, m16);
+        in += head;
+        out += head * stride;
+        n -= head;
+    }
+#endif
     if (stride == 1) {
         done = quantize_run_s1(in, out, n, scale, zero_point, m16);
     } else if (stride == 3) {
@@ -226,7 +388,7 @@ static float quantize_m16(float scale)
     return (m >= 0x1p-100f && m <= 0x1p100f) ? m * 65536.0f : 0.0f;
 }
 
-#else /* no single-precision FPU: only the exact path */
+#else /* no single-precision FPU, or -O0: only the exact path */
 
 static void quantize_run(const float *in, int8_t *out, int32_t n, int32_t stride, float scale,
                          int32_t zero_point, float m16)

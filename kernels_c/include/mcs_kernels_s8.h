@@ -111,13 +111,40 @@ typedef struct {
     int32_t input_zp;               /* input zero point, [-128, 127] */
     int32_t output_zp;              /* output zero point, [-128, 127] */
     int32_t act_min, act_max;       /* fused activation clamp, int8 domain */
-    int32_t weights_paired;         /* mcs_pointwise_s8 only: 1 = paired rows (below), 0 = plain */
+    int32_t weights_paired;         /* 1 = paired rows (below), 0 = plain; not depthwise */
 } mcs_conv2d_s8_params_t;
+
+/*
+ * Weight orders of mcs_conv2d_s8 and mcs_pointwise_s8. Plain: [out_c][k] (k = kernel_h *
+ * kernel_w * in_c, OHWI rows). Paired (p->weights_paired = 1), the same bytes reordered so that
+ * the DSP kernels' four-pixel loops read both rows of a channel pair through one pointer: rows
+ * 2i and 2i+1 together, for each group g < k / 4 the 4 values of row 2i then the 4 of row
+ * 2i+1; then the k % 4 tail of row 2i, then of row 2i+1; an odd last row as is.
+ * (mcusim.quant.layouts.pair_rows writes the order and chooses it per core and layer.)
+ * Row o of either order: its groups of 4 values at *groups + step * g, its tail at *tail.
+ */
+static inline void mcs_s8_weight_row(const int8_t *weights, int32_t paired, int32_t k,
+                                     int32_t out_c, int32_t o, const int8_t **groups,
+                                     int32_t *step, const int8_t **tail)
+{
+    const int32_t g4 = k & ~3;
+    const int8_t *pair = weights + (o & ~1) * k;
+    if (!paired || (o + 1 == out_c && (o & 1) == 0)) {
+        *groups = weights + o * k;
+        *step = 4;
+        *tail = *groups + g4;
+    } else {
+        *groups = pair + 4 * (o & 1);
+        *step = 8;
+        *tail = pair + 2 * g4 + (o & 1) * (k - g4);
+    }
+}
 
 /*
  * Conv2D, groups = 1, per-channel quantized weights.
  *   input       [batch][in_h][in_w][in_c] int8
- *   weights     [out_c][kernel_h][kernel_w][in_c] int8 (OHWI, symmetric)
+ *   weights     [out_c][kernel_h][kernel_w][in_c] int8 (OHWI, symmetric), or the same rows
+ *               paired (p->weights_paired, above)
  *   bias        [out_c] int32, or NULL
  *   multiplier  [out_c], shift [out_c]: input_scale * w_scale[o] / output_scale
  *   scratch     mcs_conv2d_s8_get_buffer_size(p) bytes (reference: unused, may be NULL)
@@ -131,11 +158,8 @@ int32_t mcs_conv2d_s8_get_buffer_size(const mcs_conv2d_s8_params_t *p);
 
 /*
  * Pointwise (1x1) convolution: as mcs_conv2d_s8 with kernel 1x1, no padding, dilation
- * ignored; strides allowed. weights [out_c][in_c], or with p->weights_paired the same bytes in
- * "paired rows" order: rows 2i and 2i+1 together, for each group g < in_c / 4 the 4 values of
- * row 2i then the 4 of row 2i+1, then the in_c % 4 tail of row 2i, then of row 2i+1; an odd
- * last row as is. (The DSP kernel's four-pixel loop reads both rows through one pointer;
- * mcusim.quant.layouts.pair_rows writes the order, and chooses it per core.)
+ * ignored; strides allowed. weights [out_c][in_c], plain or paired rows (p->weights_paired,
+ * above).
  */
 void mcs_pointwise_s8(const int8_t *input, const int8_t *weights, const int32_t *bias,
                       const int32_t *multiplier, const int32_t *shift, int16_t *scratch,

@@ -2,25 +2,6 @@
  * Portable reference; see mcs_kernels_s8.h. */
 #include "mcs_kernels_s8.h"
 
-/* Row o of the weights: its groups of 4 values at *groups + step * g, its in_c % 4 tail at
- * *tail (plain rows: step 4; paired rows, mcs_kernels_s8.h: step 8, except an odd last row). */
-static void weight_row(const int8_t *weights, const mcs_conv2d_s8_params_t *p, int32_t o,
-                       const int8_t **groups, int32_t *step, const int8_t **tail)
-{
-    const int32_t k = p->in_c;
-    const int32_t g4 = k & ~3;
-    const int8_t *pair = weights + (o & ~1) * k;
-    if (!p->weights_paired || (o + 1 == p->out_c && (o & 1) == 0)) {
-        *groups = weights + o * k;
-        *step = 4;
-        *tail = *groups + g4;
-    } else {
-        *groups = pair + 4 * (o & 1);
-        *step = 8;
-        *tail = pair + 2 * g4 + (o & 1) * (k - g4);
-    }
-}
-
 int32_t mcs_pointwise_s8_get_buffer_size(const mcs_conv2d_s8_params_t *p)
 {
     (void)p;
@@ -45,7 +26,8 @@ void mcs_pointwise_s8(const int8_t *input, const int8_t *weights, const int32_t 
                     const int8_t *groups, *tail;
                     int32_t step;
                     int32_t acc = (bias != 0) ? bias[o] : 0;
-                    weight_row(weights, p, o, &groups, &step, &tail);
+                    mcs_s8_weight_row(weights, p->weights_paired, p->in_c, p->out_c, o, &groups,
+                                      &step, &tail);
                     for (ci = 0; ci < g4; ++ci) {
                         acc += ((int32_t)in_px[ci] - p->input_zp) *
                                (int32_t)groups[step * (ci >> 2) + (ci & 3)];

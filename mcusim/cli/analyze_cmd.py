@@ -55,7 +55,7 @@ def analyze(model: str, board: str, dtype: str, input_shapes, no_code_size: bool
         for r in a.layers:
             table.add_row(str(r.index), r.name, r.op, "x".join(map(str, r.output_shape)), f"{r.macs:,}", f"{r.weight_bytes:,}", f"{r.activation_bytes:,}")
         console.print(table)
-        console.print(f"MACs {a.total_macs:,}; weights {a.weight_bytes:,} B; peak RAM (arena) {a.peak_ram_bytes:,} B "
+        console.print(f"MACs {a.total_macs:,}; weights {a.weight_bytes:,} B; peak RAM {a.peak_ram_bytes:,} B (arena + {a.kernel_scratch_bytes:,} B kernel scratch) "
                       f"+ I/O {a.io_bytes:,} B; peak at: {', '.join(a.peak_tensors[:6])}")
         code = "not measured" if a.code_bytes is None else f"{a.code_bytes:,} B model code + {a.harness_flash_bytes:,} B harness"
         console.print(f"flash estimate {a.flash_estimate_bytes:,} B of {a.flash_capacity:,} ({code}); "

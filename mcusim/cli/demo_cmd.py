@@ -42,7 +42,7 @@ def demo(out_dir, force, as_json):
     console.print(
         f"[bold]{DEMO_MODEL}[/] on {DEMO_BOARD} (float32, {val['n_samples']} samples from the {val['inputs']}): "
         f"{val['cycles']:,} cycles = {val['latency_ms']:.3f} ms, {val['energy_uj']:.2f} uJ per inference; "
-        f"flash {val['flash_bytes']:,} B, arena {val['peak_ram_bytes']:,} B"
+        f"flash {val['flash_bytes']:,} B, peak RAM {val['peak_ram_bytes']:,} B"
     )
     console.print(
         f"vs onnxruntime: max abs {m['max_abs']:.3g}, cosine {m['cosine']:.9f}, top-1 agreement {m['top1_agreement']}"

@@ -62,7 +62,7 @@ def validate(model, st_path, network, board, dtype, input_shapes, inputs_path, n
                       "-" if mm["top1_agreement"] is None else f"{mm['top1_agreement']:.3f}")
         console.print(t)
         console.print(f"{rep['cycles']:,} cycles, {rep['latency_ms']:.3f} ms, {rep['energy_uj']:.2f} uJ per inference; "
-                      f"flash {rep['flash_bytes']:,} B, peak RAM (arena) {rep['peak_ram_bytes']:,} B")
+                      f"flash {rep['flash_bytes']:,} B, peak RAM {rep['peak_ram_bytes']:,} B (arena + {rep['kernel_scratch_bytes']:,} B kernel scratch)")
         if "twin_bit_exact" in rep:
             vs = rep["vs_float32"]
             dec = vs.get("decision") or {}

@@ -38,7 +38,8 @@ class Analysis:
     layers: list[LayerInfo]
     total_macs: int
     weight_bytes: int
-    peak_ram_bytes: int  # arena (activations) the model needs
+    peak_ram_bytes: int  # arena (activations) + kernel scratch: the RAM the model needs
+    kernel_scratch_bytes: int  # int8 kernels' shared scratch (im2col columns, tables)
     peak_tensors: list[str]
     io_bytes: int  # model input + output buffers held by the harness
     code_bytes: int | None  # kernels + model code, None when not measured
@@ -55,6 +56,15 @@ class Analysis:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def kernel_scratch_bytes(graph: Graph, board) -> int:
+    """The int8 kernels' shared scratch buffer of `graph` compiled for `board` (its size
+    depends on the weight order the board's core gets); 0 for float models."""
+    from mcusim.compiler.codegen import Target
+    from mcusim.quant import layouts, scratch
+
+    return scratch.graph_bytes(graph.meta, layouts.paired_target(Target.from_board(board)))
 
 
 def layer_table(graph: Graph, plan: MemoryPlan) -> list[LayerInfo]:
@@ -94,9 +104,11 @@ def analyze(
     weight_bytes = sum(t.nbytes for t in graph.constants() if any(t.name in n.inputs for n in graph.nodes))
     io = sum(graph.tensors[i].nbytes for i in (*graph.inputs, *graph.outputs))
     flash = weight_bytes + (code_bytes or 0) + (harness_flash or 0)
-    # the harness holds the I/O buffers: measured harness RAM already includes them
-    ram = plan.arena_bytes + (harness_ram if harness_ram is not None else io)
     from mcusim.compiler.pipeline import arena_placement
+
+    kernel_scratch = kernel_scratch_bytes(graph, board)
+    # the harness holds the I/O buffers: measured harness RAM already includes them
+    ram = plan.arena_bytes + kernel_scratch + (harness_ram if harness_ram is not None else io)
 
     flash_cap = board.flash_bytes
     io_buf = sum((graph.tensors[i].nbytes + 7) // 8 * 8 for i in (*graph.inputs, *graph.outputs))
@@ -105,11 +117,13 @@ def analyze(
     problems = []
     if flash > flash_cap:
         problems.append(f"flash: needs {flash} bytes, {board.name} has {flash_cap} ({flash - flash_cap} over)")
-    need = plan.arena_bytes + (io_buf if region.name == board.work_ram.name else 0)
+    # the I/O buffers and the kernel scratch are static data in the work RAM
+    statics = io_buf + kernel_scratch
+    need = plan.arena_bytes + (statics if region.name == board.work_ram.name else 0)
     if need > ram_cap:
         problems.append(f"RAM ({region.name}): needs {need} bytes of activations and I/O, has {ram_cap} ({need - ram_cap} over)")
-    elif region.name != board.work_ram.name and io_buf > board.work_ram.size:
-        problems.append(f"RAM ({board.work_ram.name}): needs {io_buf} bytes of I/O buffers, has {board.work_ram.size}")
+    elif region.name != board.work_ram.name and statics > board.work_ram.size:
+        problems.append(f"RAM ({board.work_ram.name}): needs {statics} bytes of I/O buffers and kernel scratch, has {board.work_ram.size}")
     largest: list[dict[str, Any]] = []
     if problems:
         by_w = sorted(layers, key=lambda r: -r.weight_bytes)[:3]
@@ -122,7 +136,8 @@ def analyze(
         layers=layers,
         total_macs=sum(r.macs for r in layers),
         weight_bytes=weight_bytes,
-        peak_ram_bytes=plan.arena_bytes,
+        peak_ram_bytes=plan.arena_bytes + kernel_scratch,
+        kernel_scratch_bytes=kernel_scratch,
         peak_tensors=plan.peak_tensors,
         io_bytes=io,
         code_bytes=code_bytes,

@@ -303,7 +303,8 @@ class _Quantizer:
         for name in graph.inputs:
             self.tensors[name] = graph.tensors[name]
         self.islands: list[str] = []
-        self.scratch = 8
+        self.scratch = 8          # the int8 kernels' scratch bytes, plain weight rows
+        self.scratch_paired = 8   # and on cores that pair rows (mcusim.quant.layouts)
 
     # ---- naming: int8 copies of graph inputs/outputs get a suffix, float copies of internal
     # tensors get one; so graph inputs/outputs keep their names and float type.
@@ -388,6 +389,7 @@ class _Quantizer:
         for o in self.g.outputs:
             self.need_f(o)
         meta = {**self.g.meta, "dtype": "int8", "s8_scratch_bytes": self.scratch,
+                "s8_scratch_bytes_paired": self.scratch_paired,
                 "float_islands": list(self.islands)}
         g = self.g.replace(tensors=self.tensors, nodes=tuple(self.nodes), meta=meta).pruned()
         g = fuse_int8(g)  # input Quantize+Transpose, Add+Relu: same integers, fewer layers
@@ -530,15 +532,24 @@ class _Quantizer:
                 stride_h, dil = st[0], (dl[0], dl[1])
             else:
                 kernel, out_h, stride_h, dil = (1, w.shape[1]), 1, 1, (1, dl[0])
-            need = scratch.depthwise_bytes(w.shape[-1], w.shape[-1] // x.shape[-1], *kernel,
-                                           out_h, stride_h, dil)
+            need = need_paired = scratch.depthwise_bytes(
+                w.shape[-1], w.shape[-1] // x.shape[-1], *kernel, out_h, stride_h, dil)
         elif len(x.shape) == 4 and w.shape[1] == 1 and w.shape[2] == 1 and not any(
                 node.attr("pads")):
             need = scratch.pointwise_bytes(x.shape[-1], w.shape[0])
+            need_paired = scratch.pointwise_bytes(x.shape[-1], w.shape[0], paired=True)
         else:
-            need = scratch.conv2d_bytes(1, int(np.prod(w.shape[1:-1])), w.shape[-1],
-                                          w.shape[0])
+            taps, in_c = int(np.prod(w.shape[1:-1])), w.shape[-1]
+            dilation_w = node.attr("dilations")[-1]
+            need = scratch.conv2d_bytes(1, taps, in_c, w.shape[0])
+            need_paired = scratch.conv2d_bytes(1, taps, in_c, w.shape[0], paired=(
+                layouts.conv_shape_paired(in_c, dilation_w)))
+        self._need_scratch(need, need_paired)
+
+    def _need_scratch(self, need: int, need_paired: int | None = None) -> None:
         self.scratch = max(self.scratch, need)
+        self.scratch_paired = max(self.scratch_paired, need if need_paired is None
+                                  else need_paired)
 
     def gemm(self, node: Node) -> None:
         xq = self.need_q(node.inputs[0])
@@ -548,8 +559,7 @@ class _Quantizer:
                         w.layout, wp)
         self._linear(node, xq, _qp(self.tensors[xq]), wq, wp, False)
         batch = int(np.prod(self.g.tensors[node.inputs[0]].shape[:-1], dtype=np.int64))
-        self.scratch = max(self.scratch, scratch.fully_connected_bytes(w.shape[1], batch,
-                                                                       w.shape[0]))
+        self._need_scratch(scratch.fully_connected_bytes(w.shape[1], batch, w.shape[0]))
 
     def _linear(self, node: Node, xq: str, qx: QuantParams, wq: str, wp: QuantParams,
                 depthwise: bool) -> None:
@@ -625,8 +635,8 @@ class _Quantizer:
             "multiplier": tuple(int(v) for v in mult), "shift": tuple(int(v) for v in shift),
             "qmin": fp.INT8_MIN, "qmax": fp.INT8_MAX, "depthwise": True})
         out = self.g.tensors[node.outputs[0]].shape
-        self.scratch = max(self.scratch, scratch.depthwise_bytes(
-            c, 1, h, w, out[1] if len(out) == 4 else 1, strides[0]))
+        self._need_scratch(scratch.depthwise_bytes(c, 1, h, w, out[1] if len(out) == 4 else 1,
+                                                    strides[0]))
         return True
 
     def clamp(self, node: Node) -> None:
@@ -978,7 +988,7 @@ def _scratch(ctx: Ctx) -> tuple[str, list[str]]:
     if getattr(ctx, "_mcs_s8_scratch", False):
         return "mcs_s8_scratch", []
     ctx._mcs_s8_scratch = True  # type: ignore[attr-defined]
-    n = int(ctx.graph.meta.get("s8_scratch_bytes", 8))
+    n = max(8, scratch.graph_bytes(ctx.graph.meta, layouts.paired_target(ctx.target)))
     return "mcs_s8_scratch", [
         f"/* int8 kernels' scratch (im2col columns), shared by every layer: {n} bytes */",
         f"static int16_t mcs_s8_scratch[{(n + 1) // 2}] __attribute__((aligned(8)));"]
@@ -1002,7 +1012,10 @@ def _e_conv(ctx: Ctx, node: Node) -> Emit:
         geo = (1, st[0], 1, dl[0], 0, pd[0])
     q = (node.attr("input_zp"), node.attr("output_zp"), node.attr("qmin"), node.attr("qmax"))
     pointwise = not node.attr("depthwise") and kh == 1 and kw == 1 and not any(pd)
-    paired = pointwise and layouts.pointwise_paired(ctx.target)
+    if pointwise:
+        paired = layouts.pointwise_paired(ctx.target)
+    else:
+        paired = not node.attr("depthwise") and layouts.conv_paired(ctx.target, ic, geo[3])
     if paired:
         ctx.order_const(node.inputs[1], "paired rows", layouts.pair_rows)
     pname = ctx.uniq("conv_s8_params")

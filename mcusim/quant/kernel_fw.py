@@ -190,8 +190,10 @@ def _requant(rng: np.random.Generator, n: int, k: int) -> tuple[np.ndarray, np.n
 
 def conv2d_case(name: str, hw: tuple[int, int], cin: int, cout: int, k: tuple[int, int],
                 stride: tuple[int, int] = (1, 1), pads: ops.Pads = (0, 0, 0, 0),
-                dilation: tuple[int, int] = (1, 1), seed: int = 0) -> KernelCase:
-    """`mcs_conv2d_s8` on a random [1, h, w, cin] input."""
+                dilation: tuple[int, int] = (1, 1), seed: int = 0,
+                paired: bool = False) -> KernelCase:
+    """`mcs_conv2d_s8` on a random [1, h, w, cin] input; `paired`: weights in the paired-rows
+    order (`mcusim.quant.layouts.pair_rows`, the DSP four-pixel loop)."""
     rng = np.random.default_rng(seed)
     x = _s8(rng, (1, hw[0], hw[1], cin))
     w = _s8(rng, (cout, k[0], k[1], cin), -127, 127)
@@ -201,13 +203,15 @@ def conv2d_case(name: str, hw: tuple[int, int], cin: int, cout: int, k: tuple[in
     y = ops.conv2d_s8(x, w, bias, stride=stride, pads=pads, dilation=dilation, input_zp=izp,
                       output_zp=ozp, multiplier=mult, shift=shift, act_min=ozp, act_max=127)
     params = (1, hw[0], hw[1], cin, y.shape[1], y.shape[2], cout, k[0], k[1], stride[0],
-              stride[1], dilation[0], dilation[1], pads[0], pads[1], izp, ozp, ozp, 127, 0)
+              stride[1], dilation[0], dilation[1], pads[0], pads[1], izp, ozp, ozp, 127,
+              int(paired))
     kk = k[0] * k[1] * cin
+    stored = layouts.pair_rows(w) if paired else w
     return KernelCase(name, "mcs_conv2d_s8",
-                      {"input": x, "weights": w, "bias": bias, "mult": mult, "shift": shift},
+                      {"input": x, "weights": stored, "bias": bias, "mult": mult, "shift": shift},
                       "mcs_conv2d_s8_params_t", params, _CONV_ARGS, y,
                       macs=y.size * kk,
-                      scratch_bytes=scratch.conv2d_bytes(k[0], k[1], cin, cout))
+                      scratch_bytes=scratch.conv2d_bytes(k[0], k[1], cin, cout, paired))
 
 
 def pointwise_case(name: str, hw: tuple[int, int], cin: int, cout: int,
@@ -239,7 +243,8 @@ def pointwise_case(name: str, hw: tuple[int, int], cin: int, cout: int,
     return KernelCase(name, "mcs_pointwise_s8",
                       {"input": x, "weights": stored, "bias": bias, "mult": mult, "shift": shifts},
                       "mcs_conv2d_s8_params_t", params, _CONV_ARGS, y,
-                      macs=y.size * cin, scratch_bytes=scratch.pointwise_bytes(cin, cout))
+                      macs=y.size * cin,
+                      scratch_bytes=scratch.pointwise_bytes(cin, cout, paired))
 
 
 def depthwise_case(name: str, hw: tuple[int, int], cin: int, k: tuple[int, int],

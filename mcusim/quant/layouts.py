@@ -1,25 +1,44 @@
 """Weight orders of the int8 DSP kernels, chosen per core: the host side of
 ``weights_paired`` in ``mcs_conv2d_s8_params_t`` (kernels_c/include/mcs_kernels_s8.h).
 
-The DSP pointwise kernel's four-pixel x two-channel loop (mcs_dsp_mat_4col) needs every
-register for accumulators, so it reads both rows of a channel pair through one pointer: the
-rows are stored "paired". The Cortex-M7 keeps its dual-issue 2x2 loop over plain rows, whose
-schedule the paired order does not help. The numpy twin and the IR keep plain rows: only the
-emitted constant changes.
+The DSP pointwise and convolution kernels' four-pixel x two-channel loop (mcs_dsp_mat_4col)
+needs every register for accumulators, so it reads both rows of a channel pair through one
+pointer: the rows are stored "paired". The Cortex-M7 keeps its dual-issue 2x2 loop over plain
+rows, whose schedule the paired order does not help. The numpy twin and the IR keep plain
+rows: only the emitted constant changes.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-# Cores whose DSP pointwise kernel runs the paired-rows loop (its assembly is scheduled for
-# the single-issue pipelines; see mcs_dsp_s8.h).
-PAIRED_POINTWISE_CORES = frozenset({"cortex-m33"})
+# Cores whose DSP kernels run the paired-rows loop (its assembly is scheduled for the
+# single-issue pipelines; see mcs_dsp_s8.h). On the M4 it measured slower (its loads take
+# 2 cycles and the loop reloads the weight words).
+PAIRED_CORES = frozenset({"cortex-m33"})
+
+
+def paired_target(target) -> bool:
+    """True when `target` (codegen.Target) gets paired rows for some layers."""
+    return bool(target.dsp) and target.core in PAIRED_CORES
 
 
 def pointwise_paired(target) -> bool:
-    """True when `target` (codegen.Target) gets paired rows for mcs_pointwise_s8."""
-    return bool(target.dsp) and target.core in PAIRED_POINTWISE_CORES
+    """True when `target` gets paired rows for mcs_pointwise_s8."""
+    return paired_target(target)
+
+
+def conv_paired(target, in_c: int, dilation_w: int) -> bool:
+    """True when `target` gets paired rows for mcs_conv2d_s8 with these input channels and
+    horizontal dilation: whole groups of 4 channels per tap and contiguous kernel rows, the
+    shapes whose im2col the kernel converts four windows at a time (IC's 3x3 layers). First
+    layers (1 or 3 channels) keep their q15r2 column writers."""
+    return paired_target(target) and conv_shape_paired(in_c, dilation_w)
+
+
+def conv_shape_paired(in_c: int, dilation_w: int) -> bool:
+    """The mcs_conv2d_s8 shapes that get paired rows on a pairing core (conv_paired)."""
+    return in_c % 4 == 0 and dilation_w == 1
 
 
 def pair_rows(w: np.ndarray) -> np.ndarray:

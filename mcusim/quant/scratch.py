@@ -9,6 +9,16 @@ ask for more.
 from __future__ import annotations
 
 
+def graph_bytes(meta: dict, paired: bool) -> int:
+    """The shared scratch buffer of a compiled model (``mcs_s8_scratch``): the largest need
+    of its int8 layers, recorded by the quantizer for plain and for paired weight rows
+    (`paired`: the target's order, ``mcusim.quant.layouts.paired_target``); 0 for float."""
+    if meta.get("dtype") != "int8":
+        return 0
+    plain = int(meta.get("s8_scratch_bytes", 8))
+    return int(meta.get("s8_scratch_bytes_paired", plain)) if paired else plain
+
+
 def _even(n: int) -> int:
     return (n + 1) & ~1
 
@@ -19,24 +29,27 @@ def rq_table_bytes(out_c: int) -> int:
     return 12 * out_c
 
 
-def conv2d_bytes(kernel_h: int, kernel_w: int, in_c: int, out_c: int) -> int:
-    """`mcs_conv2d_s8`: a pair of int16 im2col columns of k4 values; when ``in_c % 4 != 0``
-    one natural-order int16 column (also the int8 staging buffer); when K = k_h * k_w * in_c
-    is 3 mod 4 (and ``in_c % 4 != 0``) K is padded to k4 = K + 1 and the weights copied as
-    [out_c][k4]; then the requantization table. (The C function pads only for dilation_w 1,
-    so this is an upper bound.)"""
+def conv2d_bytes(kernel_h: int, kernel_w: int, in_c: int, out_c: int,
+                 paired: bool = False) -> int:
+    """`mcs_conv2d_s8`: a pair of int16 im2col columns of k4 values (four columns of K values
+    with `paired` weight rows); when ``in_c % 4 != 0`` one natural-order int16 column (also
+    the int8 staging buffer); when K = k_h * k_w * in_c is 3 mod 4 (and ``in_c % 4 != 0``,
+    plain rows) K is padded to k4 = K + 1 and the weights copied as [out_c][k4]; then the
+    requantization table. (The C function pads only for dilation_w 1, so this is an upper
+    bound.)"""
     k = kernel_h * kernel_w * in_c
-    pad = in_c % 4 != 0 and k % 4 == 3
+    pad = not paired and in_c % 4 != 0 and k % 4 == 3
     k4 = k + 1 if pad else k
     nat = 2 * _even(k) if in_c % 4 else 0
     wpad = (out_c * k4 + 3) & ~3 if pad else 0
-    return 4 * k4 + nat + wpad + rq_table_bytes(out_c)
+    cols = 2 * (4 if paired else 2) * k4
+    return cols + nat + wpad + rq_table_bytes(out_c)
 
 
-def pointwise_bytes(in_c: int, out_c: int) -> int:
-    """`mcs_pointwise_s8`: four int16 columns of ``in_c`` values (paired weight rows; plain
-    rows use two of them), then the requantization table of the ``out_c`` channels."""
-    return 8 * in_c + rq_table_bytes(out_c)
+def pointwise_bytes(in_c: int, out_c: int, paired: bool = False) -> int:
+    """`mcs_pointwise_s8`: int16 columns of ``in_c`` values, four with `paired` weight rows,
+    else two; then the requantization table of the ``out_c`` channels."""
+    return 2 * (4 if paired else 2) * in_c + rq_table_bytes(out_c)
 
 
 def depthwise_bytes(out_c: int, depth_multiplier: int = 1, kernel_h: int = 3,
@@ -60,8 +73,9 @@ def depthwise_bytes(out_c: int, depth_multiplier: int = 1, kernel_h: int = 3,
 
 
 def fully_connected_bytes(in_features: int, batch: int = 2, out_features: int = 0) -> int:
-    """`mcs_fully_connected_s8`: a pair of int16 rows of ``in_features`` values (batch >= 2),
-    one (padded to an even count) for batch 1; then the requantization table of the
-    ``out_features`` channels."""
-    rows = 4 * in_features if batch >= 2 else 2 * _even(in_features)
-    return rows + rq_table_bytes(out_features)
+    """`mcs_fully_connected_s8`: a pair of int16 rows of ``in_features`` values and the
+    requantization table of the ``out_features`` channels (batch >= 2); one row (padded to
+    an even count) and no table for batch 1."""
+    if batch >= 2:
+        return 4 * in_features + rq_table_bytes(out_features)
+    return 2 * _even(in_features)

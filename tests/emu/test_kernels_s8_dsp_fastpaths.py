@@ -423,3 +423,47 @@ def test_dsp_pointwise_paired_bit_exact(tmp_path, board):
         run = kfw.run_cases(plain, board, "dsp", tmp_path / "plain")
         assert run.output == kfw.expected_output(plain)
         assert runs["dsp"].cycles_per_layer[0] < run.cycles_per_layer[0]
+
+
+def _paired_conv_cases() -> list[kfw.KernelCase]:
+    """Paired weight rows in mcs_conv2d_s8 (four windows per pass, mcs_dsp_mat_4col):
+    in_c % 4 == 0 with dilation 1 (the kernel-rows converter: four windows inside at once,
+    border windows one at a time) with every pixel count mod 4, odd and single output
+    channels, strides and asymmetric padding, a kernel larger than the input; and the shapes
+    the compiler keeps plain, which must still be right: dilation_w > 1 (tap by tap), 1 and 3
+    input channels (natural-order columns, k % 4 tails)."""
+    conv = kfw.conv2d_case
+    return [
+        conv("pc_ic_16x16_c16", (8, 8), 16, 16, (3, 3), pads=(1, 1, 1, 1), seed=80,
+             paired=True),
+        conv("pc_c8_px25", (5, 5), 8, 6, (3, 3), pads=(1, 1, 1, 1), seed=81, paired=True),
+        conv("pc_c4_px18_odd", (3, 6), 4, 5, (3, 3), pads=(1, 1, 1, 1), seed=82, paired=True),
+        conv("pc_c12_px15_out1", (3, 5), 12, 1, (3, 3), pads=(1, 1, 1, 1), seed=83,
+             paired=True),
+        conv("pc_c8_s2_asym", (9, 7), 8, 7, (3, 3), (2, 2), pads=(0, 1, 1, 1), seed=84,
+             paired=True),
+        conv("pc_c8_k3_on_2x2", (2, 2), 8, 4, (3, 3), pads=(1, 1, 1, 1), seed=85, paired=True),
+        conv("pc_c8_2x2_nopad", (6, 6), 8, 4, (2, 2), seed=86, paired=True),
+        conv("pc_c8_dil2", (7, 7), 8, 6, (3, 3), pads=(2, 2, 2, 2), dilation=(2, 2), seed=87,
+             paired=True),
+        conv("pc_c3_first", (7, 9), 3, 8, (3, 3), (2, 2), pads=(0, 0, 1, 1), seed=88,
+             paired=True),
+        conv("pc_c1_kws", (10, 6), 1, 6, (10, 4), (2, 2), pads=(4, 1, 5, 2), seed=89,
+             paired=True),
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("board", BOARDS)
+def test_dsp_conv_paired_bit_exact(tmp_path, board):
+    """Paired rows on every core (the M7 runs the C version of the four-column kernel); the
+    IC-shaped layer really is faster than with plain rows on the M33, the core that gets
+    paired rows for it."""
+    cases = _paired_conv_cases()
+    runs = _own_firmware_bit_exact(cases, board, tmp_path)
+    if layouts.conv_paired(Target.from_board(load_board(board)), 16, 1):
+        plain = [kfw.conv2d_case("pc_ic_16x16_c16", (8, 8), 16, 16, (3, 3), pads=(1, 1, 1, 1),
+                                 seed=80)]
+        run = kfw.run_cases(plain, board, "dsp", tmp_path / "plain")
+        assert run.output == kfw.expected_output(plain)
+        assert runs["dsp"].cycles_per_layer[0] < run.cycles_per_layer[0]

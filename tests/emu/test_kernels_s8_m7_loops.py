@@ -8,7 +8,9 @@ cover 1 to 9 and 18 groups (every residue, the single-group path without a loop,
 iterations), with and without a k % 4 tail, through pointwise (table-driven requantization),
 conv (general requantization) and fully connected with batch 2. mcs_dsp_mat_1col's M7 loop
 (batch-1 fully connected) enters at group 8 - groups % 8: 1 to 9 and 16 groups, tails,
-out_features % 4 != 0, extreme requantization.
+out_features % 4 != 0, extreme requantization. mcs_dsp_m7_pairs (every channel pair of the
+table-driven pointwise in one asm statement): k = 3..17 with every tail, odd channel counts,
+each clamp variant.
 """
 
 from __future__ import annotations
@@ -41,6 +43,24 @@ def _cases() -> list[kfw.KernelCase]:
         pw("m7_pw_g8_tail1", (2, 2), 33, 5, seed=94),
         pw("m7_pw_g9", (1, 3), 36, 6, seed=77),
         pw("m7_pw_g18", (1, 2), 72, 4, seed=95),
+        # all-pairs asm (mcs_dsp_m7_pairs): K = 4..17 (one group alone, 2..4 groups, every
+        # k % 4 tail), odd out_c (the C odd channel after the asm), 1 and 2 pixels (one
+        # pixel: the general path), odd pixel counts (last pixel alone)
+        pw("m7_pairs_k4", (2, 3), 4, 6, seed=100),
+        pw("m7_pairs_k5_tail1", (1, 3), 5, 4, seed=101),
+        pw("m7_pairs_k8", (3, 3), 8, 16, seed=102),
+        pw("m7_pairs_k10_tail2", (2, 2), 10, 7, seed=103),
+        pw("m7_pairs_k12", (1, 2), 12, 9, seed=104),
+        pw("m7_pairs_k15_tail3", (1, 5), 15, 5, seed=105),
+        pw("m7_pairs_k16", (2, 1), 16, 3, seed=106),
+        pw("m7_pairs_k17_tail1", (1, 1), 17, 4, seed=107),
+        pw("m7_pairs_k8_2ch", (1, 2), 8, 2, seed=108),
+        pw("m7_pairs_k3_no_group", (1, 4), 3, 6, seed=109),
+        # its clamp variants: both bounds, act_min only, act_max only (none: the cases above)
+        pw("m7_pairs_clamp_both", (2, 3), 8, 6, act=(-20, 20), seed=110),
+        pw("m7_pairs_clamp_lo", (1, 4), 12, 5, act=(-5, 300), seed=111),
+        pw("m7_pairs_clamp_hi", (3, 1), 9, 8, act=(-300, 6), seed=112),
+        pw("m7_pairs_clamp_both_g9", (1, 2), 36, 4, act=(-30, 10), seed=113),
         # 2x2 loop, general requantization (fallback of pointwise, conv, fc batch 2)
         pw("m7_pw_g3_big_bias", (1, 3), 12, 4, bias_range=1 << 30, seed=78),
         conv("m7_conv3x3_c4_g9", (4, 5), 4, 5, (3, 3), pads=(1, 1, 1, 1), seed=79),
@@ -62,6 +82,18 @@ def _cases() -> list[kfw.KernelCase]:
         fc("m7_fc1_k20_extreme", 1, 20, 8, seed=92, extreme=True),
         fc("m7_fc3_k30", 3, 30, 5, seed=93),
     ]
+
+
+def test_m7_pairs_clamp_cases_reach_their_variant():
+    """Each clamp case of the all-pairs asm has the bounds its name says (act_min, act_max
+    are parameters 17 and 18 of mcs_conv2d_s8_params_t; the zero point is random)."""
+    want = {"m7_pairs_clamp_both": (True, True), "m7_pairs_clamp_lo": (True, False),
+            "m7_pairs_clamp_hi": (False, True), "m7_pairs_clamp_both_g9": (True, True),
+            "m7_pairs_k8": (False, False)}
+    for c in _cases():
+        if c.name in want:
+            lo, hi = c.params[17], c.params[18]
+            assert (lo > -128, hi < 127) == want[c.name], (c.name, lo, hi)
 
 
 @pytest.mark.parametrize("board", BOARDS)

@@ -210,6 +210,15 @@ def test_conv2d_s8_bit_exact(lib, case, seed):
     np.testing.assert_array_equal(got, want)
     # a check that can fail: the output is not constant
     assert len(np.unique(want)) > 1 or want.size < 4
+    # the same weights in the paired-rows order (mcusim.quant.layouts) give the same bytes
+    p.weights_paired = 1
+    paired = np.ascontiguousarray(layouts.pair_rows(wt))
+    got2 = np.zeros_like(want)
+    lib.mcs_conv2d_s8(i8ptr(x), i8ptr(paired), i32ptr(bias), i32ptr(mult), i32ptr(shift), None,
+                      i8ptr(got2), ctypes.byref(p))
+    np.testing.assert_array_equal(got2, want)
+    if cout > 1 and kh * kw * cin >= 4:  # the order really differs
+        assert not np.array_equal(paired, wt.reshape(-1))
 
 
 @pytest.mark.parametrize("shape", [(1, 4, 4, 8, 16, 1), (1, 3, 5, 7, 9, 1), (2, 6, 6, 3, 5, 2),

@@ -305,3 +305,32 @@ def test_anomaly_decision_replaces_argmax_for_autoencoders(tmp_path):
     assert "argmax_agreement" in dec and 0.0 <= rep["cosine"] <= 1.0
     # classification models keep the argmax
     assert compare_with_float(fgraph, qgraph, test, layer_samples=0)["decision"]["task"] == "classification"
+
+
+def test_kernel_scratch_follows_the_cores_weight_order(compiled):
+    """The shared int8 scratch is sized for the weight order each core gets (paired rows on
+    the M33: four im2col columns; plain rows elsewhere: two), and what analyze counts as
+    kernel scratch is the buffer the generated code declares."""
+    import re
+
+    from mcusim.compiler.codegen import Target
+    from mcusim.quant import scratch
+
+    _name, _fgraph, qgraph = compiled
+    sizes = {}
+    for core in ("cortex-m33", "cortex-m7"):
+        target = Target(core=core, dsp=True)
+        gen = generate(qgraph, plan_memory(qgraph), target=target)
+        m = re.search(r"static int16_t mcs_s8_scratch\[(\d+)\]", gen.model_c)
+        assert m, "no int8 scratch buffer in the generated code"
+        want = scratch.graph_bytes(qgraph.meta, core == "cortex-m33")
+        assert int(m.group(1)) == (max(8, want) + 1) // 2
+        sizes[core] = want
+        # paired on the M33: pointwise layers, and convolutions over whole groups of 4
+        # input channels (OHWI weights: in_c last) without horizontal dilation
+        pairable = any(n.op == Op.CONV and not n.attr("depthwise") and (
+            qgraph.tensors[n.inputs[1]].shape[1:-1] in ((1, 1), (1,))
+            or (qgraph.tensors[n.inputs[1]].shape[-1] % 4 == 0
+                and n.attr("dilations")[-1] == 1)) for n in qgraph.nodes)
+        assert ("(paired rows)" in gen.model_c) == (core == "cortex-m33" and pairable)
+    assert sizes["cortex-m33"] >= sizes["cortex-m7"]
