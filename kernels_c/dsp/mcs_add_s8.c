@@ -117,6 +117,15 @@ static void add_run_c(const int8_t *pa, const int8_t *pb, int8_t *out, int32_t n
 #define ADD_E_MIN 17
 #define ADD_E_MAX 20
 
+/* The assembly loops need 13 registers: not at -O0, where GCC keeps r7 as the frame pointer
+ * (add_run_c does the whole row there). */
+#if defined(__OPTIMIZE__)
+#define ADD_ASM 1
+#else
+#define ADD_ASM 0
+#endif
+
+#if ADD_ASM
 /* Two values: loads (pipelined, one cycle each after the first), v2, SMMLAR, sign term,
  * SSAT with the shift into D0 and t1. */
 #define ADD_PAIR(E, D0)                                                                     \
@@ -183,17 +192,20 @@ typedef void (*add_run_fn)(const int8_t *, const int8_t *, int8_t *, int32_t, in
 static const add_run_fn add_runs[ADD_E_MAX - ADD_E_MIN + 1] = {
     add_run_17, add_run_18, add_run_19, add_run_20,
 };
+#endif
 
 /* n values of contiguous rows: the assembly loop for whole groups of eight, C for the rest. */
 static void add_shift_rows(const int8_t *pa, const int8_t *pb, int8_t *out, int32_t n,
                            int32_t m, int32_t k, int32_t e, int32_t act_min, int32_t act_max)
 {
-    const int32_t n8 = (e >= ADD_E_MIN && e <= ADD_E_MAX) ? (n & ~7) : 0;
+    const int32_t n8 = (ADD_ASM && e >= ADD_E_MIN && e <= ADD_E_MAX) ? (n & ~7) : 0;
+#if ADD_ASM
     if (n8 > 0) {
         const uint32_t lo4 = ((uint32_t)act_min & 0xFFu) * 0x01010101u;
         const uint32_t hi4 = ((uint32_t)act_max & 0xFFu) * 0x01010101u;
         add_runs[e - ADD_E_MIN](pa, pb, out, n8, m, k, lo4, hi4);
     }
+#endif
     add_run_c(pa + n8, pb + n8, out + n8, n - n8, m, k, e, act_min, act_max);
 }
 

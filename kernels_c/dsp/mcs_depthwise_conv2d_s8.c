@@ -369,6 +369,17 @@ static void dw_general(const int8_t *input, const int8_t *weights, const int32_t
 /* The planar 3x3 path                                                                      */
 /* ====================================================================================== */
 
+/* Its loops are assembly with 14 registers: not at -O0, where GCC keeps r7 as the frame
+ * pointer. A debug build runs every shape through the general path (which then builds no
+ * requantization table for the planar shapes: the scratch it has is the same). */
+#if defined(__OPTIMIZE__)
+#define DW3_ASM 1
+#else
+#define DW3_ASM 0
+#endif
+
+#if DW3_ASM
+
 /* 1 when the last group of four rows takes the single row left (out_h % 4 == 1). */
 static inline int32_t dw3_rows5(const mcs_conv2d_s8_params_t *p)
 {
@@ -449,6 +460,45 @@ static inline void dw3_pair4(uint8_t *d, int32_t x0, int32_t x1)
 /* n row pairs of four channels: input rows from src (rs bytes apart) -> d, ps bytes apart
  * (dw3_pair4 in a loop; in assembly, GCC's version of it took 22 cycles per pair on the
  * Cortex-M33, this one 18). One function per pair stride: STR's post-index immediate. */
+#if MCS_DSP_ASM_M7
+/* The dual-issue Cortex-M7's schedule of the same loop (MCS_DSP_ASM_M7, mcs_dsp_s8.h): PKH
+ * and SXTB16 issue only as the first of a pair, a store never with a store, and the second
+ * of a pair must not read what the first writes; so each SXTB16 pairs with the store of the
+ * previous one's result, the PKHs with the pointer and count updates (an unshifted ADD of
+ * 2 rs: PKH's shifted operand and a shifted ADD do not pair), the loads together and the
+ * last store with the branch. mcusim's M7 model: 12 cycles + the taken branch per pair for
+ * the loop below, 8 + 1 for this one (pairs [ldr|ldr] [pkhbt|add] [pkhtb|subs] [sxtb16]
+ * [sxtb16|str] [sxtb16|str] [sxtb16|str] [str|bne]). */
+#define DW3_ROWS4_FN(name, ps)                                                             \
+    static void name(const int8_t *src, int32_t rs, uint8_t *d, int32_t n)                 \
+    {                                                                                      \
+        int32_t x0, x1, lo, hi;                                                            \
+        const int32_t rs2 = 2 * rs;                                                        \
+        if (n <= 0) {                                                                      \
+            return;                                                                        \
+        }                                                                                  \
+        __asm__ volatile("1:\n\t"                                                          \
+                         "ldr    %[x0], [%[s]]\n\t"                                        \
+                         "ldr    %[x1], [%[s], %[rs]]\n\t"                                 \
+                         "pkhbt  %[lo], %[x0], %[x1], lsl #16\n\t"                         \
+                         "add    %[s], %[s], %[rs2]\n\t"                                   \
+                         "pkhtb  %[hi], %[x1], %[x0], asr #16\n\t"                         \
+                         "subs   %[n], %[n], #1\n\t"                                       \
+                         "sxtb16 %[x0], %[lo]\n\t"                                         \
+                         "sxtb16 %[x1], %[lo], ror #8\n\t"                                 \
+                         "str    %[x0], [%[d]], #" #ps "\n\t"                              \
+                         "sxtb16 %[lo], %[hi]\n\t"                                         \
+                         "str    %[x1], [%[d], #(4-" #ps ")]\n\t"                          \
+                         "sxtb16 %[hi], %[hi], ror #8\n\t"                                 \
+                         "str    %[lo], [%[d], #(8-" #ps ")]\n\t"                          \
+                         "str    %[hi], [%[d], #(12-" #ps ")]\n\t"                         \
+                         "bne    1b\n\t"                                                   \
+                         : [s] "+r"(src), [d] "+r"(d), [n] "+r"(n), [x0] "=&r"(x0),        \
+                           [x1] "=&r"(x1), [lo] "=&r"(lo), [hi] "=&r"(hi)                  \
+                         : [rs] "r"(rs), [rs2] "r"(rs2)                                    \
+                         : "cc", "memory");                                                \
+    }
+#else
 #define DW3_ROWS4_FN(name, ps)                                                             \
     static void name(const int8_t *src, int32_t rs, uint8_t *d, int32_t n)                 \
     {                                                                                      \
@@ -477,6 +527,7 @@ static inline void dw3_pair4(uint8_t *d, int32_t x0, int32_t x1)
                          : [rs] "r"(rs)                                                    \
                          : "cc", "memory");                                                \
     }
+#endif
 DW3_ROWS4_FN(dw3_rows4, 48)
 DW3_ROWS4_FN(dw3_rows4_plane, 128)
 
@@ -1466,15 +1517,21 @@ static void dw3_plane(const int8_t *input, const int8_t *weights, const int32_t 
     }
 }
 
+#endif /* DW3_ASM */
+
 void mcs_depthwise_conv2d_s8(const int8_t *input, const int8_t *weights, const int32_t *bias,
                              const int32_t *multiplier, const int32_t *shift, int16_t *scratch,
                              int8_t *output, const mcs_conv2d_s8_params_t *p)
 {
+#if DW3_ASM
     if (dw3_plane_ok(p) && dw3_rq_ok(bias, shift, p)) {
         dw3_plane(input, weights, bias, multiplier, shift, scratch, output, p);
-    } else if (dw3_shape_ok(p) && dw3_rq_ok(bias, shift, p)) {
-        dw3_planar(input, weights, bias, multiplier, shift, scratch, output, p);
-    } else {
-        dw_general(input, weights, bias, multiplier, shift, scratch, output, p);
+        return;
     }
+    if (dw3_shape_ok(p) && dw3_rq_ok(bias, shift, p)) {
+        dw3_planar(input, weights, bias, multiplier, shift, scratch, output, p);
+        return;
+    }
+#endif
+    dw_general(input, weights, bias, multiplier, shift, scratch, output, p);
 }

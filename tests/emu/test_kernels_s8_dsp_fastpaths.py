@@ -467,3 +467,28 @@ def test_dsp_conv_paired_bit_exact(tmp_path, board):
         run = kfw.run_cases(plain, board, "dsp", tmp_path / "plain")
         assert run.output == kfw.expected_output(plain)
         assert runs["dsp"].cycles_per_layer[0] < run.cycles_per_layer[0]
+
+
+def _debug_build_cases() -> list[kfw.KernelCase]:
+    """One case per kernel path that has inline assembly (the fast-path sets above, trimmed to
+    what fits one firmware next to the -O0 code)."""
+    by_name = {c.name: c for c in (*_add_quantize_cases(), *_depthwise_plane_cases(),
+                                   *_paired_pointwise_cases(), *_paired_conv_cases())}
+    plane = _depthwise_plane_cases()[0].name
+    return [*_cases(),
+            *(by_name[n] for n in ("add_shift_e19_relu", "quantize_spread_c3", plane,
+                                   "pp_c64_kws", "pp_c8_relu6", "pc_c8_px25"))]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("board", ("nucleo-u545re-q", "nucleo-h723zg"))
+def test_dsp_kernels_debug_build_bit_exact(tmp_path, board):
+    """A debug build (-O0) of the DSP kernels compiles and gives the twin's bytes: at -O0 GCC
+    keeps r7 as the frame pointer, so every assembly path with 13+ registers must fall back to
+    its C version there."""
+    if shutil.which("arm-none-eabi-gcc") is None:
+        pytest.skip("arm-none-eabi-gcc not installed (apt-get install gcc-arm-none-eabi)")
+    cases = _debug_build_cases()
+    run = kfw.run_cases(cases, board, "dsp", tmp_path, opt="-O0")
+    _compare(run.output, cases)
+    assert run.output == kfw.expected_output(cases)
