@@ -30,7 +30,9 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(BIN)/mcusim demo -o $(DEMO) --force
 
+# lint first (ruff is pinned in pyproject.toml, so its verdict is the same everywhere)
 test: setup
+	$(BIN)/ruff check mcusim model_zoo st_import tests tools
 	$(BIN)/python -m pytest -q -n $(JOBS) --dist loadfile
 
 test-fast: setup

@@ -140,10 +140,10 @@ def list_packages(path: Path) -> list[Path] | None:
         return None
     children = [c for c in sorted(path.iterdir()) if not c.name.startswith(".")]
     packages = [c for c in children if is_package(c)]
-    if len(packages) >= 1 and not _network_headers(path, top_only=True):
-        # Only a folder of packages when no network sits directly in it.
-        if len(packages) > 1 or all(c in packages or not c.is_dir() for c in children):
-            return packages
+    # Only a folder of packages when no network sits directly in it.
+    if packages and not _network_headers(path, top_only=True) and (
+            len(packages) > 1 or all(c in packages or not c.is_dir() for c in children)):
+        return packages
     return None
 
 

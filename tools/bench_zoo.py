@@ -4,7 +4,7 @@
 For each (model, dtype, board) this runs `mcusim.cli.validate_cmd.validate_model` (the same
 compile -> build -> emulate -> compare path as `mcusim validate`) and tabulates cycles per
 inference, latency, cycles per MAC (MACs from the zoo metadata, `mcusim zoo list`), flash
-used, peak RAM (the activation arena) and whether the firmware agrees with the numpy twin.
+used, peak RAM (the activation arena plus the int8 kernels' scratch) and whether the firmware agrees with the numpy twin.
 
     .venv/bin/python tools/bench_zoo.py                        # all models, 3 boards
     .venv/bin/python tools/bench_zoo.py --models kws_dscnn,ic_resnet8 --boards nucleo-u545re-q
@@ -38,8 +38,8 @@ def zoo_models() -> list[dict]:
 
 def bench_one(model: str, dtype: str, board: str, macs: int) -> dict:
     """One row: validate `model` as `dtype` on `board` and keep the performance figures."""
-    from mcusim.validation import validate_model
     from mcusim.errors import McusimError
+    from mcusim.validation import validate_model
 
     row = {"model": model, "dtype": dtype, "board": board, "macs": macs}
     t0 = time.monotonic()
@@ -85,7 +85,7 @@ def markdown(rows: list[dict]) -> str:
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     lines.append("cycles per inference in the mcusim emulator (cycle model per core in "
-                 "mcusim/emu/cycles); peak RAM = activation arena; twin = firmware output vs "
+                 "mcusim/emu/cycles); peak RAM = activation arena + int8 kernel scratch; twin = firmware output vs "
                  "the numpy twin (int8: bit for bit).")
     return "\n".join(lines)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Self
 
 from mcusim.errors import McusimError
 from mcusim.target.image import Image
@@ -51,7 +51,7 @@ class Target(ABC):
     def close(self) -> None:
         """Disconnect; leave a board running. Called by `__exit__`."""
 
-    def __enter__(self) -> Target:
+    def __enter__(self) -> Self:
         self.open()
         return self
 

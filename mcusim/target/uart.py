@@ -7,7 +7,7 @@ virtual COM port and the debug interface on one USB device); `--uart /dev/ttyACM
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, Self
 
 from mcusim.errors import ProbeError
 from mcusim.target.pyocd_target import ST_USB_VID
@@ -72,7 +72,7 @@ class UartCapture:
         self._thread.join(timeout=1.0)
         self._serial.close()
 
-    def __enter__(self) -> UartCapture:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

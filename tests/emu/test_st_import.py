@@ -14,11 +14,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from st_fixture.make_package import (
+    IoQuant,
+    make_st_package,
+    random_mlp,
+    reference_outputs,
+    zip_package,
+)
 
 from mcusim.boards import load_board
 from mcusim.elfmeta import read_meta
 from mcusim.emu import run_firmware
-from st_fixture.make_package import IoQuant, make_st_package, random_mlp, reference_outputs, zip_package
 from st_import.importer import import_package
 
 pytestmark = [
@@ -81,13 +87,13 @@ def test_cli_imports_zip_and_run_executes_it(tmp_path):
     cli = [sys.executable, "-m", "mcusim.cli.main"]
     proc = subprocess.run(
         cli + ["st-import", str(zipped), "--board", "nucleo-u545re-q", "-o", str(out), "--inputs", str(tmp_path / "in.npz"), "--json"],
-        capture_output=True, text=True,
+        capture_output=True, text=True, check=False,
     )
     assert proc.returncode == 0, proc.stderr
     imported = json.loads(proc.stdout)
     assert imported["runtime_library"] == "NetworkRuntime1000_CM33_GCC.a"
     assert imported["st_report"]["macc"] == 6 * 8 + 8 * 3
-    proc = subprocess.run(cli + ["run", str(out / "firmware.elf"), "--json", "--no-store"], capture_output=True, text=True)
+    proc = subprocess.run(cli + ["run", str(out / "firmware.elf"), "--json", "--no-store"], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     run = json.loads(proc.stdout)
     got = np.asarray(run["results"]["outputs"][0][0]).reshape(-1)
@@ -104,7 +110,7 @@ def test_folder_of_packages_builds_each_and_reports_the_broken_one(tmp_path):
     out = tmp_path / "out"
     proc = subprocess.run(
         [sys.executable, "-m", "mcusim.cli.main", "st-import", str(models), "--board", "nucleo-u545re-q", "-o", str(out), "--json"],
-        capture_output=True, text=True,
+        capture_output=True, text=True, check=False,
     )
     assert proc.returncode == 1, proc.stderr
     summary = {Path(p["source"]).name: p for p in json.loads(proc.stdout)["packages"]}
@@ -123,7 +129,7 @@ def test_standalone_makefile_relinks_the_runtime_library(tmp_path):
     assert (tmp_path / "out" / "src" / "lib" / "NetworkRuntime1000_CM33_GCC.a").is_file()
     before = res.elf.read_bytes()
     res.elf.unlink()
-    proc = subprocess.run(["make", "-s", "firmware.elf"], cwd=tmp_path / "out", capture_output=True, text=True)
+    proc = subprocess.run(["make", "-s", "firmware.elf"], cwd=tmp_path / "out", capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert res.elf.read_bytes() == before
 
@@ -136,15 +142,15 @@ def test_validate_st_against_the_onnx_reference(tmp_path):
     model = onnx_for_layers(layers, tmp_path / "mlp.onnx")
     cli = [sys.executable, "-m", "mcusim.cli.main", "validate"]
     proc = subprocess.run(cli + [str(model), "--st", str(pkg), "--board", "nucleo-h723zg", "--samples", "3", "--json"],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     rep = json.loads(proc.stdout)
     assert rep["passed"] and rep["n_samples"] == 3 and rep["metrics"]["max_abs"] <= 1e-5
     assert rep["cycles"] > 0 and rep["st_report"]["macc"] == 10 * 20 + 20 * 4
     # without a reference: the firmware must run to the end; a wrong reference fails with exit 1
-    proc = subprocess.run(cli + ["--st", str(pkg), "--board", "nucleo-h723zg", "--json"], capture_output=True, text=True)
+    proc = subprocess.run(cli + ["--st", str(pkg), "--board", "nucleo-h723zg", "--json"], capture_output=True, text=True, check=False)
     assert proc.returncode == 0 and json.loads(proc.stdout)["metrics"] is None, proc.stderr
     other = onnx_for_layers(random_mlp([10, 20, 4], seed=22), tmp_path / "other.onnx")
     proc = subprocess.run(cli + [str(other), "--st", str(pkg), "--board", "nucleo-h723zg", "--json"],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     assert proc.returncode == 1 and json.loads(proc.stdout)["passed"] is False

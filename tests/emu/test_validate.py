@@ -82,9 +82,9 @@ def test_validate_conv1d(tmp_path):
 
 def test_first_divergent_layer_found_with_a_broken_kernel(cnn, monkeypatch):
     """Swap HardSwish's kernel for HardSigmoid's: validation fails and names that layer."""
-    from mcusim.validation import validate_model
     from mcusim.compiler import codegen
     from mcusim.compiler.ir import DType, Op
+    from mcusim.validation import validate_model
 
     monkeypatch.setitem(codegen.KERNELS, (Op.HARDSWISH, DType.FLOAT32), codegen._unary("mcs_hard_sigmoid_f32", lambda n: ["0.2f", "0.5f"]))
     rep = validate_model(str(cnn), "nucleo-u545re-q", n_samples=2)

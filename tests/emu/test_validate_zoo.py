@@ -24,8 +24,8 @@ ZOO_MLP_CNN = ["mlp_features", "ad_autoencoder", "cnn1d_waveform", "cnn2d_small"
 @pytest.mark.parametrize("name", ZOO_MLP_CNN)
 def test_zoo_model_validates_or_is_refused_cleanly(name, board):
     from mcusim.cli.analyze_cmd import run_analysis
-    from mcusim.validation import validate_model
     from mcusim.errors import McusimError
+    from mcusim.validation import validate_model
 
     a = run_analysis(name, board, "float32", measure_code=False)
     if not a.fits:

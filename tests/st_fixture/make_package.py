@@ -11,6 +11,7 @@ chain of dense layers; the importer under test must not be able to tell it from 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import shutil
 import subprocess
 import zipfile
@@ -46,7 +47,7 @@ class IoQuant:
 def random_mlp(sizes: list[int], seed: int = 0) -> list[Dense]:
     rng = np.random.default_rng(seed)
     layers = []
-    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
         w = rng.normal(0, 1 / np.sqrt(n_in), (n_out, n_in)).astype(np.float32)
         b = rng.normal(0, 0.1, n_out).astype(np.float32)
         layers.append(Dense(w, b, relu=i < len(sizes) - 2))

@@ -20,12 +20,12 @@ def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     proc = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(ROOT)],
-        capture_output=True, text=True,
+        capture_output=True, text=True, check=False,
     )
     if proc.returncode != 0 and "hatchling" in proc.stderr:
         proc = subprocess.run(
             [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
-            capture_output=True, text=True,
+            capture_output=True, text=True, check=False,
         )
     assert proc.returncode == 0, proc.stderr
     (whl,) = out.glob("mcusim-*.whl")
@@ -49,7 +49,7 @@ def test_installed_package_finds_boards_and_firmware_outside_the_checkout(wheel,
     target = tmp_path / "site"
     proc = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
-        capture_output=True, text=True,
+        capture_output=True, text=True, check=False,
     )
     assert proc.returncode == 0, proc.stderr
     code = (
@@ -61,7 +61,8 @@ def test_installed_package_finds_boards_and_firmware_outside_the_checkout(wheel,
     # Only the installed copy and the venv's dependencies: not the checkout.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["PYTHONPATH"] = str(target)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env,
+                          check=False)
     assert proc.returncode == 0, proc.stderr
     root, n_boards, has_header = proc.stdout.split()
     assert Path(root).is_relative_to(target), root

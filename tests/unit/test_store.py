@@ -16,11 +16,11 @@ from mcusim.store import SCHEMA_VERSION, LayerCycles, RunRecord, Store, default_
 
 
 def _run(source: str = "emulator", sha: str = "a" * 64, board: str = "nucleo-u545re-q", **kw):
-    base = dict(
-        source=source, elf_sha256=sha, board=board, model="mlp", dtype="float32",
-        clock_hz=160_000_000, n_samples=2, cycles_total=2000, outputs_crc32=0xDEADBEEF,
-        layers=[LayerCycles(0, "fc1", 1200), LayerCycles(1, "fc2", 800)],
-    )
+    base = {
+        "source": source, "elf_sha256": sha, "board": board, "model": "mlp", "dtype": "float32",
+        "clock_hz": 160_000_000, "n_samples": 2, "cycles_total": 2000, "outputs_crc32": 0xDEADBEEF,
+        "layers": [LayerCycles(0, "fc1", 1200), LayerCycles(1, "fc2", 800)],
+    }
     base.update(kw)
     return RunRecord(**base)
 

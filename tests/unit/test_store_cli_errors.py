@@ -19,7 +19,7 @@ from mcusim.calibration import (
 
 def _cli(*args, env=None):
     return subprocess.run([sys.executable, "-m", "mcusim.cli.main", *args], capture_output=True,
-                          text=True, timeout=120, env=env)
+                          text=True, timeout=120, env=env, check=False)
 
 
 def _probe_connected() -> bool:

@@ -113,5 +113,8 @@ def _load() -> None:
     global _loaded
     if not _loaded:
         _loaded = True
-        from mcusim.compiler.ops import definitions, onnx_import  # noqa: F401  (registration)
-        from mcusim.compiler.ops import sequence  # noqa: F401  (issue 7: LSTM, GRU, Gelu)
+        from mcusim.compiler.ops import (  # noqa: F401  (registration)
+            definitions,
+            onnx_import,
+            sequence,
+        )
