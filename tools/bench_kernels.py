@@ -36,7 +36,7 @@ def cases(target: Target | None = None) -> list[kfw.KernelCase]:
     """The benchmark layers (shapes after the MLPerf Tiny models: IC ResNet-8, VWW's first
     layer (TF 'same' padding), KWS DS-CNN, AD). `target`: the weights in the order the
     compiler emits for its core (plain or paired rows, mcusim.quant.layouts); None: plain."""
-    pw_paired = target is not None and layouts.pointwise_paired(target)
+    pw_paired = target is not None and layouts.pointwise_paired(target, 25 * 5)
     conv_paired = target is not None and layouts.conv_paired(target, 32, 1)
     return [
         kfw.conv2d_case("conv3x3 16x16x32->32", (16, 16), 32, 32, (3, 3),

@@ -753,9 +753,10 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
                                ? 1
                                : -1];
 
-/* A channel's start: constants to the frame, weights to registers, b, o, pend. */
+/* A channel's start (x = stp: DW3_STP_CHANNEL): constants to the frame, weights to
+ * registers, b, o, pend. */
 #define DW3_CHANNEL                                                                        \
-    "ldr    %[x], %[stp]\n\t"                                                              \
+    DW3_STP_CHANNEL                                                                        \
     "ldr    %[z], [%[x]]\n\t"                                                              \
     "ldr    %[y], [%[x], #4]\n\t"                                                          \
     "ldr    %[a0], [%[z], #40]\n\t"                                                        \
@@ -1006,8 +1007,9 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
 #define DW3_S1_GROUP1 DW3_GROUP1("smlabt")
 
 /* Vertical stride 2: five row pairs per slot for four rows (a3 holds corr until its first
- * MAC); `more`: loads placed after the fifth pair's. */
-#define DW3_S2_SLOT4(wa, wb, s, more)                                                      \
+ * MAC); `early` / `late`: instructions placed before / after the third row's SMLABB and the
+ * fourth row's SMLAD (the fifth pair's load, DW3_S2_P4, and in the last slot m's and r's). */
+#define DW3_S2_SLOT4(wa, wb, s, early, late)                                               \
     "ldr    %[x], " DW3_AT2("0", s) "\n\t"                                                 \
     "ldr    %[y], " DW3_AT2("1", s) "\n\t"                                                 \
     "smlad  %[a0], %[x], %[" wa "], %[a0]\n\t"                                             \
@@ -1017,11 +1019,16 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
     "ldr    %[y], " DW3_AT2("3", s) "\n\t"                                                 \
     "smlabb %[a1], %[x], %[" wb "], %[a1]\n\t"                                             \
     "smlad  %[a2], %[x], %[" wa "], %[a2]\n\t"                                             \
+    early                                                                                  \
     "smlabb %[a2], %[y], %[" wb "], %[a2]\n\t"                                             \
     "smlad  %[a3], %[y], %[" wa "], %[a3]\n\t"                                             \
-    "ldr    %[x], " DW3_AT2("4", s) "\n\t"                                                 \
-    more                                                                                   \
+    late                                                                                   \
     "smlabb %[a3], %[x], %[" wb "], %[a3]\n\t"
+/* The fifth pair P4 of slot byte s, into x: `early` (two MACs before its use, no Cortex-M33
+ * load-use stall: VWW's 24x24x16 layer 73 -> 71 cycles per four rows), but `late` in the
+ * last slot, next to the loads of m and r (on the Cortex-M4 a load right behind a load costs
+ * one cycle instead of two). */
+#define DW3_S2_P4(s) "ldr    %[x], " DW3_AT2("4", s) "\n\t"
 #define DW3_S2_GROUP4                                                                      \
     "ldr    %[a3], %[corr]\n\t"                                                            \
     DW3_LD_ADVANCE("4")                                                                    \
@@ -1033,13 +1040,14 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
     "ldr    %[y], " DW3_AT2("3", "0") "\n\t"                                               \
     "smlabb %[a1], %[x], %[wb0], %[a1]\n\t"                                                \
     "smlad  %[a2], %[x], %[wa0], %[a3]\n\t"                                                \
+    DW3_S2_P4("0")                                                                         \
     "smlabb %[a2], %[y], %[wb0], %[a2]\n\t"                                                \
     "smlad  %[a3], %[y], %[wa0], %[a3]\n\t"                                                \
-    "ldr    %[x], " DW3_AT2("4", "0") "\n\t"                                               \
     "smlabb %[a3], %[x], %[wb0], %[a3]\n\t"                                                \
-    DW3_S2_SLOT4("wa1", "wb1", "16", "")                                                   \
-    DW3_S2_SLOT4("wa2", "wb2", "32",                                                       \
-                 "ldr    %[y], %[m]\n\tldr    %[z], %[r]\n\t" DW3_PLANE_ADVANCE("4"))
+    DW3_S2_SLOT4("wa1", "wb1", "16", DW3_S2_P4("16"), "")                                  \
+    DW3_S2_SLOT4("wa2", "wb2", "32", "",                                                   \
+                 DW3_S2_P4("32") "ldr    %[y], %[m]\n\tldr    %[z], %[r]\n\t"             \
+                 DW3_PLANE_ADVANCE("4"))
 
 /* Five rows: DW3_S2_GROUP4 and the fifth in z, out4 += SMLAD(P4, a) + P5.bottom * b.bottom
  * (b: the ring's moves it first, by four row pairs). */
@@ -1103,14 +1111,199 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
 
 #define DW3_S2_GROUP1 DW3_GROUP1("smlabb")
 
+/* A group of four rows: the MACs, the requantization, the clamps, the stores (pend loaded
+ * into y for DW3_ROWS' loop test). */
+#define DW3_BODY4(group4, ld_lo, clamp4) group4 DW3_RQ4(ld_lo) clamp4 DW3_ST4
+/* Two rows (rem loaded into y for DW3_ROWS' test of bit 0). */
+#define DW3_BODY2(group2, ld_lo, clamp2) group2 DW3_RQ2(ld_lo) clamp2 DW3_ST2
+
+#if MCS_DSP_ASM_M7
+/*
+ * The dual-issue Cortex-M7's four rows of vertical stride 1 without clamps (the zoo's
+ * layers): the same MACs, loads and requantization as DW3_BODY4(DW3_S1_GROUP4, "", ""), each
+ * row-pair load next to a MAC that does not read it (x, y, z in turn: each pair is loaded
+ * right after its last use), r and m loaded into x and y in the last slot so that the first
+ * shifted ADD pairs with the last MAC; then ASR with the stores' loads, SSAT (first of a pair
+ * only) with the next ASR or a store, the third output stored through [o, os, LSL #1] (STRB's
+ * register offset, LSL 0..3) and the fourth through o + os, so the stores pair too. mcusim's
+ * M7 model: 39 cycles + the taken branch per group of four rows, 41 + 1 for the common
+ * schedule (on the Cortex-M4 this order costs 82 instead of 74, hence M7 only).
+ */
+#define DW3_S1_BODY4_NC                                                                    \
+    "ldr    %[a0], %[corr]\n\t"                                                            \
+    DW3_LD_ADVANCE("2")                                                                    \
+    "ldr    %[y], " DW3_AT1("1", "0") "\n\t"                                               \
+    "smlatb %[a1], %[x], %[wa0], %[a0]\n\t"                                                \
+    "smlad  %[a2], %[y], %[wa0], %[a0]\n\t"                                                \
+    "ldr    %[z], " DW3_AT1("2", "0") "\n\t"                                               \
+    "smlatb %[a3], %[y], %[wa0], %[a0]\n\t"                                                \
+    "smlad  %[a0], %[x], %[wa0], %[a0]\n\t"                                                \
+    "ldr    %[x], " DW3_AT1("0", "16") "\n\t"                                              \
+    "smlabt %[a0], %[y], %[wb0], %[a0]\n\t"                                                \
+    "smlad  %[a1], %[y], %[wb0], %[a1]\n\t"                                                \
+    "ldr    %[y], " DW3_AT1("1", "16") "\n\t"                                              \
+    "smlabt %[a2], %[z], %[wb0], %[a2]\n\t"                                                \
+    "smlad  %[a3], %[z], %[wb0], %[a3]\n\t"                                                \
+    "ldr    %[z], " DW3_AT1("2", "16") "\n\t"                                              \
+    "smlad  %[a0], %[x], %[wa1], %[a0]\n\t"                                                \
+    "smlatb %[a1], %[x], %[wa1], %[a1]\n\t"                                                \
+    "ldr    %[x], " DW3_AT1("0", "32") "\n\t"                                              \
+    "smlabt %[a0], %[y], %[wb1], %[a0]\n\t"                                                \
+    "smlad  %[a1], %[y], %[wb1], %[a1]\n\t"                                                \
+    "smlad  %[a2], %[y], %[wa1], %[a2]\n\t"                                                \
+    "smlatb %[a3], %[y], %[wa1], %[a3]\n\t"                                                \
+    "ldr    %[y], " DW3_AT1("1", "32") "\n\t"                                              \
+    "smlabt %[a2], %[z], %[wb1], %[a2]\n\t"                                                \
+    "smlad  %[a3], %[z], %[wb1], %[a3]\n\t"                                                \
+    "ldr    %[z], " DW3_AT1("2", "32") "\n\t"                                              \
+    "smlad  %[a0], %[x], %[wa2], %[a0]\n\t"                                                \
+    DW3_PLANE_ADVANCE("2")                                                                 \
+    "smlatb %[a1], %[x], %[wa2], %[a1]\n\t"                                                \
+    "ldr    %[x], %[r]\n\t"                                                                \
+    "smlabt %[a0], %[y], %[wb2], %[a0]\n\t"                                                \
+    "smlad  %[a1], %[y], %[wb2], %[a1]\n\t"                                                \
+    "smlad  %[a2], %[y], %[wa2], %[a2]\n\t"                                                \
+    "smlatb %[a3], %[y], %[wa2], %[a3]\n\t"                                                \
+    "ldr    %[y], %[m]\n\t"                                                                \
+    "smlabt %[a2], %[z], %[wb2], %[a2]\n\t"                                                \
+    "smlad  %[a3], %[z], %[wb2], %[a3]\n\t"                                                \
+    DW3_RQ4_NC
+/* The same for vertical stride 2 (DW3_BODY4(DW3_S2_GROUP4, "", ""): five row pairs per slot,
+ * x, y, z in turn; mcusim's M7 model: 39 cycles + the branch, 41 + 1 before). */
+#define DW3_S2_BODY4_NC                                                                    \
+    "ldr    %[a3], %[corr]\n\t"                                                            \
+    DW3_LD_ADVANCE("4")                                                                    \
+    "ldr    %[y], " DW3_AT2("1", "0") "\n\t"                                               \
+    "smlad  %[a0], %[x], %[wa0], %[a3]\n\t"                                                \
+    "smlabb %[a0], %[y], %[wb0], %[a0]\n\t"                                                \
+    "ldr    %[z], " DW3_AT2("2", "0") "\n\t"                                               \
+    "smlad  %[a1], %[y], %[wa0], %[a3]\n\t"                                                \
+    "ldr    %[x], " DW3_AT2("3", "0") "\n\t"                                               \
+    "smlabb %[a1], %[z], %[wb0], %[a1]\n\t"                                                \
+    "smlad  %[a2], %[z], %[wa0], %[a3]\n\t"                                                \
+    "ldr    %[y], " DW3_AT2("4", "0") "\n\t"                                               \
+    "smlabb %[a2], %[x], %[wb0], %[a2]\n\t"                                                \
+    "smlad  %[a3], %[x], %[wa0], %[a3]\n\t"                                                \
+    "ldr    %[z], " DW3_AT2("0", "16") "\n\t"                                              \
+    "smlabb %[a3], %[y], %[wb0], %[a3]\n\t"                                                \
+    "ldr    %[x], " DW3_AT2("1", "16") "\n\t"                                              \
+    "smlad  %[a0], %[z], %[wa1], %[a0]\n\t"                                                \
+    "ldr    %[y], " DW3_AT2("2", "16") "\n\t"                                              \
+    "smlabb %[a0], %[x], %[wb1], %[a0]\n\t"                                                \
+    "ldr    %[z], " DW3_AT2("3", "16") "\n\t"                                              \
+    "smlad  %[a1], %[x], %[wa1], %[a1]\n\t"                                                \
+    "smlabb %[a1], %[y], %[wb1], %[a1]\n\t"                                                \
+    "smlad  %[a2], %[y], %[wa1], %[a2]\n\t"                                                \
+    "ldr    %[x], " DW3_AT2("4", "16") "\n\t"                                              \
+    "smlabb %[a2], %[z], %[wb1], %[a2]\n\t"                                                \
+    "smlad  %[a3], %[z], %[wa1], %[a3]\n\t"                                                \
+    "ldr    %[y], " DW3_AT2("0", "32") "\n\t"                                              \
+    "smlabb %[a3], %[x], %[wb1], %[a3]\n\t"                                                \
+    "ldr    %[z], " DW3_AT2("1", "32") "\n\t"                                              \
+    "smlad  %[a0], %[y], %[wa2], %[a0]\n\t"                                                \
+    "ldr    %[x], " DW3_AT2("2", "32") "\n\t"                                              \
+    "smlabb %[a0], %[z], %[wb2], %[a0]\n\t"                                                \
+    "ldr    %[y], " DW3_AT2("3", "32") "\n\t"                                              \
+    "smlad  %[a1], %[z], %[wa2], %[a1]\n\t"                                                \
+    "smlabb %[a1], %[x], %[wb2], %[a1]\n\t"                                                \
+    "smlad  %[a2], %[x], %[wa2], %[a2]\n\t"                                                \
+    "ldr    %[z], " DW3_AT2("4", "32") "\n\t"                                              \
+    "smlabb %[a2], %[y], %[wb2], %[a2]\n\t"                                                \
+    "ldr    %[x], %[r]\n\t"                                                                \
+    "smlad  %[a3], %[y], %[wa2], %[a3]\n\t"                                                \
+    "ldr    %[y], %[m]\n\t"                                                                \
+    DW3_PLANE_ADVANCE("4")                                                                 \
+    "smlabb %[a3], %[z], %[wb2], %[a3]\n\t"                                                \
+    DW3_RQ4_NC
+/* The requantization and stores of DW3_S1_BODY4_NC / DW3_S2_BODY4_NC: r in x, m in y; the
+ * first shifted ADD pairs with the last MAC. */
+#define DW3_RQ4_NC                                                                         \
+    "add    %[z], %[x], %[a0], asr #31\n\t"                                                \
+    "smmlar %[a0], %[a0], %[y], %[z]\n\t"                                                  \
+    "add    %[z], %[x], %[a1], asr #31\n\t"                                                \
+    "smmlar %[a1], %[a1], %[y], %[z]\n\t"                                                  \
+    "add    %[z], %[x], %[a2], asr #31\n\t"                                                \
+    "smmlar %[a2], %[a2], %[y], %[z]\n\t"                                                  \
+    "add    %[z], %[x], %[a3], asr #31\n\t"                                                \
+    "smmlar %[a3], %[a3], %[y], %[z]\n\t"                                                  \
+    "ldr    %[x], %[e]\n\t"                                                                \
+    "asr    %[a0], %[a0], %[x]\n\t"                                                        \
+    "ldr    %[z], %[o]\n\t"                                                                \
+    "asr    %[a1], %[a1], %[x]\n\t"                                                        \
+    "ldr    %[y], %[os]\n\t"                                                               \
+    "ssat   %[a0], #8, %[a0]\n\t"                                                          \
+    "asr    %[a2], %[a2], %[x]\n\t"                                                        \
+    "ssat   %[a1], #8, %[a1]\n\t"                                                          \
+    "asr    %[a3], %[a3], %[x]\n\t"                                                        \
+    "ssat   %[a2], #8, %[a2]\n\t"                                                          \
+    "strb   %[a0], [%[z]]\n\t"                                                             \
+    "ssat   %[a3], #8, %[a3]\n\t"                                                          \
+    "strb   %[a1], [%[z], %[y]]\n\t"                                                       \
+    "add    %[x], %[z], %[y]\n\t"                                                          \
+    "strb   %[a2], [%[z], %[y], lsl #1]\n\t"                                               \
+    "strb   %[a3], [%[x], %[y], lsl #1]\n\t"                                               \
+    "add    %[z], %[z], %[y], lsl #2\n\t"                                                  \
+    "str    %[z], %[o]\n\t"                                                                \
+    "ldr    %[y], %[pend]\n\t"
+/* Two rows of vertical stride 1 without clamps (DW3_BODY2(DW3_S1_GROUP2, "", "")), in
+ * the same manner: the six row-pair loads next to MACs, r and m into x and y, the stores'
+ * loads next to the SMMLARs, SSAT with a store; mcusim's M7 model: 22 cycles, 25 before
+ * (VWW's 6x6 maps: six rows, four and two, per column). */
+#define DW3_S1_BODY2_NC                                                                    \
+    "ldr    %[a0], %[corr]\n\t"                                                            \
+    "ldr    %[x], [%[b]], #DW3_PS\n\t"                                                     \
+    "ldr    %[y], [%[b]]\n\t"                                                              \
+    "smlatb %[a1], %[x], %[wa0], %[a0]\n\t"                                                \
+    "smlad  %[a0], %[x], %[wa0], %[a0]\n\t"                                                \
+    "ldr    %[z], [%[b], #(16 - DW3_PS)]\n\t"                                              \
+    "smlabt %[a0], %[y], %[wb0], %[a0]\n\t"                                                \
+    "smlad  %[a1], %[y], %[wb0], %[a1]\n\t"                                                \
+    "ldr    %[x], [%[b], #16]\n\t"                                                         \
+    "smlad  %[a0], %[z], %[wa1], %[a0]\n\t"                                                \
+    "smlatb %[a1], %[z], %[wa1], %[a1]\n\t"                                                \
+    "ldr    %[y], [%[b], #(32 - DW3_PS)]\n\t"                                              \
+    "smlabt %[a0], %[x], %[wb1], %[a0]\n\t"                                                \
+    "smlad  %[a1], %[x], %[wb1], %[a1]\n\t"                                                \
+    "ldr    %[z], [%[b], #32]\n\t"                                                         \
+    "smlad  %[a0], %[y], %[wa2], %[a0]\n\t"                                                \
+    "ldr    %[x], %[r]\n\t"                                                                \
+    "smlatb %[a1], %[y], %[wa2], %[a1]\n\t"                                                \
+    "ldr    %[y], %[m]\n\t"                                                                \
+    "smlabt %[a0], %[z], %[wb2], %[a0]\n\t"                                                \
+    "smlad  %[a1], %[z], %[wb2], %[a1]\n\t"                                                \
+    "add    %[z], %[x], %[a0], asr #31\n\t"                                                \
+    "smmlar %[a0], %[a0], %[y], %[z]\n\t"                                                  \
+    "add    %[z], %[x], %[a1], asr #31\n\t"                                                \
+    "smmlar %[a1], %[a1], %[y], %[z]\n\t"                                                  \
+    "ldr    %[z], %[o]\n\t"                                                                \
+    "ldr    %[x], %[e]\n\t"                                                                \
+    "ldr    %[y], %[os]\n\t"                                                               \
+    "asr    %[a0], %[a0], %[x]\n\t"                                                        \
+    "asr    %[a1], %[a1], %[x]\n\t"                                                        \
+    "ssat   %[a0], #8, %[a0]\n\t"                                                          \
+    "add    %[x], %[z], %[y]\n\t"                                                          \
+    "ssat   %[a1], #8, %[a1]\n\t"                                                          \
+    "strb   %[a0], [%[z]]\n\t"                                                             \
+    "strb   %[a1], [%[x]]\n\t"                                                             \
+    "add    %[z], %[x], %[y]\n\t"                                                          \
+    "str    %[z], %[o]\n\t"                                                                \
+    "ldr    %[y], %[rem]\n\t"
+#else
+#define DW3_S1_BODY4_NC DW3_BODY4(DW3_S1_GROUP4, "", "")
+#define DW3_S1_BODY2_NC DW3_BODY2(DW3_S1_GROUP2, "", "")
+#define DW3_S2_BODY4_NC DW3_BODY4(DW3_S2_GROUP4, "", "")
+#endif
+
 /* The rows of one channel in DW3_COLUMN_ASM and DW3_PLANE_ASM: the groups of four rows
- * (b up to y), then rem = out_h % 4 last rows: five (rem 5: a group of four and one row),
- * two (rem bit 1, C after LSLS #31) and one (bit 0, Z clear). Ends at label 4. */
-#define DW3_ROWS(group4, group5, group2, group1, ld_lo, clamp4, clamp2, clamp1)            \
+ * (body4: DW3_BODY4 or DW3_S1_BODY4_NC / DW3_S2_BODY4_NC, each leaving pend in y; b up to
+ * y), then rem = out_h % 4 last rows: five (rem 5: a group of four and one row),
+ * two (rem bit 1, C after LSLS #31; body2: DW3_BODY2 or DW3_S1_BODY2_NC) and one (bit 0,
+ * Z clear). Ends at label 4. */
+#define DW3_ROWS(body4, group5, body2, group1, ld_lo, clamp4, clamp1)                      \
         "cmp    %[b], %[a0]\n\t"                                                           \
         "beq    2f\n\t"                                                                    \
         "1:\n\t"                                                                           \
-        group4 DW3_RQ4(ld_lo) clamp4 DW3_ST4                                               \
+        body4                                                                              \
         "cmp    %[b], %[y]\n\t"                                                            \
         "bne    1b\n\t"                                                                    \
         "2:\n\t"                                                                           \
@@ -1122,35 +1315,66 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
         "5:\n\t"                                                                           \
         "lsls   %[y], %[y], #31\n\t"                                                       \
         "bcc    3f\n\t"                                                                    \
-        group2 DW3_RQ2(ld_lo) clamp2 DW3_ST2                                               \
+        body2                                                                              \
         "lsls   %[y], %[y], #31\n\t"                                                       \
         "3:\n\t"                                                                           \
         "beq    4f\n\t"                                                                    \
         group1 DW3_RQ1(ld_lo) clamp1 DW3_ST1                                               \
         "4:\n\t"
 
+/* The end of a channel in DW3_COLUMN_ASM (DW3_NEXT_CHANNEL) and DW3_PLANE_ASM
+ * (DW3_PNEXT_CHANNEL, z = stp there): the next one while nch > 0, and x = stp for
+ * DW3_CHANNEL / DW3_PCHANNEL. On the Cortex-M33 (ARMv8-M Mainline) nch and stp are read
+ * straight from the frame, stp before label 0 and at the end of a channel, away from their
+ * uses: its load-use stalls, 3 per channel in the ring, 2 in the plane, go (mcusim's model:
+ * VWW 13,135,657 -> 13,124,083 cycles). The Cortex-M4 and M7 keep stp's load at the
+ * channel's start: on the M4 (LDR 2 cycles, 1 right behind a load or store) the M33's
+ * order is no faster. */
+#if defined(__ARM_ARCH_8M_MAIN__)
+#define DW3_STP_ENTRY "ldr    %[x], %[stp]\n\t"
+#define DW3_STP_CHANNEL ""
+#define DW3_NEXT_CHANNEL                                                                   \
+    "ldr    %[a1], %[nch]\n\t"                                                             \
+    "ldr    %[x], %[stp]\n\t"                                                              \
+    "subs   %[a1], %[a1], #1\n\t"                                                          \
+    "str    %[a1], %[nch]\n\t"                                                             \
+    "bne    0b\n\t"
+#define DW3_PNEXT_CHANNEL DW3_NEXT_CHANNEL
+#else
+#define DW3_STP_ENTRY ""
+#define DW3_STP_CHANNEL "ldr    %[x], %[stp]\n\t"
+#define DW3_NEXT_CHANNEL                                                                   \
+    "ldr    %[z], %[stp]\n\t"                                                              \
+    "ldr    %[x], [%[z], #12]\n\t"                                                         \
+    "subs   %[x], %[x], #1\n\t"                                                            \
+    "str    %[x], [%[z], #12]\n\t"                                                         \
+    "bne    0b\n\t"
+#define DW3_PNEXT_CHANNEL                                                                  \
+    "ldr    %[x], [%[z], #12]\n\t"                                                         \
+    "subs   %[x], %[x], #1\n\t"                                                            \
+    "str    %[x], [%[z], #12]\n\t"                                                         \
+    "bne    0b\n\t"
+#endif
+
 /* The operands shared by DW3_COLUMN_ASM and DW3_PLANE_ASM. */
 #define DW3_OPERANDS                                                                       \
         : [b] "=&r"(b), [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3),    \
           [x] "=&r"(x), [y] "=&r"(y), [z] "=&r"(z), [wa0] "=&r"(wa0), [wb0] "=&r"(wb0),     \
           [wa1] "=&r"(wa1), [wb1] "=&r"(wb1), [wa2] "=&r"(wa2), [wb2] "=&r"(wb2),          \
-          [o] "+m"(st.o), [pend] "+m"(st.pend), [a4] "=m"(st.a4)                           \
+          [o] "+m"(st.o), [pend] "+m"(st.pend), [a4] "=m"(st.a4), [nch] "+m"(st.nch)       \
         : [stp] "m"(stp), [corr] "m"(st.corr), [m] "m"(st.m), [e] "m"(st.e), [r] "m"(st.r),\
           [amin] "m"(st.amin), [amax] "m"(st.amax), [os] "m"(st.os), [rem] "m"(st.rem)
 
 /* All channels of the column: per channel DW3_CHANNEL, the groups of four rows, then the
  * rem = out_h % 4 last rows: two (rem bit 1, C after LSLS #31) and one (bit 0, Z clear). */
-#define DW3_COLUMN_ASM(group4, group5, group2, group1, ld_lo, clamp4, clamp2, clamp1)      \
+#define DW3_COLUMN_ASM(body4, group5, body2, group1, ld_lo, clamp4, clamp1)                \
     __asm__ volatile(                                                                      \
         DW3_GEOMETRY("48", "0")                                                            \
+        DW3_STP_ENTRY                                                                      \
         "0:\n\t"                                                                           \
         DW3_CHANNEL                                                                        \
-        DW3_ROWS(group4, group5, group2, group1, ld_lo, clamp4, clamp2, clamp1)            \
-        "ldr    %[z], %[stp]\n\t"                                                          \
-        "ldr    %[x], [%[z], #12]\n\t"                                                     \
-        "subs   %[x], %[x], #1\n\t"                                                        \
-        "str    %[x], [%[z], #12]\n\t"                                                     \
-        "bne    0b\n\t"                                                                    \
+        DW3_ROWS(body4, group5, body2, group1, ld_lo, clamp4, clamp1)                      \
+        DW3_NEXT_CHANNEL                                                                   \
         DW3_OPERANDS                                                                       \
         : "cc", "memory")
 
@@ -1159,27 +1383,34 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
 #define DW3_VARIANTS(ASM, variant)                                                         \
     switch (variant) {                                                                     \
     case 0:                                                                                \
-        ASM(DW3_S1_GROUP4, DW3_S1_GROUP5, DW3_S1_GROUP2, DW3_S1_GROUP1, "", "", "", "");   \
+        ASM(DW3_S1_BODY4_NC, DW3_S1_GROUP5, DW3_S1_BODY2_NC, DW3_S1_GROUP1, "", "", "");   \
         break;                                                                             \
     case 1:                                                                                \
-        ASM(DW3_S1_GROUP4, DW3_S1_GROUP5, DW3_S1_GROUP2, DW3_S1_GROUP1, DW3_LD_LO,         \
-            DW3_CLAMP4("lt"), DW3_CLAMP2("lt"), DW3_CLAMP1("lt"));                         \
+        ASM(DW3_BODY4(DW3_S1_GROUP4, DW3_LD_LO, DW3_CLAMP4("lt")), DW3_S1_GROUP5,          \
+            DW3_BODY2(DW3_S1_GROUP2, DW3_LD_LO, DW3_CLAMP2("lt")), DW3_S1_GROUP1,          \
+            DW3_LD_LO, DW3_CLAMP4("lt"), DW3_CLAMP1("lt"));                                \
         break;                                                                             \
     case 2:                                                                                \
-        ASM(DW3_S1_GROUP4, DW3_S1_GROUP5, DW3_S1_GROUP2, DW3_S1_GROUP1, DW3_LD_LO,         \
-            DW3_CLAMP4("lt") DW3_HI(4), DW3_CLAMP2("lt") DW3_HI(2),                        \
+        ASM(DW3_BODY4(DW3_S1_GROUP4, DW3_LD_LO, DW3_CLAMP4("lt") DW3_HI(4)),               \
+            DW3_S1_GROUP5,                                                                 \
+            DW3_BODY2(DW3_S1_GROUP2, DW3_LD_LO, DW3_CLAMP2("lt") DW3_HI(2)),               \
+            DW3_S1_GROUP1, DW3_LD_LO, DW3_CLAMP4("lt") DW3_HI(4),                          \
             DW3_CLAMP1("lt") DW3_HI(1));                                                   \
         break;                                                                             \
     case 3:                                                                                \
-        ASM(DW3_S2_GROUP4, DW3_S2_GROUP5, DW3_S2_GROUP2, DW3_S2_GROUP1, "", "", "", "");   \
+        ASM(DW3_S2_BODY4_NC, DW3_S2_GROUP5, DW3_BODY2(DW3_S2_GROUP2, "", ""),              \
+            DW3_S2_GROUP1, "", "", "");                                                    \
         break;                                                                             \
     case 4:                                                                                \
-        ASM(DW3_S2_GROUP4, DW3_S2_GROUP5, DW3_S2_GROUP2, DW3_S2_GROUP1, DW3_LD_LO,         \
-            DW3_CLAMP4("lt"), DW3_CLAMP2("lt"), DW3_CLAMP1("lt"));                         \
+        ASM(DW3_BODY4(DW3_S2_GROUP4, DW3_LD_LO, DW3_CLAMP4("lt")), DW3_S2_GROUP5,          \
+            DW3_BODY2(DW3_S2_GROUP2, DW3_LD_LO, DW3_CLAMP2("lt")), DW3_S2_GROUP1,          \
+            DW3_LD_LO, DW3_CLAMP4("lt"), DW3_CLAMP1("lt"));                                \
         break;                                                                             \
     default:                                                                               \
-        ASM(DW3_S2_GROUP4, DW3_S2_GROUP5, DW3_S2_GROUP2, DW3_S2_GROUP1, DW3_LD_LO,         \
-            DW3_CLAMP4("lt") DW3_HI(4), DW3_CLAMP2("lt") DW3_HI(2),                        \
+        ASM(DW3_BODY4(DW3_S2_GROUP4, DW3_LD_LO, DW3_CLAMP4("lt") DW3_HI(4)),               \
+            DW3_S2_GROUP5,                                                                 \
+            DW3_BODY2(DW3_S2_GROUP2, DW3_LD_LO, DW3_CLAMP2("lt") DW3_HI(2)),               \
+            DW3_S2_GROUP1, DW3_LD_LO, DW3_CLAMP4("lt") DW3_HI(4),                          \
             DW3_CLAMP1("lt") DW3_HI(1));                                                   \
         break;                                                                             \
     }
@@ -1226,7 +1457,7 @@ static __attribute__((noinline)) void dw3_group(dw3_call_t *k, const int8_t *in_
  * column loop around DW3_COLUMN_ASM.
  */
 #define DW3_PCHANNEL                                                                       \
-    "ldr    %[x], %[stp]\n\t"                                                              \
+    DW3_STP_CHANNEL                                                                        \
     "ldr    %[a1], [%[x], #8]\n\t"                                                         \
     "ldr    %[z], [%[x]]\n\t"                                                              \
     "ldr    %[y], [%[x], #48]\n\t"                                                         \
@@ -1256,13 +1487,14 @@ static __attribute__((noinline)) void dw3_group(dw3_call_t *k, const int8_t *in_
     "str    %[b], [%[x], #32]\n\t"                                                         \
     "str    %[a0], %[pend]\n\t"
 
-#define DW3_PLANE_ASM(group4, group5, group2, group1, ld_lo, clamp4, clamp2, clamp1)       \
+#define DW3_PLANE_ASM(body4, group5, body2, group1, ld_lo, clamp4, clamp1)                 \
     __asm__ volatile(                                                                      \
         DW3_GEOMETRY("128", "1")                                                           \
+        DW3_STP_ENTRY                                                                      \
         "0:\n\t"                                                                           \
         DW3_PCHANNEL                                                                       \
         "6:\n\t"                                                                           \
-        DW3_ROWS(group4, group5, group2, group1, ld_lo, clamp4, clamp2, clamp1)            \
+        DW3_ROWS(body4, group5, body2, group1, ld_lo, clamp4, clamp1)                      \
         "ldr    %[z], %[stp]\n\t"                                                          \
         "ldr    %[a0], %[pend]\n\t"                                                        \
         "ldr    %[x], [%[z], #40]\n\t"                                                     \
@@ -1282,10 +1514,7 @@ static __attribute__((noinline)) void dw3_group(dw3_call_t *k, const int8_t *in_
         "str    %[a1], %[o]\n\t"                                                           \
         "b      6b\n\t"                                                                    \
         "7:\n\t"                                                                           \
-        "ldr    %[x], [%[z], #12]\n\t"                                                     \
-        "subs   %[x], %[x], #1\n\t"                                                        \
-        "str    %[x], [%[z], #12]\n\t"                                                     \
-        "bne    0b\n\t"                                                                    \
+        DW3_PNEXT_CHANNEL                                                                  \
         DW3_OPERANDS                                                                       \
         : "cc", "memory")
 

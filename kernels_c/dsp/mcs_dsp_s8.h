@@ -1120,7 +1120,7 @@ static inline void mcs_dsp_mat_2col(const int8_t *weights, const int32_t *bias,
 }
 
 /*
- * ---- Four pixels x two channels over paired weight rows (pointwise on the M33 / M4) ----
+ * ---- Four pixels x two channels over paired weight rows (pointwise on the M33, M7) ----
  *
  * Four-column layout ("q15r4", MCS_DSP_COLS4_INT16(K) int16): the q15r groups of four
  * columns interleaved, group g of column j at [16g + 4j .. 16g + 4j + 3], then the tails,
@@ -1159,7 +1159,7 @@ static inline int8_t mcs_dsp_4col_out(int32_t acc, int32_t o, const int32_t *rq,
 
 /*
  * Channels o0 .. o0 + n - 1 (n = 2: a pair, paired rows at w; n = 1: one plain row at w)
- * of four q15r4 columns, in C: the fallback of mcs_dsp_mat_4col (-O0, Cortex-M7, odd last
+ * of four q15r4 columns, in C: the fallback of mcs_dsp_mat_4col (-O0, Cortex-M4, odd last
  * channel, no bias, no table, k % 4 != 0). Column j's outputs go to out0 + d[j] + o.
  */
 static inline void mcs_dsp_4col_c(const int8_t *w, int32_t n, int32_t o0, const int32_t *bias,
@@ -1422,6 +1422,269 @@ static inline void mcs_dsp_4col_asm(const int8_t *weights, const int32_t *bias,
 }
 #endif
 
+#if MCS_DSP_ASM_M7
+/*
+ * mcs_dsp_mat_4col on the dual-issue Cortex-M7: the 4x2 group over paired rows with four
+ * registers for the weights and columns (u0..u3; the other ten hold the eight accumulators
+ * and the weight and column pointers). Each of the 16 SMLADs issues with one of the 16 other
+ * instructions of a group (4 weight loads, as the sign-extended halves are made in place and
+ * the words reloaded; 4 SXTB16, always first of their pair and never feeding their partner;
+ * 8 column loads), so a group is 16 cycles for 32 MACs in mcusim's M7 model (the plain-rows
+ * 2x2 group: 9.25 for 16). The schedule comes from an exhaustive search over the contents of
+ * the four registers (entered with ea, eb and two column words loaded, no 16-pair group
+ * exists; entered with ea = SXTB16(row a word) in u0 and the low column words of pixels 0
+ * and 1 in u2, u3, u1 free, this one does, prefetching the same for the next group).
+ * tools/bench_kernels.py, pointwise 25x5x64->64 on nucleo-h723zg: 0.75 cycles/MAC with
+ * plain rows (mcs_dsp_m7_pairs) -> 0.66 with paired rows and this loop (0.68 in a first
+ * version with four groups per iteration and a plain last group). Per group
+ * ([first | second]):
+ *   [smlad a0 += X0lo.ea | ldr u1 = wb]      [sxtb16 u1 = eb | smlad a1 += X1lo.ea]
+ *   [smlad b0 += X0lo.eb | ldr u2 = X2lo]    [smlad b1 += X1lo.eb | ldr u3 = wa]
+ *   [sxtb16 u3 = wa ror 8 | smlad a2]        [smlad b2 | ldr u2 = X3lo]
+ *   [smlad a3 | ldr u0 = X3hi]               [smlad b3 | ldr u1 = X0hi]
+ *   [smlad a0 += X0hi.u3 | ldr u2 = wb]      [sxtb16 u2 = wb ror 8 | smlad a3 += X3hi.u3]
+ *   [smlad b0 | ldr u1 = X1hi]               [smlad b3 | ldr u0 = next wa (wp += 8)]
+ *   [sxtb16 u0 = next ea | smlad a1]         [smlad b1 | ldr u1 = X2hi]
+ *   [smlad a2 | ldr u3 = next X1lo]          [smlad b2 | ldr u2 = next X0lo (c += 32)]
+ * q15r4 group layout (bytes): pixel j's low word at 8j, high word at 8j + 4.
+ */
+#define MCS_DSP_M7_4X2_A                                                                   \
+    "smlad  %[a0], %[u2], %[u0], %[a0]\n\t"                                                \
+    "ldr    %[u1], [%[wp], #4]\n\t"                                                        \
+    "sxtb16 %[u1], %[u1]\n\t"                                                              \
+    "smlad  %[a1], %[u3], %[u0], %[a1]\n\t"                                                \
+    "smlad  %[b0], %[u2], %[u1], %[b0]\n\t"                                                \
+    "ldr    %[u2], [%[c], #16]\n\t"                                                        \
+    "smlad  %[b1], %[u3], %[u1], %[b1]\n\t"                                                \
+    "ldr    %[u3], [%[wp]]\n\t"                                                            \
+    "sxtb16 %[u3], %[u3], ror #8\n\t"                                                      \
+    "smlad  %[a2], %[u2], %[u0], %[a2]\n\t"                                                \
+    "smlad  %[b2], %[u2], %[u1], %[b2]\n\t"                                                \
+    "ldr    %[u2], [%[c], #24]\n\t"                                                        \
+    "smlad  %[a3], %[u2], %[u0], %[a3]\n\t"                                                \
+    "ldr    %[u0], [%[c], #28]\n\t"                                                        \
+    "smlad  %[b3], %[u2], %[u1], %[b3]\n\t"                                                \
+    "ldr    %[u1], [%[c], #4]\n\t"                                                         \
+    "smlad  %[a0], %[u1], %[u3], %[a0]\n\t"                                                \
+    "ldr    %[u2], [%[wp], #4]\n\t"                                                        \
+    "sxtb16 %[u2], %[u2], ror #8\n\t"                                                      \
+    "smlad  %[a3], %[u0], %[u3], %[a3]\n\t"                                                \
+    "smlad  %[b0], %[u1], %[u2], %[b0]\n\t"                                                \
+    "ldr    %[u1], [%[c], #12]\n\t"                                                        \
+    "smlad  %[b3], %[u0], %[u2], %[b3]\n\t"
+
+/* A group followed by another (prefetches the next group's ea, X0lo, X1lo). */
+#define MCS_DSP_M7_4X2_GROUP                                                               \
+    MCS_DSP_M7_4X2_A                                                                       \
+    "ldr    %[u0], [%[wp], #8]!\n\t"                                                       \
+    "sxtb16 %[u0], %[u0]\n\t"                                                              \
+    "smlad  %[a1], %[u1], %[u3], %[a1]\n\t"                                                \
+    "smlad  %[b1], %[u1], %[u2], %[b1]\n\t"                                                \
+    "ldr    %[u1], [%[c], #20]\n\t"                                                        \
+    "smlad  %[a2], %[u1], %[u3], %[a2]\n\t"                                                \
+    "ldr    %[u3], [%[c], #40]\n\t"                                                        \
+    "smlad  %[b2], %[u1], %[u2], %[b2]\n\t"                                                \
+    "ldr    %[u2], [%[c], #32]!\n\t"
+
+/* The last group of a channel pair: loads nothing ahead (nothing read past the columns or
+ * the pair's rows); its free issue slots save the next pair's weight position and load
+ * the table entry pointer (wp) and channel a's multiplier (u0) for the requantization. */
+#define MCS_DSP_M7_4X2_LAST                                                                \
+    MCS_DSP_M7_4X2_A                                                                       \
+    "add    %[wp], %[wp], #8\n\t"                                                          \
+    "smlad  %[a1], %[u1], %[u3], %[a1]\n\t"                                                \
+    "str    %[wp], %[wpos]\n\t"                                                            \
+    "smlad  %[b1], %[u1], %[u2], %[b1]\n\t"                                                \
+    "ldr    %[u1], [%[c], #20]\n\t"                                                        \
+    "smlad  %[a2], %[u1], %[u3], %[a2]\n\t"                                                \
+    "ldr    %[wp], %[rq]\n\t"                                                              \
+    "smlad  %[b2], %[u1], %[u2], %[b2]\n\t"                                                \
+    "ldr    %[u0], [%[wp]]\n\t"           /* m of channel a */
+
+/* x = max(x, u0) (cond "lt") or min(x, u0) ("gt") for the eight outputs. */
+#define MCS_DSP_M7_CLAMP8(cond)                                                            \
+    "cmp    %[a0], %[u0]\n\tit     " cond "\n\tmov" cond "  %[a0], %[u0]\n\t"               \
+    "cmp    %[a1], %[u0]\n\tit     " cond "\n\tmov" cond "  %[a1], %[u0]\n\t"               \
+    "cmp    %[a2], %[u0]\n\tit     " cond "\n\tmov" cond "  %[a2], %[u0]\n\t"               \
+    "cmp    %[a3], %[u0]\n\tit     " cond "\n\tmov" cond "  %[a3], %[u0]\n\t"               \
+    "cmp    %[b0], %[u0]\n\tit     " cond "\n\tmov" cond "  %[b0], %[u0]\n\t"               \
+    "cmp    %[b1], %[u0]\n\tit     " cond "\n\tmov" cond "  %[b1], %[u0]\n\t"               \
+    "cmp    %[b2], %[u0]\n\tit     " cond "\n\tmov" cond "  %[b2], %[u0]\n\t"               \
+    "cmp    %[b3], %[u0]\n\tit     " cond "\n\tmov" cond "  %[b3], %[u0]\n\t"
+
+/* Requantization of the four accumulators x0..x3 of one channel with its table entry
+ * {m, e, r'} (m in m, r' in r): x = SMMLAR(2x, m, r' - (x < 0)) as in MCS_DSP_M7_PAIRS_ASM
+ * (SMMLAR adds the rounding term inside the multiply; |acc| < 2^30, mcs_dsp_rq_small_ok,
+ * keeps 2x and its sign exact). The shift by e and SSAT follow later. */
+#define MCS_DSP_M7_RQ4(x0, x1, x2, x3, m, r)                                               \
+    "lsl    %[" x0 "], %[" x0 "], #1\n\t"                                                  \
+    "lsl    %[" x1 "], %[" x1 "], #1\n\t"                                                  \
+    "add    %[u2], %[" r "], %[" x0 "], asr #31\n\t"                                       \
+    "lsl    %[" x2 "], %[" x2 "], #1\n\t"                                                  \
+    "add    %[u3], %[" r "], %[" x1 "], asr #31\n\t"                                       \
+    "lsl    %[" x3 "], %[" x3 "], #1\n\t"                                                  \
+    "smmlar %[" x0 "], %[" x0 "], %[" m "], %[u2]\n\t"                                     \
+    "add    %[c], %[" r "], %[" x2 "], asr #31\n\t"                                        \
+    "smmlar %[" x1 "], %[" x1 "], %[" m "], %[u3]\n\t"                                     \
+    "add    %[u2], %[" r "], %[" x3 "], asr #31\n\t"                                       \
+    "smmlar %[" x2 "], %[" x2 "], %[" m "], %[c]\n\t"                                      \
+    "smmlar %[" x3 "], %[" x3 "], %[" m "], %[u2]\n\t"
+
+/*
+ * Every channel pair of mcs_dsp_mat_4col on the Cortex-M7 in one asm statement: per pair
+ * the bias, the groups but the last eight per iteration (entered at group 8 - (groups - 1)
+ * % 8 through an address looked up once per call and kept in the frame, as in
+ * MCS_DSP_M7_PAIRS_ASM; 128 cycles + the end test per iteration), the last group, the table
+ * requantization of the eight accumulators, the clamp and the eight stores. The per-call
+ * values live in the frame (memory operands). Needs k % 4 == 0, k >= 4, bias, table.
+ */
+#define MCS_DSP_M7_4COL_ASM(clamp)                                                         \
+    __asm__ volatile(                                                                      \
+        "ldr    %[u0], %[cstop]\n\t"                                                       \
+        "ldr    %[u1], %[cols]\n\t"                                                        \
+        "sub    %[u0], %[u0], %[u1]\n\t"                                                   \
+        "adr    %[u1], 8f\n\t"                                                             \
+        "lsrs   %[u0], %[u0], #5\n\t"            /* groups before the last */              \
+        "and    %[u2], %[u0], #7\n\t"                                                      \
+        "it     eq\n\t"                                                                    \
+        "moveq  %[u2], #8\n\t"                   /* none: the last group alone */          \
+        "ldr    %[u1], [%[u1], %[u2], lsl #2]\n\t"                                         \
+        "str    %[u1], %[entry]\n\t"                                                       \
+        "b      1f\n\t"                                                                    \
+        ".p2align 2\n"                                                                     \
+        "8:\n\t"                                                                           \
+        ".word  10f + 1, 17f + 1, 16f + 1, 15f + 1, 14f + 1, 13f + 1\n\t"                  \
+        ".word  12f + 1, 11f + 1, 19f + 1\n\t"                                             \
+        "10:\n\t" MCS_DSP_M7_4X2_GROUP                                                     \
+        "11:\n\t" MCS_DSP_M7_4X2_GROUP                                                     \
+        "12:\n\t" MCS_DSP_M7_4X2_GROUP                                                     \
+        "13:\n\t" MCS_DSP_M7_4X2_GROUP                                                     \
+        "14:\n\t" MCS_DSP_M7_4X2_GROUP                                                     \
+        "15:\n\t" MCS_DSP_M7_4X2_GROUP                                                     \
+        "16:\n\t" MCS_DSP_M7_4X2_GROUP                                                     \
+        "17:\n\t" MCS_DSP_M7_4X2_GROUP                                                     \
+        "ldr    %[u1], %[cstop]\n\t"                                                       \
+        "cmp    %[c], %[u1]\n\t"                                                           \
+        "bne    10b\n\t"                                                                   \
+        "19:\n\t" MCS_DSP_M7_4X2_LAST                                                      \
+        "ldr    %[u1], [%[wp], #8]\n\t"          /* r' of channel a */                     \
+        MCS_DSP_M7_RQ4("a0", "a1", "a2", "a3", "u0", "u1")                                 \
+        "ldr    %[u0], [%[wp], #12]\n\t"         /* m of channel b */                      \
+        "ldr    %[u1], [%[wp], #20]\n\t"         /* r' of channel b */                     \
+        MCS_DSP_M7_RQ4("b0", "b1", "b2", "b3", "u0", "u1")                                 \
+        "ldr    %[u0], [%[wp], #4]\n\t"          /* e of channel a */                      \
+        "ldr    %[u1], [%[wp], #16]\n\t"         /* e of channel b */                      \
+        "asr    %[a0], %[a0], %[u0]\n\t"                                                   \
+        "add    %[wp], %[wp], #24\n\t"                                                     \
+        "ssat   %[a0], #8, %[a0]\n\t"                                                      \
+        "asr    %[a1], %[a1], %[u0]\n\t"                                                   \
+        "ssat   %[a1], #8, %[a1]\n\t"                                                      \
+        "asr    %[a2], %[a2], %[u0]\n\t"                                                   \
+        "ssat   %[a2], #8, %[a2]\n\t"                                                      \
+        "asr    %[a3], %[a3], %[u0]\n\t"                                                   \
+        "ssat   %[a3], #8, %[a3]\n\t"                                                      \
+        "asr    %[b0], %[b0], %[u1]\n\t"                                                   \
+        "ssat   %[b0], #8, %[b0]\n\t"                                                      \
+        "asr    %[b1], %[b1], %[u1]\n\t"                                                   \
+        "ssat   %[b1], #8, %[b1]\n\t"                                                      \
+        "asr    %[b2], %[b2], %[u1]\n\t"                                                   \
+        "ssat   %[b2], #8, %[b2]\n\t"                                                      \
+        "asr    %[b3], %[b3], %[u1]\n\t"                                                   \
+        "ssat   %[b3], #8, %[b3]\n\t"                                                      \
+        "str    %[wp], %[rq]\n\t"                                                          \
+        clamp                                                                              \
+        "ldr    %[u0], %[out0]\n\t"                                                        \
+        "ldr    %[u3], %[d]\n\t"                 /* d[1..3] */                             \
+        "ldr    %[u1], [%[u3], #4]\n\t"                                                    \
+        "ldr    %[u2], [%[u3], #8]\n\t"                                                    \
+        "ldr    %[u3], [%[u3], #12]\n\t"                                                   \
+        "add    %[u1], %[u1], %[u0]\n\t"                                                   \
+        "strb   %[a0], [%[u0]], #2\n\t"                                                    \
+        "add    %[u2], %[u2], %[u0]\n\t"         /* u0 already + 2: d2 - 2 + 2 */          \
+        "strb   %[b0], [%[u0], #-1]\n\t"                                                   \
+        "add    %[u3], %[u3], %[u0]\n\t"                                                   \
+        "strb   %[a1], [%[u1]]\n\t"                                                        \
+        "ldr    %[wp], %[wpos]\n\t"                                                        \
+        "strb   %[b1], [%[u1], #1]\n\t"                                                    \
+        "ldr    %[c], %[wend]\n\t"                                                         \
+        "strb   %[a2], [%[u2], #-2]\n\t"                                                   \
+        "strb   %[b2], [%[u2], #-1]\n\t"                                                   \
+        "strb   %[a3], [%[u3], #-2]\n\t"                                                   \
+        "strb   %[b3], [%[u3], #-1]\n\t"                                                   \
+        "str    %[u0], %[out0]\n\t"                                                        \
+        "cmp    %[wp], %[c]\n\t"                                                           \
+        "beq    9f\n\t"                                                                    \
+        "1:\n\t"                                                                           \
+        "ldr    %[u1], %[bias]\n\t"                                                        \
+        "ldr    %[c], %[cols]\n\t"                                                         \
+        "ldr    %[a0], [%[u1]], #4\n\t"                                                    \
+        "ldr    %[b0], [%[u1]], #4\n\t"                                                    \
+        "ldr    %[u0], [%[wp]]\n\t"                                                        \
+        "str    %[u1], %[bias]\n\t"                                                        \
+        "mov    %[a1], %[a0]\n\t"                                                          \
+        "ldr    %[u2], [%[c]]\n\t"                                                         \
+        "mov    %[a2], %[a0]\n\t"                                                          \
+        "ldr    %[u3], [%[c], #8]\n\t"                                                     \
+        "sxtb16 %[u0], %[u0]\n\t"                                                          \
+        "mov    %[a3], %[a0]\n\t"                                                          \
+        "mov    %[b1], %[b0]\n\t"                                                          \
+        "mov    %[b2], %[b0]\n\t"                                                          \
+        "mov    %[b3], %[b0]\n\t"                                                          \
+        "ldr    pc, %[entry]\n\t"                /* into the group loop */                 \
+        "9:\n\t"                                                                           \
+        : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [b0] "=&r"(b0), \
+          [b1] "=&r"(b1), [b2] "=&r"(b2), [b3] "=&r"(b3), [u0] "=&r"(u0), [u1] "=&r"(u1),  \
+          [u2] "=&r"(u2), [u3] "=&r"(u3), [wp] "+r"(wp), [c] "=&r"(c),                     \
+          [bias] "+m"(st.bias), [rq] "+m"(st.rq), [out0] "+m"(st.out0),                   \
+          [wpos] "+m"(st.wpos), [entry] "+m"(st.entry)                                    \
+        : [cols] "m"(st.cols), [cstop] "m"(st.cstop), [d] "m"(st.d), [wend] "m"(st.wend), \
+          [bounds] "m"(st.bounds)                                                          \
+        : "cc", "memory")
+
+/* All channel pairs of mcs_dsp_mat_4col on the Cortex-M7 (bias, table, k % 4 == 0, k >= 4,
+ * out_c >= 2). */
+static inline void mcs_dsp_m7_4col(const int8_t *weights, const int32_t *bias,
+                                   const int32_t *rq, const int16_t *cols, int32_t k,
+                                   int32_t out_c, int8_t *out0, const int32_t *d,
+                                   int32_t act_min, int32_t act_max)
+{
+    struct {
+        const int32_t *bias;
+        const int32_t *rq;
+        int8_t *out0;
+        const int8_t *wpos;
+        const int16_t *cols;
+        const int16_t *cstop;
+        const int8_t *wend;
+        const int32_t *d;
+        int32_t entry, bounds;
+    } st;
+    const int8_t *wp = weights;
+    int32_t a0, a1, a2, a3, b0, b1, b2, b3, u0, u1, u2, u3;
+    const int16_t *c;
+    st.bias = bias;
+    st.rq = rq;
+    st.out0 = out0;
+    st.wpos = weights;
+    st.cols = cols;
+    st.cstop = cols + 16 * ((k >> 2) - 1); /* c after the groups but the last */
+    st.wend = weights + (out_c & ~1) * k;
+    st.entry = 0;
+    st.d = d;
+    st.bounds = (int32_t)(((uint32_t)act_min & 0xFFFFu) | ((uint32_t)act_max << 16));
+    if (act_min > -128 || act_max < 127) {
+        /* the bounds as one word: act_min in the low halfword, act_max in the high one */
+        MCS_DSP_M7_4COL_ASM("ldr    %[u1], %[bounds]\n\t"
+                            "sxth   %[u0], %[u1]\n\t" MCS_DSP_M7_CLAMP8("lt")
+                            "asr    %[u0], %[u1], #16\n\t" MCS_DSP_M7_CLAMP8("gt"));
+    } else {
+        MCS_DSP_M7_4COL_ASM("");
+    }
+    (void)a0; (void)a1; (void)a2; (void)a3; (void)b0; (void)b1; (void)b2; (void)b3;
+    (void)u0; (void)u1; (void)u2; (void)u3; (void)c; (void)wp;
+}
+#endif
+
 /*
  * Four q15r4 columns (k values each) times all out_c channels, weights in paired rows:
  * out0[d[j] + o] = requant(bias[o] + column j . w[o]) for j = 0..3 (d[0] = 0; a column that
@@ -1437,6 +1700,11 @@ static inline void mcs_dsp_mat_4col(const int8_t *weights, const int32_t *bias,
 #if MCS_DSP_ASM_2X2
     if (bias != 0 && rq != 0 && (k & 3) == 0 && k >= 4 && out_c >= 2) {
         mcs_dsp_4col_asm(weights, bias, rq, cols, k, out_c, out0, d, act_min, act_max);
+        o = out_c & ~1;
+    }
+#elif MCS_DSP_ASM_M7
+    if (bias != 0 && rq != 0 && (k & 3) == 0 && k >= 4 && out_c >= 2) {
+        mcs_dsp_m7_4col(weights, bias, rq, cols, k, out_c, out0, d, act_min, act_max);
         o = out_c & ~1;
     }
 #endif

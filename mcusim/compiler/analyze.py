@@ -62,9 +62,11 @@ def kernel_scratch_bytes(graph: Graph, board) -> int:
     """The int8 kernels' shared scratch buffer of `graph` compiled for `board` (its size
     depends on the weight order the board's core gets); 0 for float models."""
     from mcusim.compiler.codegen import Target
-    from mcusim.quant import layouts, scratch
+    from mcusim.compiler.quantize import model_scratch_bytes
 
-    return scratch.graph_bytes(graph.meta, layouts.paired_target(Target.from_board(board)))
+    if graph.meta.get("dtype") != "int8":
+        return 0
+    return max(8, model_scratch_bytes(Target.from_board(board), graph))
 
 
 def layer_table(graph: Graph, plan: MemoryPlan) -> list[LayerInfo]:

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from mcusim.compiler import codegen
-from mcusim.compiler.codegen import Ctx, Emit, broadcast_params
+from mcusim.compiler.codegen import Ctx, Emit, Target, broadcast_params
 from mcusim.compiler.ir import DType, Graph, Layout, Node, Op, Tensor, verify
 from mcusim.compiler.ir import QuantParams as IRQuantParams
 from mcusim.compiler.ops import registry
@@ -303,8 +303,6 @@ class _Quantizer:
         for name in graph.inputs:
             self.tensors[name] = graph.tensors[name]
         self.islands: list[str] = []
-        self.scratch = 8          # the int8 kernels' scratch bytes, plain weight rows
-        self.scratch_paired = 8   # and on cores that pair rows (mcusim.quant.layouts)
 
     # ---- naming: int8 copies of graph inputs/outputs get a suffix, float copies of internal
     # tensors get one; so graph inputs/outputs keep their names and float type.
@@ -388,9 +386,7 @@ class _Quantizer:
                 self._requant_to_graph(node)
         for o in self.g.outputs:
             self.need_f(o)
-        meta = {**self.g.meta, "dtype": "int8", "s8_scratch_bytes": self.scratch,
-                "s8_scratch_bytes_paired": self.scratch_paired,
-                "float_islands": list(self.islands)}
+        meta = {**self.g.meta, "dtype": "int8", "float_islands": list(self.islands)}
         g = self.g.replace(tensors=self.tensors, nodes=tuple(self.nodes), meta=meta).pruned()
         g = fuse_int8(g)  # input Quantize+Transpose, Add+Relu: same integers, fewer layers
         verify(g)
@@ -523,33 +519,6 @@ class _Quantizer:
         wq = self.const(node.inputs[1] + "__q", quantize(w.data, wp, -127, 127), DType.INT8,
                         w.layout, wp)
         self._linear(node, xq, qx, wq, wp, depthwise)
-        x = self.g.tensors[node.inputs[0]]
-        if depthwise:
-            # the geometry _e_conv passes to the kernel (a 1-D conv is one row of a 2-D one)
-            st, dl = node.attr("strides"), node.attr("dilations")
-            if len(x.shape) == 4:
-                kernel, out_h = (w.shape[1], w.shape[2]), self.g.tensors[node.outputs[0]].shape[1]
-                stride_h, dil = st[0], (dl[0], dl[1])
-            else:
-                kernel, out_h, stride_h, dil = (1, w.shape[1]), 1, 1, (1, dl[0])
-            need = need_paired = scratch.depthwise_bytes(
-                w.shape[-1], w.shape[-1] // x.shape[-1], *kernel, out_h, stride_h, dil)
-        elif len(x.shape) == 4 and w.shape[1] == 1 and w.shape[2] == 1 and not any(
-                node.attr("pads")):
-            need = scratch.pointwise_bytes(x.shape[-1], w.shape[0])
-            need_paired = scratch.pointwise_bytes(x.shape[-1], w.shape[0], paired=True)
-        else:
-            taps, in_c = int(np.prod(w.shape[1:-1])), w.shape[-1]
-            dilation_w = node.attr("dilations")[-1]
-            need = scratch.conv2d_bytes(1, taps, in_c, w.shape[0])
-            need_paired = scratch.conv2d_bytes(1, taps, in_c, w.shape[0], paired=(
-                layouts.conv_shape_paired(in_c, dilation_w)))
-        self._need_scratch(need, need_paired)
-
-    def _need_scratch(self, need: int, need_paired: int | None = None) -> None:
-        self.scratch = max(self.scratch, need)
-        self.scratch_paired = max(self.scratch_paired, need if need_paired is None
-                                  else need_paired)
 
     def gemm(self, node: Node) -> None:
         xq = self.need_q(node.inputs[0])
@@ -558,8 +527,6 @@ class _Quantizer:
         wq = self.const(node.inputs[1] + "__q", quantize(w.data, wp, -127, 127), DType.INT8,
                         w.layout, wp)
         self._linear(node, xq, _qp(self.tensors[xq]), wq, wp, False)
-        batch = int(np.prod(self.g.tensors[node.inputs[0]].shape[:-1], dtype=np.int64))
-        self._need_scratch(scratch.fully_connected_bytes(w.shape[1], batch, w.shape[0]))
 
     def _linear(self, node: Node, xq: str, qx: QuantParams, wq: str, wp: QuantParams,
                 depthwise: bool) -> None:
@@ -634,9 +601,6 @@ class _Quantizer:
             "input_zp": qx.zero_point[0], "output_zp": want.zero_point[0],
             "multiplier": tuple(int(v) for v in mult), "shift": tuple(int(v) for v in shift),
             "qmin": fp.INT8_MIN, "qmax": fp.INT8_MAX, "depthwise": True})
-        out = self.g.tensors[node.outputs[0]].shape
-        self._need_scratch(scratch.depthwise_bytes(c, 1, h, w, out[1] if len(out) == 4 else 1,
-                                                    strides[0]))
         return True
 
     def clamp(self, node: Node) -> None:
@@ -984,21 +948,12 @@ def _prelude(ctx: Ctx) -> list[str]:
     return ['#include "mcs_kernels_s8.h"']
 
 
-def _scratch(ctx: Ctx) -> tuple[str, list[str]]:
-    if getattr(ctx, "_mcs_s8_scratch", False):
-        return "mcs_s8_scratch", []
-    ctx._mcs_s8_scratch = True  # type: ignore[attr-defined]
-    n = max(8, scratch.graph_bytes(ctx.graph.meta, layouts.paired_target(ctx.target)))
-    return "mcs_s8_scratch", [
-        f"/* int8 kernels' scratch (im2col columns), shared by every layer: {n} bytes */",
-        f"static int16_t mcs_s8_scratch[{(n + 1) // 2}] __attribute__((aligned(8)));"]
-
-
-def _e_conv(ctx: Ctx, node: Node) -> Emit:
-    x, y, w = ctx.t(node.inputs[0]), ctx.t(node.outputs[0]), ctx.t(node.inputs[1])
-    bias = node.inputs[2] if len(node.inputs) > 2 else ""
+def _conv_geometry(graph: Graph, node: Node) -> dict[str, Any]:
+    """What _e_conv passes to the int8 convolution kernels (a 1-D conv is one row of a 2-D
+    one): shapes NHWC, kernel, geometry (strides, dilations, pads), the kernel chosen."""
+    x, w = graph.tensors[node.inputs[0]], graph.tensors[node.inputs[1]]
+    y = graph.tensors[node.outputs[0]]
     st, pd, dl = node.attr("strides"), node.attr("pads"), node.attr("dilations")
-    statics = _prelude(ctx)
     if len(x.shape) == 4:
         n, ih, iw, ic = x.shape
         _, oh, ow, oc = y.shape
@@ -1010,12 +965,73 @@ def _e_conv(ctx: Ctx, node: Node) -> Emit:
         _, ow, oc = y.shape
         kh, kw = 1, w.shape[1]
         geo = (1, st[0], 1, dl[0], 0, pd[0])
-    q = (node.attr("input_zp"), node.attr("output_zp"), node.attr("qmin"), node.attr("qmax"))
-    pointwise = not node.attr("depthwise") and kh == 1 and kw == 1 and not any(pd)
-    if pointwise:
-        paired = layouts.pointwise_paired(ctx.target)
+    if node.attr("depthwise"):
+        kind = "depthwise"
+    elif kh == 1 and kw == 1 and not any(pd):
+        kind = "pointwise"
     else:
-        paired = not node.attr("depthwise") and layouts.conv_paired(ctx.target, ic, geo[3])
+        kind = "conv"
+    return {"n": n, "ih": ih, "iw": iw, "ic": ic, "oh": oh, "ow": ow, "oc": oc, "kh": kh,
+            "kw": kw, "geo": geo, "kind": kind}
+
+
+def weights_paired(target: Target, graph: Graph, node: Node) -> bool:
+    """Whether the int8 Conv `node` gets its weights in paired rows on `target`
+    (mcusim.quant.layouts): what _e_conv emits and what the scratch is sized for."""
+    g = _conv_geometry(graph, node)
+    if g["kind"] == "pointwise":
+        return layouts.pointwise_paired(target, g["oh"] * g["ow"])
+    if g["kind"] == "conv":
+        return layouts.conv_paired(target, g["ic"], g["geo"][3])
+    return False
+
+
+def layer_scratch_bytes(target: Target, graph: Graph, node: Node) -> int:
+    """Scratch bytes the DSP kernel of an int8 layer asks for on `target` (the host mirror
+    of its ``*_get_buffer_size``, mcusim.quant.scratch); 0 for layers without scratch."""
+    if graph.tensors[node.outputs[0]].dtype != DType.INT8:
+        return 0
+    if node.op == Op.GEMM:
+        x, w = graph.tensors[node.inputs[0]], graph.tensors[node.inputs[1]]
+        batch = int(np.prod(x.shape[:-1], dtype=np.int64))
+        return scratch.fully_connected_bytes(w.shape[1], batch, w.shape[0])
+    if node.op != Op.CONV:
+        return 0
+    g = _conv_geometry(graph, node)
+    paired = weights_paired(target, graph, node)
+    if g["kind"] == "depthwise":
+        mult = g["oc"] // g["ic"]
+        return scratch.depthwise_bytes(g["oc"], mult, g["kh"], g["kw"], g["oh"], g["geo"][0],
+                                       (g["geo"][2], g["geo"][3]))
+    if g["kind"] == "pointwise":
+        return scratch.pointwise_bytes(g["ic"], g["oc"], paired)
+    return scratch.conv2d_bytes(g["kh"], g["kw"], g["ic"], g["oc"], paired)
+
+
+def model_scratch_bytes(target: Target, graph: Graph) -> int:
+    """The shared scratch buffer of an int8 model on `target`: its largest layer need."""
+    return max((layer_scratch_bytes(target, graph, n) for n in graph.nodes), default=0)
+
+
+def _scratch(ctx: Ctx) -> tuple[str, list[str]]:
+    if getattr(ctx, "_mcs_s8_scratch", False):
+        return "mcs_s8_scratch", []
+    ctx._mcs_s8_scratch = True  # type: ignore[attr-defined]
+    n = max(8, model_scratch_bytes(ctx.target, ctx.graph))
+    return "mcs_s8_scratch", [
+        f"/* int8 kernels' scratch (im2col columns), shared by every layer: {n} bytes */",
+        f"static int16_t mcs_s8_scratch[{(n + 1) // 2}] __attribute__((aligned(8)));"]
+
+
+def _e_conv(ctx: Ctx, node: Node) -> Emit:
+    bias = node.inputs[2] if len(node.inputs) > 2 else ""
+    statics = _prelude(ctx)
+    g = _conv_geometry(ctx.graph, node)
+    n, ih, iw, ic, oh, ow, oc, kh, kw, geo = (g[k] for k in (
+        "n", "ih", "iw", "ic", "oh", "ow", "oc", "kh", "kw", "geo"))
+    q = (node.attr("input_zp"), node.attr("output_zp"), node.attr("qmin"), node.attr("qmax"))
+    pointwise = g["kind"] == "pointwise"
+    paired = weights_paired(ctx.target, ctx.graph, node)
     if paired:
         ctx.order_const(node.inputs[1], "paired rows", layouts.pair_rows)
     pname = ctx.uniq("conv_s8_params")

@@ -3,29 +3,38 @@
 
 The DSP pointwise and convolution kernels' four-pixel x two-channel loop (mcs_dsp_mat_4col)
 needs every register for accumulators, so it reads both rows of a channel pair through one
-pointer: the rows are stored "paired". The Cortex-M7 keeps its dual-issue 2x2 loop over plain
-rows, whose schedule the paired order does not help. The numpy twin and the IR keep plain
-rows: only the emitted constant changes.
+pointer: the rows are stored "paired". The Cortex-M7 has its own dual-issue version of that
+loop for pointwise layers (mcs_dsp_m7_4col); its convolutions keep the 2x2 loop over plain
+rows. The numpy twin and the IR keep plain rows: only the emitted constant changes.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-# Cores whose DSP kernels run the paired-rows loop (its assembly is scheduled for the
-# single-issue pipelines; see mcs_dsp_s8.h). On the M4 it measured slower (its loads take
-# 2 cycles and the loop reloads the weight words).
-PAIRED_CORES = frozenset({"cortex-m33"})
+# Cores whose DSP kernels run the paired-rows loop, per kernel (see mcs_dsp_s8.h). The M33's
+# assembly is scheduled for single-issue pipelines; on the M4 it measured slower (its loads
+# take 2 cycles and the loop reloads the weight words). The M7 runs its own dual-issue
+# version in mcs_pointwise_s8 only: mcs_conv2d_s8's four-window im2col path has no M7 code.
+PAIRED_POINTWISE_CORES = frozenset({"cortex-m33", "cortex-m7"})
+PAIRED_CONV_CORES = frozenset({"cortex-m33"})
 
 
-def paired_target(target) -> bool:
-    """True when `target` (codegen.Target) gets paired rows for some layers."""
-    return bool(target.dsp) and target.core in PAIRED_CORES
+# Cost of a column of the paired-rows loop relative to the two-column loop over plain rows
+# (tools/bench_kernels.py, pointwise 25x5x64->64: M33 1.35 / 1.59 c/MAC = 0.85, M7 0.66 / 0.75
+# = 0.88; the lower one, so that a layer is paired only when it gains on both).
+PAIRED_COLUMN_COST = 0.85
 
 
-def pointwise_paired(target) -> bool:
-    """True when `target` gets paired rows for mcs_pointwise_s8."""
-    return paired_target(target)
+def pointwise_paired(target, pixels: int) -> bool:
+    """True when `target` gets paired rows for an mcs_pointwise_s8 layer of `pixels` output
+    pixels: the paired loop computes whole groups of four pixels (the last group repeats its
+    last pixel), the plain one pairs of two, so few pixels with a short last group cost more
+    paired: VWW's 3x3x256 layers (9 pixels: 12 columns against 10) measured 888,955 against
+    881,014 cycles on the M33 and 429,361 against 414,831 on the M7."""
+    if not (bool(target.dsp) and target.core in PAIRED_POINTWISE_CORES):
+        return False
+    return PAIRED_COLUMN_COST * 4 * -(-pixels // 4) < 2 * -(-pixels // 2)
 
 
 def conv_paired(target, in_c: int, dilation_w: int) -> bool:
@@ -33,7 +42,8 @@ def conv_paired(target, in_c: int, dilation_w: int) -> bool:
     horizontal dilation: whole groups of 4 channels per tap and contiguous kernel rows, the
     shapes whose im2col the kernel converts four windows at a time (IC's 3x3 layers). First
     layers (1 or 3 channels) keep their q15r2 column writers."""
-    return paired_target(target) and conv_shape_paired(in_c, dilation_w)
+    return (bool(target.dsp) and target.core in PAIRED_CONV_CORES
+            and conv_shape_paired(in_c, dilation_w))
 
 
 def conv_shape_paired(in_c: int, dilation_w: int) -> bool:

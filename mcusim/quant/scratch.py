@@ -9,16 +9,6 @@ ask for more.
 from __future__ import annotations
 
 
-def graph_bytes(meta: dict, paired: bool) -> int:
-    """The shared scratch buffer of a compiled model (``mcs_s8_scratch``): the largest need
-    of its int8 layers, recorded by the quantizer for plain and for paired weight rows
-    (`paired`: the target's order, ``mcusim.quant.layouts.paired_target``); 0 for float."""
-    if meta.get("dtype") != "int8":
-        return 0
-    plain = int(meta.get("s8_scratch_bytes", 8))
-    return int(meta.get("s8_scratch_bytes_paired", plain)) if paired else plain
-
-
 def _even(n: int) -> int:
     return (n + 1) & ~1
 

@@ -388,7 +388,8 @@ def test_dsp_avgpool_bit_exact(tmp_path, board):
 
 def _paired_pointwise_cases() -> list[kfw.KernelCase]:
     """Paired weight rows (the four-pixel loop): the assembly path (k % 4 == 0, bias, table)
-    with an odd group count, two groups, many; every pixel count mod 4; odd channel counts
+    with 1 to 5, 9 and 16 groups (every entry of the M7 loop's 4-group unrolling); every
+    pixel count mod 4; odd channel counts
     (the last row stays plain); k % 4 tails and k < 4 (C fallback); both clamp variants; the
     requantization fallbacks; strides."""
     pw = kfw.pointwise_case
@@ -408,17 +409,19 @@ def _paired_pointwise_cases() -> list[kfw.KernelCase]:
         pw("pp_c8_left_shift", (1, 3), 8, 4, shift=np.array([1, -3, 0, -5]), seed=72,
            paired=True),
         pw("pp_c8_s2", (5, 7), 8, 6, stride=2, seed=73, paired=True),
+        # 9 groups: the M7 loop (4 groups per iteration) entered at its first group, twice
+        pw("pp_c36_px11_relu_odd_out", (1, 11), 36, 7, act=(0, 127), seed=74, paired=True),
     ]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("board", BOARDS)
 def test_dsp_pointwise_paired_bit_exact(tmp_path, board):
-    """Paired rows on every core (the M7 runs the C version); the KWS-shaped layer
-    really is faster than with plain rows on the M33, the core that gets paired rows."""
+    """Paired rows on every core (the M4 runs the C version); the KWS-shaped layer really
+    is faster than with plain rows on the cores that get paired rows (M33, M7)."""
     cases = _paired_pointwise_cases()
     runs = _own_firmware_bit_exact(cases, board, tmp_path)
-    if layouts.pointwise_paired(Target.from_board(load_board(board))):
+    if layouts.pointwise_paired(Target.from_board(load_board(board)), 5 * 5):
         plain = [kfw.pointwise_case("pp_c64_kws", (5, 5), 64, 64, seed=60)]
         run = kfw.run_cases(plain, board, "dsp", tmp_path / "plain")
         assert run.output == kfw.expected_output(plain)

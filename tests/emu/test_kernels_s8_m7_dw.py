@@ -95,7 +95,8 @@ def _depthwise_cases() -> list[kfw.KernelCase]:
     (a first pair with only its second row inside), even (none) and a last pair with only its
     first row inside, vertical stride 1 and 2, a single whole row pair per column (the loop
     run once), a partial group of channels (7: the byte-wise conversion for the last three),
-    and in the plane (small maps, many channels), both vertical strides."""
+    and in the plane (small maps, many channels), both vertical strides; the Cortex-M7's
+    four-row schedules (vertical stride 1 and 2, no clamps) with every tail of rows after them."""
     d = kfw.depthwise_case
     zoo = {"act": None, "zero_points": (-128, -128)}
     return [
@@ -108,6 +109,19 @@ def _depthwise_cases() -> list[kfw.KernelCase]:
         d("m7dw_ring_c7", (6, 11), 7, (3, 3), pads=(1, 1, 1, 1), seed=26),
         d("m7dw_plane_s1_c132", (6, 6), 132, (3, 3), pads=(1, 1, 1, 1), seed=27, **zoo),
         d("m7dw_plane_s2_c132", (7, 7), 132, (3, 3), (2, 2), (0, 0, 1, 1), seed=28),
+        # the M7's own four-row and two-row schedules (vertical stride 1, no clamp:
+        # DW3_S1_BODY4_NC, DW3_S1_BODY2_NC) with each tail after them: five rows, three (two
+        # and one), none; ring and plane; a partial group
+        d("m7dw_ring_s1_rows9_c7", (9, 12), 7, (3, 3), pads=(1, 1, 1, 1), seed=29, **zoo),
+        d("m7dw_ring_s1_rows7_c8", (7, 10), 8, (3, 3), pads=(1, 1, 1, 1), seed=30, **zoo),
+        d("m7dw_plane_s1_rows5_c12", (5, 5), 12, (3, 3), pads=(1, 1, 1, 1), seed=31, **zoo),
+        d("m7dw_plane_s1_rows7_c6", (7, 6), 6, (3, 3), pads=(1, 1, 1, 1), seed=32, **zoo),
+        d("m7dw_plane_s1_rows4_c8", (4, 4), 8, (3, 3), pads=(1, 1, 1, 1), seed=33, **zoo),
+        # and of vertical stride 2 (DW3_S2_BODY4_NC): seven rows, nine, six
+        d("m7dw_ring_s2_rows7_c7", (14, 14), 7, (3, 3), (2, 2), (0, 0, 1, 1), seed=34, **zoo),
+        d("m7dw_plane_s2_rows9_c8", (18, 6), 8, (3, 3), (2, 2), (0, 0, 1, 1), seed=35, **zoo),
+        d("m7dw_plane_s2_rows6_c12", (12, 6), 12, (3, 3), (2, 2), (0, 0, 1, 1), seed=36,
+          **zoo),
     ]
 
 

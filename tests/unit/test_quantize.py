@@ -308,29 +308,49 @@ def test_anomaly_decision_replaces_argmax_for_autoencoders(tmp_path):
 
 
 def test_kernel_scratch_follows_the_cores_weight_order(compiled):
-    """The shared int8 scratch is sized for the weight order each core gets (paired rows on
-    the M33: four im2col columns; plain rows elsewhere: two), and what analyze counts as
-    kernel scratch is the buffer the generated code declares."""
+    """Each layer's weight order is chosen per core (mcusim.quant.layouts): paired rows for
+    pointwise layers on the M33 and M7 (unless too few pixels), for convolutions over whole
+    groups of 4 input channels on the M33 only; plain rows on the M4. The generated code
+    declares the shared int8 scratch that analyze counts for the board."""
     import re
 
+    from mcusim.boards import load_board
+    from mcusim.compiler.analyze import kernel_scratch_bytes
     from mcusim.compiler.codegen import Target
-    from mcusim.quant import scratch
+    from mcusim.quant import layouts
 
     _name, _fgraph, qgraph = compiled
-    sizes = {}
-    for core in ("cortex-m33", "cortex-m7"):
-        target = Target(core=core, dsp=True)
+    for board in ("nucleo-u545re-q", "nucleo-h723zg", "nucleo-g474re"):
+        b = load_board(board)
+        target = Target.from_board(b)
         gen = generate(qgraph, plan_memory(qgraph), target=target)
         m = re.search(r"static int16_t mcs_s8_scratch\[(\d+)\]", gen.model_c)
         assert m, "no int8 scratch buffer in the generated code"
-        want = scratch.graph_bytes(qgraph.meta, core == "cortex-m33")
-        assert int(m.group(1)) == (max(8, want) + 1) // 2
-        sizes[core] = want
-        # paired on the M33: pointwise layers, and convolutions over whole groups of 4
-        # input channels (OHWI weights: in_c last) without horizontal dilation
-        pairable = any(n.op == Op.CONV and not n.attr("depthwise") and (
-            qgraph.tensors[n.inputs[1]].shape[1:-1] in ((1, 1), (1,))
-            or (qgraph.tensors[n.inputs[1]].shape[-1] % 4 == 0
-                and n.attr("dilations")[-1] == 1)) for n in qgraph.nodes)
-        assert ("(paired rows)" in gen.model_c) == (core == "cortex-m33" and pairable)
-    assert sizes["cortex-m33"] >= sizes["cortex-m7"]
+        assert 2 * int(m.group(1)) == kernel_scratch_bytes(qgraph, b)
+        convs = [n for n in qgraph.nodes if n.op == Op.CONV and not n.attr("depthwise")]
+        pointwise = any(qgraph.tensors[n.inputs[1]].shape[1:-1] in ((1, 1), (1,))
+                        and layouts.pointwise_paired(
+                            target, int(np.prod(qgraph.tensors[n.outputs[0]].shape[1:-1])))
+                        for n in convs)
+        conv4 = any(qgraph.tensors[n.inputs[1]].shape[1:-1] not in ((1, 1), (1,))
+                    and qgraph.tensors[n.inputs[1]].shape[-1] % 4 == 0
+                    and n.attr("dilations")[-1] == 1 for n in convs)
+        paired = (pointwise and target.core in ("cortex-m33", "cortex-m7")
+                  or conv4 and target.core == "cortex-m33")
+        assert ("(paired rows)" in gen.model_c) == paired, board
+
+
+def test_pointwise_pairs_only_when_whole_groups_pay():
+    """Groups of four pixels (the last one padded) against pairs: 9 pixels compute 12 columns
+    paired and 10 plain, which measured slower paired on both cores; 25 and 36 pay."""
+    from mcusim.compiler.codegen import Target
+    from mcusim.quant import layouts
+
+    for core in ("cortex-m33", "cortex-m7"):
+        t = Target(core=core, dsp=True)
+        assert [p for p in range(1, 14) if layouts.pointwise_paired(t, p)] == [3, 4, 7, 8, 11,
+                                                                              12, 13]
+        assert layouts.pointwise_paired(t, 25) and layouts.pointwise_paired(t, 36)
+        assert not layouts.pointwise_paired(t, 9)
+    assert not layouts.pointwise_paired(Target(core="cortex-m4", dsp=True), 36)
+    assert not layouts.pointwise_paired(Target(core="cortex-m33", dsp=False), 36)
