@@ -1715,4 +1715,51 @@ static inline void mcs_dsp_mat_4col(const int8_t *weights, const int32_t *bias,
     }
 }
 
+/*
+ * One q15r column (k values: groups of 4 as x0 x2 x1 x3, then the k % 4 tail in order) times
+ * all out_c channels, weights in paired rows: the last pixel of a four-pixel kernel's layer
+ * when it is alone (pixels % 4 == 1), where a four-column pass would compute it four times.
+ * Each weight word feeds one SMLAD pair; in C on every core (VWW's 3x3x256 pointwise layer:
+ * see mcs_pointwise_s8.c).
+ */
+static inline void mcs_dsp_mat_1col_paired(const int8_t *weights, const int32_t *bias,
+                                           const int32_t *multiplier, const int32_t *shift,
+                                           const int32_t *rq, const int16_t *col, int32_t k,
+                                           int32_t out_c, int8_t *out, int32_t zp,
+                                           int32_t act_min, int32_t act_max)
+{
+    const int32_t groups = k >> 2;
+    const int32_t tail = k & 3;
+    const int16_t *ctail = col + 4 * groups;
+    int32_t o, g, t;
+    for (o = 0; o + 1 < out_c; o += 2) {
+        const int8_t *w = weights + o * k;
+        const int16_t *c = col;
+        int32_t a = (bias != 0) ? bias[o] : 0;
+        int32_t b = (bias != 0) ? bias[o + 1] : 0;
+        for (g = groups; g > 0; --g) {
+            const int32_t xl = mcs_dsp_ld_s16x2(c);
+            const int32_t xh = mcs_dsp_ld_s16x2(c + 2);
+            const int32_t wa = mcs_dsp_ld_s8x4(w);
+            const int32_t wb = mcs_dsp_ld_s8x4(w + 4);
+            a = __smlad(xl, (int32_t)__sxtb16(wa), a);
+            b = __smlad(xl, (int32_t)__sxtb16(wb), b);
+            a = __smlad(xh, mcs_dsp_sxtb16_ror8(wa), a);
+            b = __smlad(xh, mcs_dsp_sxtb16_ror8(wb), b);
+            c += 4;
+            w += 8;
+        }
+        for (t = 0; t < tail; ++t) {
+            a += (int32_t)ctail[t] * (int32_t)w[t];
+            b += (int32_t)ctail[t] * (int32_t)w[tail + t];
+        }
+        out[o] = mcs_dsp_4col_out(a, o, rq, multiplier, shift, zp, act_min, act_max);
+        out[o + 1] = mcs_dsp_4col_out(b, o + 1, rq, multiplier, shift, zp, act_min, act_max);
+    }
+    if (o < out_c) { /* the odd last row is stored plain */
+        const int32_t a = mcs_dsp_dot_1x1(col, weights + o * k, k, (bias != 0) ? bias[o] : 0);
+        out[o] = mcs_dsp_4col_out(a, o, rq, multiplier, shift, zp, act_min, act_max);
+    }
+}
+
 #endif /* MCS_DSP_S8_H */

@@ -39,6 +39,23 @@ static inline void walk_next(pointwise_walk_t *w, const mcs_conv2d_s8_params_t *
     }
 }
 
+/* A pixel alone (the last of a layer whose pixel count is 1 mod 4), paired weight rows: its
+ * values as one q15r column at scratch, then mcs_dsp_mat_1col_paired. */
+static void pointwise_1col(const int8_t *src, const int8_t *weights, const int32_t *bias,
+                           const int32_t *multiplier, const int32_t *shift, const int32_t *rq,
+                           int16_t *scratch, int8_t *out, const mcs_conv2d_s8_params_t *p)
+{
+    const int32_t c = p->in_c;
+    const int32_t c4 = c & ~3;
+    int32_t t;
+    mcs_dsp_s8_to_q15rn(src, scratch, 0, c4, -p->input_zp, 1);
+    for (t = c4; t < c; ++t) {
+        scratch[t] = (int16_t)((int32_t)src[t] - p->input_zp);
+    }
+    mcs_dsp_mat_1col_paired(weights, bias, multiplier, shift, rq, scratch, c, p->out_c, out,
+                            p->output_zp, p->act_min, p->act_max);
+}
+
 /* Paired weight rows: four pixels per pass; the last pass repeats its last pixel in the
  * unused columns and stores them over it (the same values). */
 static void pointwise_4col(const int8_t *input, const int8_t *weights, const int32_t *bias,
@@ -60,6 +77,11 @@ static void pointwise_4col(const int8_t *input, const int8_t *weights, const int
         for (px = 0; px < pixels; px += 4) {
             const int32_t valid = (pixels - px < 4) ? pixels - px : 4;
             int32_t d[4];
+            if (valid == 1) { /* a last pixel alone: one column, not four copies */
+                pointwise_1col(w.src, weights, bias, multiplier, shift, rq, scratch,
+                               out_n + px * p->out_c, p);
+                break;
+            }
             for (j = 0; j < 4; ++j) {
                 mcs_dsp_vec_to_q15r4(w.src, scratch, j, c, -p->input_zp);
                 d[j] = ((j < valid) ? j : valid - 1) * p->out_c;

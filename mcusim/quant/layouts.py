@@ -24,17 +24,24 @@ PAIRED_CONV_CORES = frozenset({"cortex-m33"})
 # (tools/bench_kernels.py, pointwise 25x5x64->64: M33 1.35 / 1.59 c/MAC = 0.85, M7 0.66 / 0.75
 # = 0.88; the lower one, so that a layer is paired only when it gains on both).
 PAIRED_COLUMN_COST = 0.85
+# A last pixel alone goes through mcs_dsp_mat_1col_paired, which costs about two plain columns
+# (one pixel 64 -> 64: M7 8,125 cycles paired against 8,052 plain, M33 12,951 against 15,632).
+LONE_PIXEL_COST = 2.0
 
 
 def pointwise_paired(target, pixels: int) -> bool:
     """True when `target` gets paired rows for an mcs_pointwise_s8 layer of `pixels` output
-    pixels: the paired loop computes whole groups of four pixels (the last group repeats its
-    last pixel), the plain one pairs of two, so few pixels with a short last group cost more
-    paired: VWW's 3x3x256 layers (9 pixels: 12 columns against 10) measured 888,955 against
-    881,014 cycles on the M33 and 429,361 against 414,831 on the M7."""
+    pixels. The paired kernel computes groups of four pixels (a last group of two or three
+    repeats its last pixel) and a lone last pixel on its own; the plain one pairs of two. So a
+    few layer shapes cost more paired (2, 6 or 10 pixels). Measured (cycles, plain -> paired):
+    VWW's 3x3x256 layer (9 pixels) M33 880,376 -> 744,324, M7 415,217 -> 385,885; 5 pixels
+    64 -> 64 M33 41,440 -> 34,529, M7 20,257 -> 18,690."""
     if not (bool(target.dsp) and target.core in PAIRED_POINTWISE_CORES):
         return False
-    return PAIRED_COLUMN_COST * 4 * -(-pixels // 4) < 2 * -(-pixels // 2)
+    rest = pixels % 4
+    paired = 4 * PAIRED_COLUMN_COST * (pixels // 4) + (
+        LONE_PIXEL_COST if rest == 1 else 4 * PAIRED_COLUMN_COST * (rest > 0))
+    return paired < 2 * -(-pixels // 2)
 
 
 def conv_paired(target, in_c: int, dilation_w: int) -> bool:

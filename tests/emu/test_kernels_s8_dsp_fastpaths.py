@@ -409,6 +409,12 @@ def _paired_pointwise_cases() -> list[kfw.KernelCase]:
         pw("pp_c8_left_shift", (1, 3), 8, 4, shift=np.array([1, -3, 0, -5]), seed=72,
            paired=True),
         pw("pp_c8_s2", (5, 7), 8, 6, stride=2, seed=73, paired=True),
+        # a lone last pixel (pixels % 4 == 1: mcs_dsp_mat_1col_paired): odd channel count,
+        # k % 4 tail and no requantization table; ReLU; stride 2
+        pw("pp_lone_c13_odd_big_bias", (1, 5), 13, 7, bias_range=1 << 30, seed=74,
+           paired=True),
+        pw("pp_lone_c36_relu", (3, 3), 36, 9, act=(0, 127), seed=75, paired=True),
+        pw("pp_lone_s2", (5, 5), 8, 6, stride=2, seed=76, paired=True),
         # 9 groups: the M7 loop (4 groups per iteration) entered at its first group, twice
         pw("pp_c36_px11_relu_odd_out", (1, 11), 36, 7, act=(0, 127), seed=74, paired=True),
     ]

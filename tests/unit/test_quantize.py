@@ -340,17 +340,15 @@ def test_kernel_scratch_follows_the_cores_weight_order(compiled):
         assert ("(paired rows)" in gen.model_c) == paired, board
 
 
-def test_pointwise_pairs_only_when_whole_groups_pay():
-    """Groups of four pixels (the last one padded) against pairs: 9 pixels compute 12 columns
-    paired and 10 plain, which measured slower paired on both cores; 25 and 36 pay."""
+def test_pointwise_pairs_only_when_it_pays():
+    """Groups of four pixels (a last group of two or three padded, a lone last pixel on its
+    own) against pairs: 2, 6 and 10 pixels compute more columns paired than plain."""
     from mcusim.compiler.codegen import Target
     from mcusim.quant import layouts
 
     for core in ("cortex-m33", "cortex-m7"):
         t = Target(core=core, dsp=True)
-        assert [p for p in range(1, 14) if layouts.pointwise_paired(t, p)] == [3, 4, 7, 8, 11,
-                                                                              12, 13]
-        assert layouts.pointwise_paired(t, 25) and layouts.pointwise_paired(t, 36)
-        assert not layouts.pointwise_paired(t, 9)
+        assert [p for p in range(1, 14) if not layouts.pointwise_paired(t, p)] == [1, 2, 6, 10]
+        assert layouts.pointwise_paired(t, 25) and layouts.pointwise_paired(t, 9)
     assert not layouts.pointwise_paired(Target(core="cortex-m4", dsp=True), 36)
     assert not layouts.pointwise_paired(Target(core="cortex-m33", dsp=False), 36)
