@@ -168,6 +168,13 @@ typedef struct {
     int32_t kind; /* CONV_ROWS_*: how interior windows are converted */
 } conv_rows_t;
 
+/* The window with top-left tap (iy0, ix0) lies inside the input: one unsigned compare per
+ * axis (a negative origin wraps to a large value). */
+static inline int32_t conv_inside(const conv_rows_t *g, int32_t iy0, int32_t ix0)
+{
+    return (uint32_t)iy0 < (uint32_t)g->y_hi && (uint32_t)ix0 <= (uint32_t)g->x_hi;
+}
+
 enum {
     CONV_ROWS_STAGED, /* copied as int8 rows, then converted */
     CONV_ROWS_DIRECT, /* kernel rows of whole groups, converted row by row */
@@ -364,7 +371,7 @@ static void conv_column_direct(const int8_t *in_n, const mcs_conv2d_s8_params_t 
     int16_t *dst = cols + 4 * j;
     int32_t ky, i, lo, hi, iy;
 
-    if ((uint32_t)iy0 < (uint32_t)g->y_hi && (uint32_t)ix0 <= (uint32_t)g->x_hi) {
+    if (conv_inside(g, iy0, ix0)) {
         const int8_t *src = in_n + iy0 * in_row + ix0 * c;
         if (groups == 1) {
             for (ky = kh; ky > 0; --ky) {
@@ -448,7 +455,7 @@ static void conv_stage(const int8_t *in_n, const mcs_conv2d_s8_params_t *p,
     const int32_t in_row = p->in_w * c;
     const int8_t zp = (int8_t)g->zp4;
     int32_t ky, t, lo, hi;
-    if ((uint32_t)iy0 < (uint32_t)g->y_hi && (uint32_t)ix0 <= (uint32_t)g->x_hi) {
+    if (conv_inside(g, iy0, ix0)) {
         /* Every row but the last as whole words, which may run up to 3 bytes past it: into
          * the next row's place (written afterwards), reading input bytes that exist (the
          * input rows below the window's last one). */
@@ -510,7 +517,7 @@ static void conv_column_rows(const int8_t *in_n, const mcs_conv2d_s8_params_t *p
         conv_column_direct(in_n, p, g, iy0, ix0, cols, j, b8);
         return;
     }
-    if ((uint32_t)iy0 < (uint32_t)g->y_hi && (uint32_t)ix0 <= (uint32_t)g->x_hi) {
+    if (conv_inside(g, iy0, ix0)) {
         const int8_t *src = in_n + (iy0 * p->in_w + ix0) * p->in_c;
         if (g->kind == CONV_ROWS_3X9) {
             conv_col_3x9(src, g->step, cols, j, g->off2);
@@ -679,8 +686,7 @@ conv_columns(const int8_t *in_n, const mcs_conv2d_s8_params_t *p, const conv_row
         return;
     }
     if (g->kind == CONV_ROWS_G4) {
-        if ((uint32_t)a.iy < (uint32_t)g->y_hi && (uint32_t)a.ix <= (uint32_t)g->x_hi &&
-            (uint32_t)b.iy < (uint32_t)g->y_hi && (uint32_t)b.ix <= (uint32_t)g->x_hi) {
+        if (conv_inside(g, a.iy, a.ix) && conv_inside(g, b.iy, b.ix)) {
             const int32_t in_row = p->in_w * p->in_c;
             conv_pair_g4(in_n + a.iy * in_row + a.ix * p->in_c,
                          in_n + b.iy * in_row + b.ix * p->in_c, g, p->kernel_h, cols);
@@ -690,18 +696,14 @@ conv_columns(const int8_t *in_n, const mcs_conv2d_s8_params_t *p, const conv_row
         }
         return;
     }
-    if (g->kind == CONV_ROWS_3X9 && (uint32_t)a.iy < (uint32_t)g->y_hi &&
-        (uint32_t)a.ix <= (uint32_t)g->x_hi && (uint32_t)b.iy < (uint32_t)g->y_hi &&
-        (uint32_t)b.ix <= (uint32_t)g->x_hi) {
+    if (g->kind == CONV_ROWS_3X9 && conv_inside(g, a.iy, a.ix) && conv_inside(g, b.iy, b.ix)) {
         /* the bulk of an RGB first layer: both windows inside, no call */
         const int32_t w3 = p->in_w * 3;
         conv_pair_3x9(in_n + a.iy * w3 + a.ix * 3, in_n + b.iy * w3 + b.ix * 3, g->step,
                       cols, g->off2);
         return;
     }
-    if (g->kind == CONV_ROWS_3X3 && (uint32_t)a.iy < (uint32_t)g->y_hi &&
-        (uint32_t)a.ix <= (uint32_t)g->x_hi && (uint32_t)b.iy < (uint32_t)g->y_hi &&
-        (uint32_t)b.ix <= (uint32_t)g->x_hi) {
+    if (g->kind == CONV_ROWS_3X3 && conv_inside(g, a.iy, a.ix) && conv_inside(g, b.iy, b.ix)) {
         conv_pair_3x3(in_n + a.iy * p->in_w + a.ix, in_n + b.iy * p->in_w + b.ix, g->step,
                       cols, g->off2);
         return;
@@ -710,24 +712,18 @@ conv_columns(const int8_t *in_n, const mcs_conv2d_s8_params_t *p, const conv_row
     conv_column_rows(in_n, p, g, b.iy, b.ix, cols, 1, (int8_t *)nat);
 }
 
-/* The window is inside the input (g: kernel-rows geometry). */
-static inline int32_t conv_inside(const conv_rows_t *g, const conv_pos_t *q)
-{
-    return (uint32_t)q->iy < (uint32_t)g->y_hi && (uint32_t)q->ix <= (uint32_t)g->x_hi;
-}
-
 /*
  * Paired weight rows: four pixels per pass (q15r4 columns, mcs_dsp_mat_4col). The last pass
  * of fewer than four pixels repeats its last pixel in the unused columns, whose outputs go to
  * the same place (the same values). g: kernel-rows geometry when in_c % 4 == 0 and
  * dilation_w == 1 (whole groups per kernel row; four windows inside the input in one pass),
  * else NULL (tap by tap). Not inlined: the two-column loop of mcs_conv2d_s8 keeps its registers
- * (VWW's first layer on the M33, bench_kernels: 2.87 c/MAC inlined, XXX not).
+ * (VWW's first layer on the M33, bench_kernels: 2.873 c/MAC inlined, 2.859 not).
  */
-static __attribute__((noinline)) void conv_4col(const int8_t *in_n, const int8_t *weights, const int32_t *bias,
-                      const int32_t *multiplier, const int32_t *shift, const int32_t *rq,
-                      int16_t *cols, int16_t *nat, int8_t *out_n, const conv_rows_t *g,
-                      const mcs_conv2d_s8_params_t *p)
+static __attribute__((noinline)) void
+conv_4col(const int8_t *in_n, const int8_t *weights, const int32_t *bias,
+          const int32_t *multiplier, const int32_t *shift, const int32_t *rq, int16_t *cols,
+          int16_t *nat, int8_t *out_n, const conv_rows_t *g, const mcs_conv2d_s8_params_t *p)
 {
     const int32_t k = p->kernel_h * p->kernel_w * p->in_c;
     const int32_t pixels = p->out_h * p->out_w;
@@ -748,7 +744,7 @@ static __attribute__((noinline)) void conv_4col(const int8_t *in_n, const int8_t
             if (j + 1 < valid) {
                 conv_next(&pos, p);
             }
-            inside = inside && conv_inside(g, &at[j]);
+            inside = inside && conv_inside(g, at[j].iy, at[j].ix);
         }
         conv_next(&pos, p);
         if (inside) {

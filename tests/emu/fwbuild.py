@@ -42,3 +42,31 @@ def build(board_name: str, sources: list[str], out_dir: Path, *, defines=(), opt
         subprocess.run(["arm-none-eabi-objcopy", "-O", fmt, str(elf), str(elf.with_suffix(ext))],
                        check=True)
     return elf
+
+
+def compare_cases(got: bytes, cases) -> None:
+    """The output bytes of a kernel-case firmware (mcusim.quant.kernel_fw) against each case's
+    twin result, naming the first case that differs."""
+    import numpy as np
+
+    from mcusim.quant import kernel_fw as kfw
+
+    for (off, size), c in zip(kfw.output_layout(cases), cases):
+        g = np.frombuffer(got[off:off + size], np.int8)
+        w = np.asarray(c.expected, np.int8).ravel()
+        bad = np.flatnonzero(g != w)
+        assert bad.size == 0, f"{c.name}: {bad.size}/{size} bytes differ, first at {bad[0]}"
+
+
+def cases_bit_exact(cases, board: str, tmp_path: Path) -> dict:
+    """Run kernel `cases` in a firmware of their own for `board`, DSP and reference kernels;
+    both must give the twin's bytes. Returns the two runs by folder."""
+    from mcusim.quant import kernel_fw as kfw
+
+    need_toolchain()
+    want = kfw.expected_output(cases)
+    runs = {f: kfw.run_cases(cases, board, f, tmp_path / f) for f in ("dsp", "reference")}
+    for run in runs.values():
+        compare_cases(run.output, cases)
+    assert runs["dsp"].output == runs["reference"].output == want
+    return runs

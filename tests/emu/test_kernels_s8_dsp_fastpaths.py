@@ -12,10 +12,9 @@ SXTAB16 AveragePool (lane sums, blocks of 256 positions, channel groups and tail
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pytest
+from fwbuild import cases_bit_exact, compare_cases, need_toolchain
 
 from mcusim.boards import load_board
 from mcusim.compiler.codegen import Target
@@ -306,25 +305,11 @@ def _cases() -> list[kfw.KernelCase]:
     ]
 
 
-def _compare(got: bytes, cases) -> None:
-    for (off, size), c in zip(kfw.output_layout(cases), cases):
-        g = np.frombuffer(got[off:off + size], np.int8)
-        w = np.asarray(c.expected, np.int8).ravel()
-        bad = np.flatnonzero(g != w)
-        assert bad.size == 0, f"{c.name}: {bad.size}/{size} bytes differ, first at {bad[0]}"
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("board", BOARDS)
 def test_dsp_fast_paths_bit_exact(tmp_path, board):
-    if shutil.which("arm-none-eabi-gcc") is None:
-        pytest.skip("arm-none-eabi-gcc not installed (apt-get install gcc-arm-none-eabi)")
     cases = _cases()
-    want = kfw.expected_output(cases)
-    runs = {f: kfw.run_cases(cases, board, f, tmp_path / f) for f in ("dsp", "reference")}
-    for run in runs.values():
-        _compare(run.output, cases)
-    assert runs["dsp"].output == runs["reference"].output == want
+    runs = cases_bit_exact(cases, board, tmp_path)
     # the table-driven Add and the SIMD clamp really are the faster paths
     cyc = {c.name: (r, d) for c, r, d in zip(cases, runs["reference"].cycles_per_layer,
                                               runs["dsp"].cycles_per_layer)}
@@ -333,31 +318,18 @@ def test_dsp_fast_paths_bit_exact(tmp_path, board):
         assert 2 * dsp < ref, f"{name}: dsp {dsp} cycles, reference {ref}"
 
 
-def _own_firmware_bit_exact(cases, board, tmp_path):
-    """Run `cases` in a firmware of their own, DSP and reference kernels; both must give the
-    twin's bytes. Returns the two runs."""
-    if shutil.which("arm-none-eabi-gcc") is None:
-        pytest.skip("arm-none-eabi-gcc not installed (apt-get install gcc-arm-none-eabi)")
-    want = kfw.expected_output(cases)
-    runs = {f: kfw.run_cases(cases, board, f, tmp_path / f) for f in ("dsp", "reference")}
-    for run in runs.values():
-        _compare(run.output, cases)
-    assert runs["dsp"].output == runs["reference"].output == want
-    return runs
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("board", BOARDS)
 def test_dsp_conv_group_rows_bit_exact(tmp_path, board):
     """A firmware of its own (the M4 board's RAM is full with the fast-path cases)."""
-    _own_firmware_bit_exact(_group_rows_cases(), board, tmp_path)
+    cases_bit_exact(_group_rows_cases(), board, tmp_path)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("board", BOARDS)
 def test_dsp_depthwise_plane_bit_exact(tmp_path, board):
     """A firmware of its own (the M4 board's RAM is full with the fast-path cases)."""
-    _own_firmware_bit_exact(_depthwise_plane_cases(), board, tmp_path)
+    cases_bit_exact(_depthwise_plane_cases(), board, tmp_path)
 
 
 @pytest.mark.slow
@@ -365,7 +337,7 @@ def test_dsp_depthwise_plane_bit_exact(tmp_path, board):
 def test_dsp_add_quantize_bit_exact(tmp_path, board):
     """A firmware of its own (the M4 board's RAM holds either set of cases, not both)."""
     cases = _add_quantize_cases()
-    runs = _own_firmware_bit_exact(cases, board, tmp_path)
+    runs = cases_bit_exact(cases, board, tmp_path)
     cyc = {c.name: (r, d) for c, r, d in zip(cases, runs["reference"].cycles_per_layer,
                                               runs["dsp"].cycles_per_layer)}
     for name, factor in (("add_shift_e19_relu", 4), ("quantize_spread_c3", 3)):
@@ -378,7 +350,7 @@ def test_dsp_add_quantize_bit_exact(tmp_path, board):
 def test_dsp_avgpool_bit_exact(tmp_path, board):
     """A firmware of its own; the KWS and VWW pools really are faster."""
     cases = _avgpool_cases()
-    runs = _own_firmware_bit_exact(cases, board, tmp_path)
+    runs = cases_bit_exact(cases, board, tmp_path)
     cyc = {c.name: (r, d) for c, r, d in zip(cases, runs["reference"].cycles_per_layer,
                                               runs["dsp"].cycles_per_layer)}
     for name, factor in (("avg_kws_25x5_c64", 5), ("avg_vww_3x3_c256", 3)):
@@ -426,7 +398,7 @@ def test_dsp_pointwise_paired_bit_exact(tmp_path, board):
     """Paired rows on every core (the M4 runs the C version); the KWS-shaped layer really
     is faster than with plain rows on the cores that get paired rows (M33, M7)."""
     cases = _paired_pointwise_cases()
-    runs = _own_firmware_bit_exact(cases, board, tmp_path)
+    runs = cases_bit_exact(cases, board, tmp_path)
     if layouts.pointwise_paired(Target.from_board(load_board(board)), 5 * 5):
         plain = [kfw.pointwise_case("pp_c64_kws", (5, 5), 64, 64, seed=60)]
         run = kfw.run_cases(plain, board, "dsp", tmp_path / "plain")
@@ -469,7 +441,7 @@ def test_dsp_conv_paired_bit_exact(tmp_path, board):
     IC-shaped layer really is faster than with plain rows on the M33, the core that gets
     paired rows for it."""
     cases = _paired_conv_cases()
-    runs = _own_firmware_bit_exact(cases, board, tmp_path)
+    runs = cases_bit_exact(cases, board, tmp_path)
     if layouts.conv_paired(Target.from_board(load_board(board)), 16, 1):
         plain = [kfw.conv2d_case("pc_ic_16x16_c16", (8, 8), 16, 16, (3, 3), pads=(1, 1, 1, 1),
                                  seed=80)]
@@ -495,9 +467,8 @@ def test_dsp_kernels_debug_build_bit_exact(tmp_path, board):
     """A debug build (-O0) of the DSP kernels compiles and gives the twin's bytes: at -O0 GCC
     keeps r7 as the frame pointer, so every assembly path with 13+ registers must fall back to
     its C version there."""
-    if shutil.which("arm-none-eabi-gcc") is None:
-        pytest.skip("arm-none-eabi-gcc not installed (apt-get install gcc-arm-none-eabi)")
+    need_toolchain()
     cases = _debug_build_cases()
     run = kfw.run_cases(cases, board, "dsp", tmp_path, opt="-O0")
-    _compare(run.output, cases)
+    compare_cases(run.output, cases)
     assert run.output == kfw.expected_output(cases)

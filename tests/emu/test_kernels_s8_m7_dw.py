@@ -14,10 +14,9 @@ the block left to the other loop.
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pytest
+from fwbuild import cases_bit_exact
 
 from mcusim.quant import kernel_fw as kfw
 
@@ -73,14 +72,8 @@ def _cases() -> list[kfw.KernelCase]:
 
 @pytest.mark.parametrize("board", BOARDS)
 def test_m7_quantize_bit_exact(tmp_path, board):
-    if shutil.which("arm-none-eabi-gcc") is None:
-        pytest.skip("arm-none-eabi-gcc not installed (apt-get install gcc-arm-none-eabi)")
     cases = _cases()
-    want = kfw.expected_output(cases)
-    runs = {f: kfw.run_cases(cases, board, f, tmp_path / f) for f in ("dsp", "reference")}
-    for folder, run in runs.items():
-        diff = np.nonzero(np.frombuffer(run.output, np.int8) != np.frombuffer(want, np.int8))[0]
-        assert diff.size == 0, f"{folder}: {diff.size} bytes differ, first at {diff[:8]}"
+    runs = cases_bit_exact(cases, board, tmp_path)
     cyc = dict(zip((c.name for c in cases), runs["dsp"].cycles_per_layer))
     ref = dict(zip((c.name for c in cases), runs["reference"].cycles_per_layer))
     # typical data: the fast path (3 * 1024 values)
@@ -127,11 +120,4 @@ def _depthwise_cases() -> list[kfw.KernelCase]:
 
 @pytest.mark.parametrize("board", BOARDS)
 def test_m7_depthwise_bit_exact(tmp_path, board):
-    if shutil.which("arm-none-eabi-gcc") is None:
-        pytest.skip("arm-none-eabi-gcc not installed (apt-get install gcc-arm-none-eabi)")
-    cases = _depthwise_cases()
-    want = kfw.expected_output(cases)
-    runs = {f: kfw.run_cases(cases, board, f, tmp_path / f) for f in ("dsp", "reference")}
-    for folder, run in runs.items():
-        diff = np.nonzero(np.frombuffer(run.output, np.int8) != np.frombuffer(want, np.int8))[0]
-        assert diff.size == 0, f"{folder}: {diff.size} bytes differ, first at {diff[:8]}"
+    cases_bit_exact(_depthwise_cases(), board, tmp_path)
