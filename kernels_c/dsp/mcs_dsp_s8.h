@@ -680,11 +680,78 @@ static inline void mcs_dsp_pack_q15rn(const int16_t *nat, int16_t *cols, int32_t
         "9:\n\t"                                                                           \
     : [a0] "=&r"(a0), [a1] "=&r"(a1), [b0] "=&r"(b0), [b1] "=&r"(b1), [wa] "+r"(wa),       \
       [wb] "=&r"(wb), [c] "=&r"(c), [n] "=&r"(n), [wva] "=&r"(wva), [wvb] "=&r"(wvb),      \
-      [xa] "=&r"(xa), [xb] "=&r"(xb), [p] "=&r"(p), [q] "=&r"(q), [bias] "+m"(st.bias),    \
-      [rq] "+m"(st.rq), [out0] "+m"(st.out0), [entry] "+m"(st.entry)                       \
-    : [cols] "m"(st.cols), [kk] "m"(st.k), [d1] "m"(st.d1), [bounds] "m"(st.bounds),       \
-      [wend] "m"(st.wend), [iters] "m"(st.iters)                                           \
+      [xa] "=&r"(xa), [xb] "=&r"(xb), [p] "=&r"(p), [q] "=&r"(q), [bias] "+m"(st->bias),    \
+      [rq] "+m"(st->rq), [out0] "+m"(st->out0), [entry] "+m"(st->entry)                       \
+    : [cols] "m"(st->cols), [kk] "m"(st->k), [d1] "m"(st->d1), [bounds] "m"(st->bounds),       \
+      [wend] "m"(st->wend), [iters] "m"(st->iters)                                           \
     : "cc", "memory")
+
+/*
+ * The call values of mcs_dsp_m7_pairs, in a frame struct the asm reads as memory operands.
+ * A layer that runs it once per pixel pair (mcs_conv2d_s8's two-column loop) builds it once
+ * (mcs_dsp_m7_pairs_init) and runs it per pair (mcs_dsp_m7_pairs_run, four stores): VWW's
+ * first layer on the H723 spent about 100 cycles per pair of pixels in the general call
+ * chain (arguments, mcs_dsp_mat_2col's frame, this struct), against 4 x 93 in the pairs.
+ * bias, rq and out0 are walked by the asm.
+ */
+typedef struct {
+    const int32_t *bias;
+    uintptr_t rq;
+    int8_t *out0;
+    const int16_t *cols;
+    const int8_t *wend;
+    int32_t entry, k, d1, bounds, iters;
+    const int8_t *weights;
+    const int32_t *bias0;
+    uintptr_t rq0;
+    int32_t clamp; /* bit 0: act_min > -128, bit 1: act_max < 127 */
+} mcs_dsp_m7_pairs_t;
+
+/* bias != NULL, out_c >= 2, k >= 4; d1: column 1's outputs relative to column 0's. */
+static inline void mcs_dsp_m7_pairs_init(mcs_dsp_m7_pairs_t *st, const int8_t *weights,
+                                         const int32_t *bias, const int32_t *rq, int32_t k,
+                                         int32_t out_c, int32_t d1, int32_t act_min,
+                                         int32_t act_max)
+{
+    st->weights = weights;
+    st->bias0 = bias;
+    st->rq0 = (uintptr_t)rq - 24u;
+    st->wend = weights + (out_c & ~1) * k;
+    st->entry = 0;
+    st->k = k;
+    st->d1 = d1;
+    st->bounds = (int32_t)(((uint32_t)act_max << 16) | ((uint32_t)act_min & 0xffffu));
+    /* iterations of the 8-group loop over the groups but the last (unused for one group) */
+    st->iters = ((k >> 2) + 6) >> 3;
+    st->clamp = (act_min > -128) | ((act_max < 127) << 1);
+}
+
+/* Every channel pair of the weights over the q15r2 pair of columns at cols, outputs at
+ * out0 (column 0) and out0 + d1 (column 1). */
+static inline __attribute__((always_inline)) void
+mcs_dsp_m7_pairs_run(mcs_dsp_m7_pairs_t *st, const int16_t *cols, int8_t *out0)
+{
+    const int8_t *wa = st->weights;
+    int32_t a0, a1, b0, b1, n, wva, wvb, xa, xb, p, q;
+    const int8_t *wb;
+    const int16_t *c;
+    st->bias = st->bias0;
+    st->rq = st->rq0;
+    st->out0 = out0;
+    st->cols = cols;
+    if (st->clamp == 3) {
+        MCS_DSP_M7_PAIRS_ASM(MCS_DSP_M7_CLAMP4(MCS_DSP_M7_LO, "lt")
+                                 MCS_DSP_M7_CLAMP4(MCS_DSP_M7_HI, "gt"));
+    } else if (st->clamp == 1) {
+        MCS_DSP_M7_PAIRS_ASM(MCS_DSP_M7_CLAMP4(MCS_DSP_M7_LO, "lt"));
+    } else if (st->clamp == 2) {
+        MCS_DSP_M7_PAIRS_ASM(MCS_DSP_M7_CLAMP4(MCS_DSP_M7_HI, "gt"));
+    } else {
+        MCS_DSP_M7_PAIRS_ASM("");
+    }
+    (void)a0; (void)a1; (void)b0; (void)b1; (void)n; (void)wva; (void)wvb; (void)xa;
+    (void)xb; (void)p; (void)q; (void)wb; (void)c;
+}
 
 /* All channel pairs of mcs_dsp_mat_2col_q on the Cortex-M7 (bias != NULL, out_c >= 2,
  * k >= 4). */
@@ -693,41 +760,9 @@ static inline void mcs_dsp_m7_pairs(const int8_t *weights, const int32_t *bias,
                                     int32_t out_c, int8_t *out0, int32_t d1, int32_t act_min,
                                     int32_t act_max)
 {
-    struct {
-        const int32_t *bias;
-        uintptr_t rq;
-        int8_t *out0;
-        const int16_t *cols;
-        const int8_t *wend;
-        int32_t entry, k, d1, bounds, iters;
-    } st;
-    const int8_t *wa = weights;
-    int32_t a0, a1, b0, b1, n, wva, wvb, xa, xb, p, q;
-    const int8_t *wb;
-    const int16_t *c;
-    st.bias = bias;
-    st.rq = (uintptr_t)rq - 24u;
-    st.out0 = out0;
-    st.cols = cols;
-    st.wend = weights + (out_c & ~1) * k;
-    st.entry = 0;
-    st.k = k;
-    st.d1 = d1;
-    st.bounds = (int32_t)(((uint32_t)act_max << 16) | ((uint32_t)act_min & 0xffffu));
-    /* iterations of the 8-group loop over the groups but the last (unused for one group) */
-    st.iters = ((k >> 2) + 6) >> 3;
-    if (act_min > -128 && act_max < 127) {
-        MCS_DSP_M7_PAIRS_ASM(MCS_DSP_M7_CLAMP4(MCS_DSP_M7_LO, "lt")
-                                 MCS_DSP_M7_CLAMP4(MCS_DSP_M7_HI, "gt"));
-    } else if (act_min > -128) {
-        MCS_DSP_M7_PAIRS_ASM(MCS_DSP_M7_CLAMP4(MCS_DSP_M7_LO, "lt"));
-    } else if (act_max < 127) {
-        MCS_DSP_M7_PAIRS_ASM(MCS_DSP_M7_CLAMP4(MCS_DSP_M7_HI, "gt"));
-    } else {
-        MCS_DSP_M7_PAIRS_ASM("");
-    }
-    (void)a0; (void)a1; (void)b0; (void)b1; (void)n; (void)wva; (void)wvb; (void)xa;
-    (void)xb; (void)p; (void)q; (void)wb; (void)c;
+    mcs_dsp_m7_pairs_t st;
+    mcs_dsp_m7_pairs_init(&st, weights, bias, rq, k, out_c, d1, act_min, act_max);
+    mcs_dsp_m7_pairs_run(&st, cols, out0);
 }
 #endif
 
@@ -845,12 +880,74 @@ static inline void mcs_dsp_m7_pairs(const int8_t *weights, const int32_t *bias,
         "bne   1b\n\t"                                                                     \
         : [a0] "=&r"(a0), [a1] "=&r"(a1), [b0] "=&r"(b0), [b1] "=&r"(b1), [wa] "+r"(wa),  \
           [c] "=&r"(c), [k] "=&r"(kr), [n] "=&r"(n), [wva] "=&r"(wva), [wvb] "=&r"(wvb),   \
-          [xa] "=&r"(xa), [xb] "=&r"(xb), [t] "=&r"(t), [bias] "+m"(st.bias),             \
-          [rq] "+m"(st.rq), [out0] "+m"(st.out0)                                          \
-        : [cols] "m"(st.cols), [kk] "m"(st.k), [odd] "m"(st.odd), [half] "m"(st.half),    \
-          [tail] "m"(st.tail), [d1] "m"(st.d1), [amin] "m"(st.amin), [amax] "m"(st.amax), \
-          [wend] "m"(st.wend)                                                             \
+          [xa] "=&r"(xa), [xb] "=&r"(xb), [t] "=&r"(t), [bias] "+m"(st->bias),             \
+          [rq] "+m"(st->rq), [out0] "+m"(st->out0)                                          \
+        : [cols] "m"(st->cols), [kk] "m"(st->k), [odd] "m"(st->odd), [half] "m"(st->half),    \
+          [tail] "m"(st->tail), [d1] "m"(st->d1), [amin] "m"(st->amin), [amax] "m"(st->amax), \
+          [wend] "m"(st->wend)                                                             \
         : "cc", "memory")
+
+/* The call values of mcs_dsp_pairs_asm (memory operands of the asm), built once per layer by
+ * a caller that runs it per pixel pair (mcs_dsp_pairs_init / mcs_dsp_pairs_run, as
+ * mcs_dsp_m7_pairs_t). bias, rq and out0 are walked by the asm. */
+typedef struct {
+    const int32_t *bias;
+    const int32_t *rq;
+    int8_t *out0;
+    const int16_t *cols;
+    const int8_t *wend;
+    int32_t k, odd, half, tail, d1, amin, amax;
+    const int8_t *weights;
+    const int32_t *bias0;
+    const int32_t *rq0;
+    int32_t clamp; /* bit 0: act_min > -128, bit 1: act_max < 127 */
+} mcs_dsp_pairs_t;
+
+/* bias != NULL, out_c >= 2; d1: column 1's outputs relative to column 0's. */
+static inline void mcs_dsp_pairs_init(mcs_dsp_pairs_t *st, const int8_t *weights,
+                                      const int32_t *bias, const int32_t *rq, int32_t k,
+                                      int32_t out_c, int32_t d1, int32_t act_min,
+                                      int32_t act_max)
+{
+    st->weights = weights;
+    st->bias0 = bias;
+    st->rq0 = rq;
+    st->wend = weights + (out_c & ~1) * k;
+    st->k = k;
+    st->odd = (k >> 2) & 1;
+    st->half = k >> 3;
+    st->tail = k & 3;
+    st->d1 = d1;
+    st->amin = act_min;
+    st->amax = act_max;
+    st->clamp = (act_min > -128) | ((act_max < 127) << 1);
+}
+
+/* Every channel pair of the weights over the q15r2 pair of columns at cols, outputs at
+ * out0 (column 0) and out0 + d1 (column 1). */
+static inline __attribute__((always_inline)) void
+mcs_dsp_pairs_run(mcs_dsp_pairs_t *st, const int16_t *cols, int8_t *out0)
+{
+    const int8_t *wa = st->weights;
+    int32_t a0, a1, b0, b1, kr, n, wva, wvb, xa, xb, t;
+    const int16_t *c;
+    st->bias = st->bias0;
+    st->rq = st->rq0;
+    st->out0 = out0;
+    st->cols = cols;
+    if (st->clamp == 3) {
+        MCS_DSP_PAIRS_ASM("ldr   %[t], %[amin]\n\t",
+                          MCS_DSP_CLAMP4("lt") "ldr   %[t], %[amax]\n\t" MCS_DSP_CLAMP4("gt"));
+    } else if (st->clamp == 1) {
+        MCS_DSP_PAIRS_ASM("ldr   %[t], %[amin]\n\t", MCS_DSP_CLAMP4("lt"));
+    } else if (st->clamp == 2) {
+        MCS_DSP_PAIRS_ASM("ldr   %[t], %[amax]\n\t", MCS_DSP_CLAMP4("gt"));
+    } else {
+        MCS_DSP_PAIRS_ASM("", "");
+    }
+    (void)a0; (void)a1; (void)b0; (void)b1; (void)kr; (void)n; (void)wva; (void)wvb;
+    (void)xa; (void)xb; (void)t; (void)c;
+}
 
 /* All channel pairs of mcs_dsp_mat_2col_q in assembly (bias != NULL, out_c >= 2). */
 static inline void mcs_dsp_pairs_asm(const int8_t *weights, const int32_t *bias,
@@ -858,41 +955,9 @@ static inline void mcs_dsp_pairs_asm(const int8_t *weights, const int32_t *bias,
                                      int32_t out_c, int8_t *out0, int32_t d1, int32_t act_min,
                                      int32_t act_max)
 {
-    struct {
-        const int32_t *bias;
-        const int32_t *rq;
-        int8_t *out0;
-        const int16_t *cols;
-        const int8_t *wend;
-        int32_t k, odd, half, tail, d1, amin, amax;
-    } st;
-    const int8_t *wa = weights;
-    int32_t a0, a1, b0, b1, kr, n, wva, wvb, xa, xb, t;
-    const int16_t *c;
-    st.bias = bias;
-    st.rq = rq;
-    st.out0 = out0;
-    st.cols = cols;
-    st.wend = weights + (out_c & ~1) * k;
-    st.k = k;
-    st.odd = (k >> 2) & 1;
-    st.half = k >> 3;
-    st.tail = k & 3;
-    st.d1 = d1;
-    st.amin = act_min;
-    st.amax = act_max;
-    if (act_min > -128 && act_max < 127) {
-        MCS_DSP_PAIRS_ASM("ldr   %[t], %[amin]\n\t",
-                          MCS_DSP_CLAMP4("lt") "ldr   %[t], %[amax]\n\t" MCS_DSP_CLAMP4("gt"));
-    } else if (act_min > -128) {
-        MCS_DSP_PAIRS_ASM("ldr   %[t], %[amin]\n\t", MCS_DSP_CLAMP4("lt"));
-    } else if (act_max < 127) {
-        MCS_DSP_PAIRS_ASM("ldr   %[t], %[amax]\n\t", MCS_DSP_CLAMP4("gt"));
-    } else {
-        MCS_DSP_PAIRS_ASM("", "");
-    }
-    (void)a0; (void)a1; (void)b0; (void)b1; (void)kr; (void)n; (void)wva; (void)wvb;
-    (void)xa; (void)xb; (void)t; (void)c;
+    mcs_dsp_pairs_t st;
+    mcs_dsp_pairs_init(&st, weights, bias, rq, k, out_c, d1, act_min, act_max);
+    mcs_dsp_pairs_run(&st, cols, out0);
 }
 #endif
 

@@ -191,19 +191,22 @@ def _requant(rng: np.random.Generator, n: int, k: int) -> tuple[np.ndarray, np.n
 def conv2d_case(name: str, hw: tuple[int, int], cin: int, cout: int, k: tuple[int, int],
                 stride: tuple[int, int] = (1, 1), pads: ops.Pads = (0, 0, 0, 0),
                 dilation: tuple[int, int] = (1, 1), seed: int = 0,
-                paired: bool = False) -> KernelCase:
+                paired: bool = False, act: tuple[int, int] | None = None) -> KernelCase:
     """`mcs_conv2d_s8` on a random [1, h, w, cin] input; `paired`: weights in the paired-rows
-    order (`mcusim.quant.layouts.pair_rows`, the DSP four-pixel loop)."""
+    order (`mcusim.quant.layouts.pair_rows`, the DSP four-pixel loop); `act`: fused clamp
+    relative to the output zero point as in `pointwise_case` (default: ReLU, act_min = the
+    output zero point)."""
     rng = np.random.default_rng(seed)
     x = _s8(rng, (1, hw[0], hw[1], cin))
     w = _s8(rng, (cout, k[0], k[1], cin), -127, 127)
     bias = rng.integers(-4000, 4000, cout).astype(np.int32)
     mult, shift = _requant(rng, cout, k[0] * k[1] * cin)
     izp, ozp = (int(v) for v in rng.integers(-128, 128, 2))
+    lo, hi = (ozp, 127) if act is None else (max(-128, ozp + act[0]), min(127, ozp + act[1]))
     y = ops.conv2d_s8(x, w, bias, stride=stride, pads=pads, dilation=dilation, input_zp=izp,
-                      output_zp=ozp, multiplier=mult, shift=shift, act_min=ozp, act_max=127)
+                      output_zp=ozp, multiplier=mult, shift=shift, act_min=lo, act_max=hi)
     params = (1, hw[0], hw[1], cin, y.shape[1], y.shape[2], cout, k[0], k[1], stride[0],
-              stride[1], dilation[0], dilation[1], pads[0], pads[1], izp, ozp, ozp, 127,
+              stride[1], dilation[0], dilation[1], pads[0], pads[1], izp, ozp, lo, hi,
               int(paired))
     kk = k[0] * k[1] * cin
     stored = layouts.pair_rows(w) if paired else w

@@ -325,6 +325,29 @@ def test_dsp_conv_group_rows_bit_exact(tmp_path, board):
     cases_bit_exact(_group_rows_cases(), board, tmp_path)
 
 
+def _pairs_loop_cases() -> list[kfw.KernelCase]:
+    """The layer-wide two-column loop of mcs_conv2d_s8 (conv_2col_pairs: a table, a bias, an
+    even out_c) under each clamp: none, both bounds, act_max only (act_min only: the ReLU
+    default of the cases above), over kernel rows of 3x3x3 windows and of whole groups."""
+    conv = kfw.conv2d_case
+    return [
+        conv("pairs3x9_no_clamp", (7, 9), 3, 8, (3, 3), (2, 2), (0, 0, 1, 1), seed=69,
+             act=(-300, 300)),
+        conv("pairs3x9_both_bounds", (9, 7), 3, 6, (3, 3), pads=(1, 1, 1, 1), seed=70,
+             act=(-30, 40)),
+        conv("pairs_g4_hi_only", (5, 6), 8, 4, (3, 3), pads=(1, 1, 1, 1), seed=71,
+             act=(-300, 25)),
+    ]
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_dsp_conv_pairs_loop_clamps_bit_exact(tmp_path, board):
+    cases = _pairs_loop_cases()
+    assert [(c.params[-3] > -128, c.params[-2] < 127) for c in cases] == [
+        (False, False), (True, True), (False, True)]
+    cases_bit_exact(cases, board, tmp_path)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("board", BOARDS)
 def test_dsp_depthwise_plane_bit_exact(tmp_path, board):
