@@ -25,25 +25,6 @@
 /* Window positions per block of 16-bit lane sums (see above). */
 #define MCS_AVG_BLOCK 256
 
-/* acc + sext of bytes 1 and 3 of x (SXTAB16 with ROR #8, one instruction; the ACLE intrinsic
- * has no rotation, and GCC does not fold a separate rotate into it). */
-static inline int32_t sxtab16_ror8(int32_t acc, int32_t x)
-{
-#if defined(__OPTIMIZE__)
-    int32_t r;
-    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(acc), "r"(x));
-    return r;
-#else
-    return (int32_t)__sxtab16((int16x2_t)acc,
-                              (int8x4_t)(((uint32_t)x >> 8) | ((uint32_t)x << 24)));
-#endif
-}
-
-static inline int32_t sxtab16_ror0(int32_t acc, int32_t x)
-{
-    return (int32_t)__sxtab16((int16x2_t)acc, (int8x4_t)x);
-}
-
 #if defined(__OPTIMIZE__)
 /*
  * The eight-channel loop over `pairs` (> 0) pairs of positions, *q advanced past them. GCC 12
@@ -111,10 +92,10 @@ static inline void lanes8(const int8_t *base, int32_t rows, int32_t cols, int32_
             const int32_t w0 = mcs_dsp_ld_s8x4(q);
             const int32_t w1 = mcs_dsp_ld_s8x4(q + 4);
             q += ch;
-            a0 = sxtab16_ror0(a0, w0);
-            a1 = sxtab16_ror8(a1, w0);
-            a2 = sxtab16_ror0(a2, w1);
-            a3 = sxtab16_ror8(a3, w1);
+            a0 = mcs_dsp_sxtab16(a0, w0);
+            a1 = mcs_dsp_sxtab16_ror8(a1, w0);
+            a2 = mcs_dsp_sxtab16(a2, w1);
+            a3 = mcs_dsp_sxtab16_ror8(a3, w1);
         }
     }
     a[0] = a0;
@@ -134,8 +115,8 @@ static inline void lanes4(const int8_t *base, int32_t rows, int32_t cols, int32_
         for (n = cols; n > 0; --n) {
             const int32_t w0 = mcs_dsp_ld_s8x4(q);
             q += ch;
-            a0 = sxtab16_ror0(a0, w0);
-            a1 = sxtab16_ror8(a1, w0);
+            a0 = mcs_dsp_sxtab16(a0, w0);
+            a1 = mcs_dsp_sxtab16_ror8(a1, w0);
         }
     }
     a[0] = a0;

@@ -225,25 +225,10 @@ static inline void conv_x_range(const mcs_conv2d_s8_params_t *p, int32_t ix0, in
     *hi = (h < l) ? l : h;
 }
 
-/* SXTAB16 Rd, Rn, Rm: each halfword of Rn plus the sign-extended byte 0 / byte 2 of Rm,
- * modulo 2^16 per halfword, i.e. SADD16(Rn, SXTB16(Rm)) in one instruction (without SADD16's
- * GE flags, which nothing here reads). x + off stays in [-255, 255], so nothing wraps. One
- * instruction less per two values in every im2col below (M33, IC's first layer 32x32x3 -> 16:
- * 1.142 -> 1.125 M cycles). */
-static inline int32_t sxtab16(int32_t acc, int32_t x)
-{
-    return (int32_t)__sxtab16(acc, x);
-}
-
-/* SXTAB16 Rd, Rn, Rm, ROR #8: bytes 1 and 3 (the intrinsic takes no rotation). */
-static inline int32_t sxtab16_ror8(int32_t acc, int32_t x)
-{
-    int32_t r;
-    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(acc), "r"(x));
-    return r;
-}
-
-/* SXTAB16 Rd, Rn, Rm, ROR #16: bytes 2 and 0. */
+/* The im2col below adds the offset while extending (mcs_dsp_sxtab16 and _ror8: x + off stays
+ * in [-255, 255], so no halfword wraps): one instruction less per two values than SXTB16 then
+ * SADD16 (M33, IC's first layer 32x32x3 -> 16: 1.142 -> 1.125 M cycles).
+ * SXTAB16 Rd, Rn, Rm, ROR #16: bytes 2 and 0. */
 static inline int32_t sxtab16_ror16(int32_t acc, int32_t x)
 {
     int32_t r;
@@ -254,8 +239,8 @@ static inline int32_t sxtab16_ror16(int32_t acc, int32_t x)
 /* A word of 4 int8 + off2 -> one q15r group (x0, x2, x1, x3) at dst. */
 static inline void conv_group(int16_t *dst, int32_t w, int32_t off2)
 {
-    mcs_dsp_st_s16x2(dst, sxtab16(off2, w));
-    mcs_dsp_st_s16x2(dst + 2, sxtab16_ror8(off2, w));
+    mcs_dsp_st_s16x2(dst, mcs_dsp_sxtab16(off2, w));
+    mcs_dsp_st_s16x2(dst + 2, mcs_dsp_sxtab16_ror8(off2, w));
 }
 
 /* PKHBT Rd, Rn, Rm: the bottom halfword of lo with the top halfword of hi (GCC builds the
@@ -295,7 +280,7 @@ static inline void conv_col_3x9(const int8_t *r0, int32_t step, int16_t *cols, i
      * takes bytes 1 and 3, SXTAB16 ROR #16 bytes 2 and 0; the top half of that (r2[5] + off)
      * lands in the padding value, whose weight is 0 (conv_pads_k), so it adds nothing and
      * needs no clearing */
-    const int32_t t68 = sxtab16_ror8(off2, wt);
+    const int32_t t68 = mcs_dsp_sxtab16_ror8(off2, wt);
     const int32_t t7 = sxtab16_ror16(off2, wt);
     conv_group(dst, mcs_dsp_ld_s8x4(r0), off2);
     conv_group(dst + 8, mcs_dsp_ld_s8x4(r0 + 4), off2);

@@ -65,6 +65,7 @@ static void pointwise_4col(const int8_t *input, const int8_t *weights, const int
     const int32_t c = p->in_c;
     const int32_t pixels = p->out_h * p->out_w;
     int32_t *rq = (int32_t *)(void *)(scratch + MCS_DSP_COLS4_INT16(c));
+    const int32_t full[4] = {0, p->out_c, 2 * p->out_c, 3 * p->out_c};
     int32_t n, px, j;
 
     if (!mcs_dsp_rq_table(rq, multiplier, shift, bias, p->out_c, c, p->output_zp)) {
@@ -81,6 +82,16 @@ static void pointwise_4col(const int8_t *input, const int8_t *weights, const int
                 pointwise_1col(w.src, weights, bias, multiplier, shift, rq, scratch,
                                out_n + px * p->out_c, p);
                 break;
+            }
+            if (valid == 4) { /* the output offsets of a whole pass: no per-pixel choice */
+                for (j = 0; j < 4; ++j) {
+                    mcs_dsp_vec_to_q15r4(w.src, scratch, j, c, -p->input_zp);
+                    walk_next(&w, p);
+                }
+                mcs_dsp_mat_4col(weights, bias, multiplier, shift, rq, scratch, c, p->out_c,
+                                 out_n + px * p->out_c, full, p->output_zp, p->act_min,
+                                 p->act_max);
+                continue;
             }
             for (j = 0; j < 4; ++j) {
                 mcs_dsp_vec_to_q15r4(w.src, scratch, j, c, -p->input_zp);
