@@ -37,14 +37,15 @@ def cases(target: Target | None = None) -> list[kfw.KernelCase]:
     layer (TF 'same' padding), KWS DS-CNN, AD). `target`: the weights in the order the
     compiler emits for its core (plain or paired rows, mcusim.quant.layouts); None: plain."""
     pw_paired = target is not None and layouts.pointwise_paired(target, 25 * 5)
-    conv_paired = target is not None and layouts.conv_paired(target, 32, 1)
+    conv_paired = target is not None and layouts.conv_paired(target, 32, 1, (3, 3))
+    first_paired = target is not None and layouts.conv_paired(target, 3, 1, (3, 3))
     return [
         kfw.conv2d_case("conv3x3 16x16x32->32", (16, 16), 32, 32, (3, 3),
                         pads=(1, 1, 1, 1), seed=1, paired=conv_paired),
         # VWW's first layer on a 24-row band of its 96x96 input (the whole input and output
         # do not fit the G474's RAM next to the other layers)
         kfw.conv2d_case("conv3x3 first layer 24x96x3->8 s2", (24, 96), 3, 8, (3, 3), (2, 2),
-                        pads=(0, 0, 1, 1), seed=5),
+                        pads=(0, 0, 1, 1), seed=5, paired=first_paired),
         kfw.depthwise_case("depthwise3x3 25x5x64", (25, 5), 64, (3, 3),
                            pads=(1, 1, 1, 1), seed=2),
         kfw.pointwise_case("pointwise1x1 25x5x64->64", (25, 5), 64, 64, seed=3,

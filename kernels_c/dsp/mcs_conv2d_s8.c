@@ -18,25 +18,34 @@
  * Paired weight rows (p->weights_paired, chosen by the compiler for the cores and shapes of
  * mcusim.quant.layouts): four output pixels per pass into a q15r4 set of columns and the
  * 4-pixel x 2-channel kernel mcs_dsp_mat_4col, whose loop has 8 accumulators where the 2x2
- * one has 4 (32 instead of 39 cycles per 32 MACs on the M33); K is then never padded.
- * in_c % 4 == 0 with dilation_w == 1 (IC's 3x3 layers) converts kernel rows as for two
- * columns; other shapes go tap by tap (conv_column).
+ * one has 4 (32 instead of 39 cycles per 32 MACs on the M33). in_c % 4 == 0 with
+ * dilation_w == 1 (IC's 3x3 layers) converts kernel rows as for two columns; 3x3 windows over
+ * 3 channels (RGB first layers) go through conv_col_3x9 with K padded to 28 (the paired
+ * weights re-laid per call, conv_pad_weights); other shapes go tap by tap (conv_column),
+ * K unpadded.
  */
 #include "mcs_dsp_s8.h"
 
 /*
  * The kernel-rows path pads K = 4G + 3 to 4G + 4 (a zero weight; the column value there then
- * adds nothing, conv_col_3x9 leaves a neighbouring input value in it, the others 0): one
+ * adds nothing, conv_col_3x9 leaves a neighbouring input value in it, the others 0; paired
+ * rows only for conv_col_3x9's windows, the shapes the compiler pairs): one
  * more group of mcs_dsp_mat_2col's SMLAD loop costs less than its 3-value MLA tail. The
  * weights are copied once per call into the padded layout. Measured on the M33 (c/MAC,
  * unpadded -> padded): VWW's first layer 96x96x3 -> 8 stride 2, 3.26 -> 3.13; IC's
  * 32x32x3 -> 16, 2.87 -> 2.74. A 2-value tail is cheaper than a group (24x24 input, 16
  * channels: K = 18, 4.37 -> 4.46; K = 54, 2.60 -> 2.65), a 1-value tail even more so.
  */
+static inline int32_t conv_rows_3x9(const mcs_conv2d_s8_params_t *p)
+{
+    return p->kernel_h == 3 && p->kernel_w * p->in_c == 9 && p->dilation_w == 1;
+}
+
 static inline int32_t conv_pads_k(const mcs_conv2d_s8_params_t *p)
 {
     const int32_t k = p->kernel_h * p->kernel_w * p->in_c;
-    return !p->weights_paired && (p->in_c & 3) != 0 && p->dilation_w == 1 && (k & 3) == 3;
+    return (p->in_c & 3) != 0 && p->dilation_w == 1 && (k & 3) == 3 &&
+           (!p->weights_paired || conv_rows_3x9(p));
 }
 
 /* Columns per pass: 4 (q15r4) with paired weight rows, else 2 (q15r2). */
@@ -73,6 +82,32 @@ int32_t mcs_conv2d_s8_get_buffer_size(const mcs_conv2d_s8_params_t *p)
 {
     return conv_ncols(p) * conv_k4(p) * (int32_t)sizeof(int16_t) + conv_nat_bytes(p) +
            conv_wpad_bytes(p) + MCS_DSP_RQ_TABLE_BYTES(p->out_c);
+}
+
+/* The weights with K padded to k4 (one zero weight per row): plain rows [out_c][k] ->
+ * [out_c][k4]; paired rows (mcs_s8_weight_row) -> the paired order of k4 values, whose last
+ * group is each row's tail and a zero (an odd last row: plain, padded). */
+static void conv_pad_weights(const int8_t *w, int8_t *wpad, int32_t k, int32_t k4,
+                             const mcs_conv2d_s8_params_t *p)
+{
+    const int32_t g4 = k & ~3;
+    const int32_t tail = k - g4;
+    int32_t o = 0;
+    if (p->weights_paired) {
+        for (; o + 1 < p->out_c; o += 2) {
+            const int8_t *src = w + o * k;
+            int8_t *dst = wpad + o * k4;
+            memcpy(dst, src, (size_t)(2 * g4));
+            memcpy(dst + 2 * g4, src + 2 * g4, (size_t)tail);
+            memset(dst + 2 * g4 + tail, 0, (size_t)(4 - tail));
+            memcpy(dst + 2 * g4 + 4, src + 2 * g4 + tail, (size_t)tail);
+            memset(dst + 2 * g4 + 4 + tail, 0, (size_t)(4 - tail));
+        }
+    }
+    for (; o < p->out_c; ++o) {
+        memcpy(wpad + o * k4, w + o * k, (size_t)k);
+        memset(wpad + o * k4 + k, 0, (size_t)(k4 - k));
+    }
 }
 
 /* Window origin of an output pixel: its top-left tap in input coordinates (negative or past
@@ -267,7 +302,7 @@ static inline int32_t pkhbt(int32_t lo, int32_t hi)
  * for this C: not worth it.)
  */
 static inline void conv_col_3x9(const int8_t *r0, int32_t step, int16_t *cols, int32_t j,
-                                int32_t off2)
+                                int32_t off2, int32_t gs)
 {
     const int8_t *r1 = r0 + step;
     const int8_t *r2 = r1 + step;
@@ -283,13 +318,13 @@ static inline void conv_col_3x9(const int8_t *r0, int32_t step, int16_t *cols, i
     const int32_t t68 = mcs_dsp_sxtab16_ror8(off2, wt);
     const int32_t t7 = sxtab16_ror16(off2, wt);
     conv_group(dst, mcs_dsp_ld_s8x4(r0), off2);
-    conv_group(dst + 8, mcs_dsp_ld_s8x4(r0 + 4), off2);
-    conv_group(dst + 16, (int32_t)g2, off2);
-    conv_group(dst + 24, mcs_dsp_ld_s8x4(r1 + 3), off2);
-    conv_group(dst + 32, g4, off2);
-    conv_group(dst + 40, mcs_dsp_ld_s8x4(r2 + 2), off2);
-    mcs_dsp_st_s16x2(dst + 48, t68);
-    mcs_dsp_st_s16x2(dst + 50, t7);
+    conv_group(dst + gs, mcs_dsp_ld_s8x4(r0 + 4), off2);
+    conv_group(dst + 2 * gs, (int32_t)g2, off2);
+    conv_group(dst + 3 * gs, mcs_dsp_ld_s8x4(r1 + 3), off2);
+    conv_group(dst + 4 * gs, g4, off2);
+    conv_group(dst + 5 * gs, mcs_dsp_ld_s8x4(r2 + 2), off2);
+    mcs_dsp_st_s16x2(dst + 6 * gs, t68);
+    mcs_dsp_st_s16x2(dst + 6 * gs + 2, t7);
 }
 
 /*
@@ -320,8 +355,8 @@ static inline void conv_col_3x3(const int8_t *r0, int32_t step, int16_t *cols, i
 static __attribute__((noinline)) void conv_pair_3x9(const int8_t *ra, const int8_t *rb,
                                                     int32_t step, int16_t *cols, int32_t off2)
 {
-    conv_col_3x9(ra, step, cols, 0, off2);
-    conv_col_3x9(rb, step, cols, 1, off2);
+    conv_col_3x9(ra, step, cols, 0, off2, 8);
+    conv_col_3x9(rb, step, cols, 1, off2, 8);
 }
 
 /* Both columns of two interior 3x3x1 windows: a call of its own, so that the inlined pair
@@ -493,10 +528,11 @@ static void conv_stage(const int8_t *in_n, const mcs_conv2d_s8_params_t *p,
     stage_s8(b8, 0, 0, 0, g->k4 - g->k, zp); /* K padding: input_zp, i.e. 0 */
 }
 
-/* Column j of the q15r2 pair at cols for the window at (iy0, ix0), kernel rows path. */
+/* Column j of the q15r2 pair at cols for the window at (iy0, ix0), kernel rows path; with
+ * ncols 4 (paired weight rows) of a q15r4 set, for the 3x9 rows only (layouts.conv_paired). */
 static void conv_column_rows(const int8_t *in_n, const mcs_conv2d_s8_params_t *p,
                              const conv_rows_t *g, int32_t iy0, int32_t ix0, int16_t *cols,
-                             int32_t j, int8_t *b8)
+                             int32_t j, int8_t *b8, int32_t ncols)
 {
     if (g->kind == CONV_ROWS_DIRECT) {
         conv_column_direct(in_n, p, g, iy0, ix0, cols, j, b8);
@@ -505,7 +541,7 @@ static void conv_column_rows(const int8_t *in_n, const mcs_conv2d_s8_params_t *p
     if (conv_inside(g, iy0, ix0)) {
         const int8_t *src = in_n + (iy0 * p->in_w + ix0) * p->in_c;
         if (g->kind == CONV_ROWS_3X9) {
-            conv_col_3x9(src, g->step, cols, j, g->off2);
+            conv_col_3x9(src, g->step, cols, j, g->off2, 4 * ncols);
             return;
         }
         if (g->kind == CONV_ROWS_3X3) {
@@ -515,7 +551,7 @@ static void conv_column_rows(const int8_t *in_n, const mcs_conv2d_s8_params_t *p
     }
     conv_stage(in_n, p, g, iy0, ix0, b8);
     if (g->kind == CONV_ROWS_3X9) {
-        conv_col_3x9(b8, 9, cols, j, g->off2);
+        conv_col_3x9(b8, 9, cols, j, g->off2, 4 * ncols);
     } else if (g->kind == CONV_ROWS_3X3) {
         conv_col_3x3(b8, 3, cols, j, g->off2);
     } else {
@@ -693,24 +729,27 @@ conv_columns(const int8_t *in_n, const mcs_conv2d_s8_params_t *p, const conv_row
                       cols, g->off2);
         return;
     }
-    conv_column_rows(in_n, p, g, a.iy, a.ix, cols, 0, (int8_t *)nat);
-    conv_column_rows(in_n, p, g, b.iy, b.ix, cols, 1, (int8_t *)nat);
+    conv_column_rows(in_n, p, g, a.iy, a.ix, cols, 0, (int8_t *)nat, 2);
+    conv_column_rows(in_n, p, g, b.iy, b.ix, cols, 1, (int8_t *)nat, 2);
 }
 
 /*
  * Paired weight rows: four pixels per pass (q15r4 columns, mcs_dsp_mat_4col). The last pass
  * of fewer than four pixels repeats its last pixel in the unused columns, whose outputs go to
  * the same place (the same values). g: kernel-rows geometry when in_c % 4 == 0 and
- * dilation_w == 1 (whole groups per kernel row; four windows inside the input in one pass),
- * else NULL (tap by tap). Not inlined: the two-column loop of mcs_conv2d_s8 keeps its registers
- * (VWW's first layer on the M33, bench_kernels: 2.873 c/MAC inlined, 2.859 not).
+ * dilation_w == 1 (whole groups per kernel row; four windows inside the input in one pass)
+ * or for 3x3 windows over 3 channels (conv_col_3x9; border windows staged), else NULL (tap
+ * by tap). Not inlined: the two-column loop of mcs_conv2d_s8 keeps its registers (VWW's first
+ * layer on the M33, bench_kernels: 2.873 c/MAC inlined, 2.859 not). RGB first layers, cycles
+ * two-column -> here: VWW's 96x96x3 -> 8 stride 2 M33 1,195,798 -> 1,082,702, M7 625,058 ->
+ * 595,129; IC's 32x32x3 -> 16 (kernel case) M33 1,014,309 -> 922,506, M7 526,819 -> 504,485.
  */
 static __attribute__((noinline)) void
 conv_4col(const int8_t *in_n, const int8_t *weights, const int32_t *bias,
           const int32_t *multiplier, const int32_t *shift, const int32_t *rq, int16_t *cols,
           int16_t *nat, int8_t *out_n, const conv_rows_t *g, const mcs_conv2d_s8_params_t *p)
 {
-    const int32_t k = p->kernel_h * p->kernel_w * p->in_c;
+    const int32_t k = conv_k4(p);
     const int32_t pixels = p->out_h * p->out_w;
     const int32_t in_c = p->in_c;
     const int32_t in_row = p->in_w * in_c;
@@ -737,11 +776,20 @@ conv_4col(const int8_t *in_n, const int8_t *weights, const int32_t *bias,
             for (j = 0; j < 4; ++j) {
                 src[j] = in_n + at[j].iy * in_row + at[j].ix * in_c;
             }
-            conv_quad_g4(src, g, p->kernel_h, cols);
+            if (g->kind == CONV_ROWS_G4) {
+                conv_quad_g4(src, g, p->kernel_h, cols);
+            } else {
+                for (j = 0; j < 4; ++j) {
+                    conv_col_3x9(src[j], g->step, cols, j, g->off2, 16);
+                }
+            }
         } else {
             for (j = 0; j < 4; ++j) {
-                if (g != 0) {
+                if (g != 0 && g->kind == CONV_ROWS_G4) {
                     conv_column_g4(in_n, p, g, at[j].iy, at[j].ix, cols, j, 4);
+                } else if (g != 0) {
+                    conv_column_rows(in_n, p, g, at[j].iy, at[j].ix, cols, j, (int8_t *)nat,
+                                     4);
                 } else {
                     conv_column(in_n, p, at[j].iy, at[j].ix, cols, j, nat, 4);
                 }
@@ -812,12 +860,7 @@ void mcs_conv2d_s8(const int8_t *input, const int8_t *weights, const int32_t *bi
         rq = 0;
     }
     if (k4 != k) {
-        /* [out_c][k] -> [out_c][k4], zero weights in the padding */
-        int32_t o;
-        for (o = 0; o < p->out_c; ++o) {
-            memcpy(wpad + o * k4, weights + o * k, (size_t)k);
-            memset(wpad + o * k4 + k, 0, (size_t)(k4 - k));
-        }
+        conv_pad_weights(weights, wpad, k, k4, p);
         weights = wpad;
     }
     if (p->dilation_w == 1) {
@@ -846,7 +889,9 @@ void mcs_conv2d_s8(const int8_t *input, const int8_t *weights, const int32_t *bi
         conv_pos_t pos;
         if (p->weights_paired) {
             conv_4col(in_n, weights, bias, multiplier, shift, rq, cols, nat, out_n,
-                      (g != 0 && g->kind == CONV_ROWS_G4) ? g : 0, p);
+                      (g != 0 && (g->kind == CONV_ROWS_G4 || g->kind == CONV_ROWS_3X9)) ? g
+                                                                                      : 0,
+                      p);
             continue;
         }
         pos.iy = -p->pad_top;

@@ -982,7 +982,7 @@ def weights_paired(target: Target, graph: Graph, node: Node) -> bool:
     if g["kind"] == "pointwise":
         return layouts.pointwise_paired(target, g["oh"] * g["ow"])
     if g["kind"] == "conv":
-        return layouts.conv_paired(target, g["ic"], g["geo"][3])
+        return layouts.conv_paired(target, g["ic"], g["geo"][3], (g["kh"], g["kw"]))
     return False
 
 

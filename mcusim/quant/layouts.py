@@ -4,8 +4,8 @@
 The DSP pointwise and convolution kernels' four-pixel x two-channel loop (mcs_dsp_mat_4col)
 needs every register for accumulators, so it reads both rows of a channel pair through one
 pointer: the rows are stored "paired". The Cortex-M7 has its own dual-issue version of that
-loop for pointwise layers (mcs_dsp_m7_4col); its convolutions keep the 2x2 loop over plain
-rows. The numpy twin and the IR keep plain rows: only the emitted constant changes.
+loop (mcs_dsp_m7_4col). The numpy twin and the IR keep plain rows: only the emitted constant
+changes.
 """
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ import numpy as np
 
 # Cores whose DSP kernels run the paired-rows loop, per kernel (see mcs_dsp_s8.h). The M33's
 # assembly is scheduled for single-issue pipelines; on the M4 it measured slower (its loads
-# take 2 cycles and the loop reloads the weight words). The M7 runs its own dual-issue
-# version in mcs_pointwise_s8 only: mcs_conv2d_s8's four-window im2col path has no M7 code.
+# take 2 cycles and the loop reloads the weight words). Convolutions, cycles plain -> paired
+# (tools/bench_kernels.py shapes): 3x3 16x16x32 -> 32 M7 1,566,993 -> 1,407,037; the RGB
+# first layer's 24x96x3 -> 8 band M33 322,796 -> 304,812, M7 175,711 -> 170,760 (the M4
+# 373,172 -> 370,795 is within what code layout moves there: it stays plain).
 PAIRED_POINTWISE_CORES = frozenset({"cortex-m33", "cortex-m7"})
-PAIRED_CONV_CORES = frozenset({"cortex-m33"})
+PAIRED_CONV_CORES = frozenset({"cortex-m33", "cortex-m7"})
 
 
 # Cost of a column of the paired-rows loop relative to the two-column loop over plain rows
@@ -44,18 +46,16 @@ def pointwise_paired(target, pixels: int) -> bool:
     return paired < 2 * -(-pixels // 2)
 
 
-def conv_paired(target, in_c: int, dilation_w: int) -> bool:
-    """True when `target` gets paired rows for mcs_conv2d_s8 with these input channels and
-    horizontal dilation: whole groups of 4 channels per tap and contiguous kernel rows, the
-    shapes whose im2col the kernel converts four windows at a time (IC's 3x3 layers). First
-    layers (1 or 3 channels) keep their q15r2 column writers."""
-    return (bool(target.dsp) and target.core in PAIRED_CONV_CORES
-            and conv_shape_paired(in_c, dilation_w))
-
-
-def conv_shape_paired(in_c: int, dilation_w: int) -> bool:
-    """The mcs_conv2d_s8 shapes that get paired rows on a pairing core (conv_paired)."""
-    return in_c % 4 == 0 and dilation_w == 1
+def conv_paired(target, in_c: int, dilation_w: int, kernel: tuple[int, int]) -> bool:
+    """True when `target` gets paired rows for mcs_conv2d_s8 with these input channels,
+    horizontal dilation and kernel (h, w): the shapes whose im2col the kernel writes four
+    windows at a time. Whole groups of 4 channels per tap with contiguous kernel rows (IC's 3x3
+    layers), and 3x3 windows over 3 channels (RGB first layers: three kernel rows of 9 bytes,
+    K = 27 padded to 28 by the kernel). Other first layers (1 channel, KWS's 10x4) keep the
+    two-column path."""
+    if not (bool(target.dsp) and target.core in PAIRED_CONV_CORES) or dilation_w != 1:
+        return False
+    return in_c % 4 == 0 or (kernel[0] == 3 and kernel[1] * in_c == 9)
 
 
 def pair_rows(w: np.ndarray) -> np.ndarray:

@@ -21,14 +21,15 @@ def rq_table_bytes(out_c: int) -> int:
 
 def conv2d_bytes(kernel_h: int, kernel_w: int, in_c: int, out_c: int,
                  paired: bool = False) -> int:
-    """`mcs_conv2d_s8`: a pair of int16 im2col columns of k4 values (four columns of K values
-    with `paired` weight rows); when ``in_c % 4 != 0`` one natural-order int16 column (also
-    the int8 staging buffer); when K = k_h * k_w * in_c is 3 mod 4 (and ``in_c % 4 != 0``,
-    plain rows) K is padded to k4 = K + 1 and the weights copied as [out_c][k4]; then the
-    requantization table. (The C function pads only for dilation_w 1, so this is an upper
-    bound.)"""
+    """`mcs_conv2d_s8`: a pair of int16 im2col columns of k4 values (four columns with
+    `paired` weight rows); when ``in_c % 4 != 0`` one natural-order int16 column (also
+    the int8 staging buffer); when K = k_h * k_w * in_c is 3 mod 4 (``in_c % 4 != 0``; with
+    paired rows only for 3x3 windows over 3 channels) K is padded to k4 = K + 1 and the
+    weights copied with k4 values per row; then the requantization table. (The C function
+    pads only for dilation_w 1, so this is an upper bound.)"""
     k = kernel_h * kernel_w * in_c
-    pad = not paired and in_c % 4 != 0 and k % 4 == 3
+    rows_3x9 = kernel_h == 3 and kernel_w * in_c == 9
+    pad = in_c % 4 != 0 and k % 4 == 3 and (not paired or rows_3x9)
     k4 = k + 1 if pad else k
     nat = 2 * _even(k) if in_c % 4 else 0
     wpad = (out_c * k4 + 3) & ~3 if pad else 0

@@ -433,9 +433,11 @@ def _paired_conv_cases() -> list[kfw.KernelCase]:
     """Paired weight rows in mcs_conv2d_s8 (four windows per pass, mcs_dsp_mat_4col):
     in_c % 4 == 0 with dilation 1 (the kernel-rows converter: four windows inside at once,
     border windows one at a time) with every pixel count mod 4, odd and single output
-    channels, strides and asymmetric padding, a kernel larger than the input; and the shapes
-    the compiler keeps plain, which must still be right: dilation_w > 1 (tap by tap), 1 and 3
-    input channels (natural-order columns, k % 4 tails)."""
+    channels, strides and asymmetric padding, a kernel larger than the input; 3x3 windows
+    over 3 channels (RGB first layers: K padded to 28, the 3x9 rows converter, border windows
+    staged) with every pixel count mod 4, an odd out_c, clamps and rows 2 apart; and the
+    shapes the compiler keeps plain, which must still be right: dilation_w > 1 (tap by tap),
+    1 input channel (natural-order columns, k % 4 tails)."""
     conv = kfw.conv2d_case
     return [
         conv("pc_ic_16x16_c16", (8, 8), 16, 16, (3, 3), pads=(1, 1, 1, 1), seed=80,
@@ -452,6 +454,12 @@ def _paired_conv_cases() -> list[kfw.KernelCase]:
              paired=True),
         conv("pc_c3_first", (7, 9), 3, 8, (3, 3), (2, 2), pads=(0, 0, 1, 1), seed=88,
              paired=True),
+        conv("pc_3x9_ic_s1_px63", (7, 9), 3, 6, (3, 3), pads=(1, 1, 1, 1), seed=98,
+             paired=True),
+        conv("pc_3x9_odd_out_px14", (4, 7), 3, 5, (3, 3), (1, 2), pads=(0, 1, 1, 1), seed=99,
+             paired=True, act=(-20, 50)),
+        conv("pc_3x9_dil_h2_px13", (9, 13), 3, 4, (3, 3), pads=(0, 0, 0, 0),
+             dilation=(2, 1), seed=100, paired=True, act=(-300, 300)),
         conv("pc_c1_kws", (10, 6), 1, 6, (10, 4), (2, 2), pads=(4, 1, 5, 2), seed=89,
              paired=True),
     ]
@@ -460,17 +468,26 @@ def _paired_conv_cases() -> list[kfw.KernelCase]:
 @pytest.mark.slow
 @pytest.mark.parametrize("board", BOARDS)
 def test_dsp_conv_paired_bit_exact(tmp_path, board):
-    """Paired rows on every core (the M7 runs the C version of the four-column kernel); the
-    IC-shaped layer really is faster than with plain rows on the M33, the core that gets
-    paired rows for it."""
+    """Paired rows on every core (the M4 too, which the compiler keeps plain); the IC-shaped
+    layer and the RGB first layer really are faster than with plain rows on the cores that
+    get paired rows for them."""
     cases = _paired_conv_cases()
-    runs = cases_bit_exact(cases, board, tmp_path)
-    if layouts.conv_paired(Target.from_board(load_board(board)), 16, 1):
-        plain = [kfw.conv2d_case("pc_ic_16x16_c16", (8, 8), 16, 16, (3, 3), pads=(1, 1, 1, 1),
-                                 seed=80)]
-        run = kfw.run_cases(plain, board, "dsp", tmp_path / "plain")
-        assert run.output == kfw.expected_output(plain)
-        assert runs["dsp"].cycles_per_layer[0] < run.cycles_per_layer[0]
+    cases_bit_exact(cases, board, tmp_path)
+    target = Target.from_board(load_board(board))
+    if layouts.conv_paired(target, 16, 1, (3, 3)):
+        assert layouts.conv_paired(target, 3, 1, (3, 3))
+        # IC's layer shapes at a smaller size: a 3x3 layer over 16 channels, the RGB first
+        # layer (16 output channels, stride 1, every border)
+        timed = [("pc_ic_16x16_c16", (8, 8), 16, 80), ("pc_ic_first", (12, 12), 3, 79)]
+        for paired in (False, True):
+            shapes = [kfw.conv2d_case(name, hw, cin, 16, (3, 3), pads=(1, 1, 1, 1), seed=seed,
+                                      paired=paired) for name, hw, cin, seed in timed]
+            run = kfw.run_cases(shapes, board, "dsp", tmp_path / f"timed{int(paired)}")
+            assert run.output == kfw.expected_output(shapes)
+            if not paired:
+                plain_cycles = run.cycles_per_layer
+        for (name, *_), before, after in zip(timed, plain_cycles, run.cycles_per_layer):
+            assert after < before, (name, before, after)
 
 
 def _debug_build_cases() -> list[kfw.KernelCase]:

@@ -310,8 +310,8 @@ def test_anomaly_decision_replaces_argmax_for_autoencoders(tmp_path):
 def test_kernel_scratch_follows_the_cores_weight_order(compiled):
     """Each layer's weight order is chosen per core (mcusim.quant.layouts): paired rows for
     pointwise layers on the M33 and M7 (unless too few pixels), for convolutions over whole
-    groups of 4 input channels on the M33 only; plain rows on the M4. The generated code
-    declares the shared int8 scratch that analyze counts for the board."""
+    groups of 4 input channels or 3x3 over 3 channels on both too; plain rows on the M4. The
+    generated code declares the shared int8 scratch that analyze counts for the board."""
     import re
 
     from mcusim.boards import load_board
@@ -333,10 +333,10 @@ def test_kernel_scratch_follows_the_cores_weight_order(compiled):
                             target, int(np.prod(qgraph.tensors[n.outputs[0]].shape[1:-1])))
                         for n in convs)
         conv4 = any(qgraph.tensors[n.inputs[1]].shape[1:-1] not in ((1, 1), (1,))
-                    and qgraph.tensors[n.inputs[1]].shape[-1] % 4 == 0
+                    and (qgraph.tensors[n.inputs[1]].shape[-1] % 4 == 0
+                         or qgraph.tensors[n.inputs[1]].shape[1:] == (3, 3, 3))
                     and n.attr("dilations")[-1] == 1 for n in convs)
-        paired = (pointwise and target.core in ("cortex-m33", "cortex-m7")
-                  or conv4 and target.core == "cortex-m33")
+        paired = (pointwise or conv4) and target.core in ("cortex-m33", "cortex-m7")
         assert ("(paired rows)" in gen.model_c) == paired, board
 
 
@@ -352,3 +352,22 @@ def test_pointwise_pairs_only_when_it_pays():
         assert layouts.pointwise_paired(t, 25) and layouts.pointwise_paired(t, 9)
     assert not layouts.pointwise_paired(Target(core="cortex-m4", dsp=True), 36)
     assert not layouts.pointwise_paired(Target(core="cortex-m33", dsp=False), 36)
+
+
+def test_convolutions_pair_for_channel_groups_and_rgb_windows():
+    """mcs_conv2d_s8 writes four windows per pass for whole groups of 4 channels and for 3x3
+    windows over 3 channels, horizontal dilation 1, on the M33 and M7; other shapes and the
+    M4 keep plain rows."""
+    from mcusim.compiler.codegen import Target
+    from mcusim.quant import layouts
+
+    for core in ("cortex-m33", "cortex-m7"):
+        t = Target(core=core, dsp=True)
+        assert layouts.conv_paired(t, 16, 1, (3, 3)) and layouts.conv_paired(t, 8, 1, (1, 5))
+        assert layouts.conv_paired(t, 3, 1, (3, 3))
+        assert not layouts.conv_paired(t, 3, 2, (3, 3))
+        assert not layouts.conv_paired(t, 1, 1, (10, 4))
+        assert not layouts.conv_paired(t, 3, 1, (5, 5))
+        assert not layouts.conv_paired(t, 16, 2, (3, 3))
+    assert not layouts.conv_paired(Target(core="cortex-m4", dsp=True), 16, 1, (3, 3))
+    assert not layouts.conv_paired(Target(core="cortex-m33", dsp=False), 3, 1, (3, 3))
