@@ -1227,6 +1227,44 @@ static inline void mcs_dsp_vec_to_q15r4(const int8_t *src, int16_t *cols, int32_
     }
 }
 
+/* Four contiguous int8 vectors (k values each, + off) -> a q15r4 set of columns: the groups of
+ * all four per pass (one loop instead of four: a pointwise layer of 8 input channels on the
+ * M33, mcusim cycles, 897,507 -> 863,522; M7 492,845 -> 470,961), then the tails. */
+static inline void mcs_dsp_quad_to_q15r4(const int8_t *s0, const int8_t *s1, const int8_t *s2,
+                                         const int8_t *s3, int16_t *cols, int32_t k,
+                                         int32_t off)
+{
+    const int32_t off2 = (int32_t)(((uint32_t)off & 0xFFFFu) | ((uint32_t)off << 16));
+    const int32_t k4 = k & ~3;
+    int16_t *dst = cols;
+    int16_t *const end = cols + 4 * k4;
+    int32_t t;
+    for (; dst != end; dst += 16) {
+        const int32_t w0 = mcs_dsp_ld_s8x4(s0);
+        const int32_t w1 = mcs_dsp_ld_s8x4(s1);
+        const int32_t w2 = mcs_dsp_ld_s8x4(s2);
+        const int32_t w3 = mcs_dsp_ld_s8x4(s3);
+        mcs_dsp_st_s16x2(dst, mcs_dsp_sxtab16(off2, w0));
+        mcs_dsp_st_s16x2(dst + 2, mcs_dsp_sxtab16_ror8(off2, w0));
+        mcs_dsp_st_s16x2(dst + 4, mcs_dsp_sxtab16(off2, w1));
+        mcs_dsp_st_s16x2(dst + 6, mcs_dsp_sxtab16_ror8(off2, w1));
+        mcs_dsp_st_s16x2(dst + 8, mcs_dsp_sxtab16(off2, w2));
+        mcs_dsp_st_s16x2(dst + 10, mcs_dsp_sxtab16_ror8(off2, w2));
+        mcs_dsp_st_s16x2(dst + 12, mcs_dsp_sxtab16(off2, w3));
+        mcs_dsp_st_s16x2(dst + 14, mcs_dsp_sxtab16_ror8(off2, w3));
+        s0 += 4;
+        s1 += 4;
+        s2 += 4;
+        s3 += 4;
+    }
+    for (t = 0; t < (k & 3); ++t) {
+        end[4 * t] = (int16_t)((int32_t)s0[t] + off);
+        end[4 * t + 1] = (int16_t)((int32_t)s1[t] + off);
+        end[4 * t + 2] = (int16_t)((int32_t)s2[t] + off);
+        end[4 * t + 3] = (int16_t)((int32_t)s3[t] + off);
+    }
+}
+
 /* One output of the four-column kernels: table-driven when rq, else the general path. */
 static inline int8_t mcs_dsp_4col_out(int32_t acc, int32_t o, const int32_t *rq,
                                       const int32_t *multiplier, const int32_t *shift,

@@ -84,10 +84,13 @@ static void pointwise_4col(const int8_t *input, const int8_t *weights, const int
                 break;
             }
             if (valid == 4) { /* the output offsets of a whole pass: no per-pixel choice */
+                const int8_t *src[4];
                 for (j = 0; j < 4; ++j) {
-                    mcs_dsp_vec_to_q15r4(w.src, scratch, j, c, -p->input_zp);
+                    src[j] = w.src;
                     walk_next(&w, p);
                 }
+                mcs_dsp_quad_to_q15r4(src[0], src[1], src[2], src[3], scratch, c,
+                                      -p->input_zp);
                 mcs_dsp_mat_4col(weights, bias, multiplier, shift, rq, scratch, c, p->out_c,
                                  out_n + px * p->out_c, full, p->output_zp, p->act_min,
                                  p->act_max);
