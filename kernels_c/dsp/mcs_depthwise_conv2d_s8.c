@@ -10,6 +10,10 @@
  * the requantization uses a per-channel table (mcs_dsp_rq_table). 25x5x64, ReLU, cycles/MAC
  * (tools/bench_kernels.py): Cortex-M33 7.98 -> 3.24, M7 4.81 -> 1.87, M4 8.35 -> 3.31; with
  * the zoo's zero point -128 (no clamp) M33 2.99.
+ * On the Cortex-M33 the plane's columns of six rows (vertical stride 1) and of three, and
+ * the ring's of six rows, go in one piece, the weights loaded next to the row pairs
+ * (dw3_pcol_group, DW3_RCOL_ASM: VWW's 6x6x128 M33 149,000 -> 117,069 cycles, 3x3x256
+ * 133,256 -> 101,904, 12x12x64 -> 6x6 113,047 -> 94,909, with the changes around them).
  * Other shapes, and calls whose accumulators may not fit that requantization: the general
  * path, four channels per pass straight from NHWC memory (SXTB16, SMLABB/SMLATT per
  * channel), interior pixels from a per-channel constant bias + input_offset * sum(weights),
@@ -737,7 +741,8 @@ typedef struct {
     int32_t ncols;         /* 48: out_w */
     int32_t ostep;         /* 52: output bytes between columns (in_c) */
     int32_t amin, amax, os;
-    int32_t rem; /* out_h % 4, or 5: the last group has five rows (out_h % 4 == 1) */
+    int32_t rem; /* out_h % 4 (3: one group of three rows), or 5: the last group has five
+                  * rows (out_h % 4 == 1) */
     int32_t a4;          /* a five-row group's fifth accumulator */
     int8_t *o;           /* the current channel's next output */
     const uint8_t *pend; /* the current channel's end of whole groups */
@@ -809,6 +814,9 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
     DW3_SHIFT("a0") DW3_SHIFT("a1") DW3_SHIFT("a2") DW3_SHIFT("a3") ld_lo DW3_LD_ST
 #define DW3_RQ2(ld_lo)                                                                     \
     DW3_MUL("a0") DW3_MUL_E("a1") DW3_SHIFT("a0") DW3_SHIFT("a1") ld_lo DW3_LD_ST
+#define DW3_RQ3(ld_lo)                                                                     \
+    DW3_MUL("a0") DW3_MUL("a1") DW3_MUL_E("a2")                                            \
+    DW3_SHIFT("a0") DW3_SHIFT("a1") DW3_SHIFT("a2") ld_lo DW3_LD_ST
 /* (one output: o loaded into x here, for DW3_ST1, fills the SMMLAR's latency) */
 #define DW3_RQ1(ld_lo) DW3_MUL_E("a0") "ldr    %[x], %[o]\n\t" ld_lo DW3_SHIFT("a0")
 /* The activation clamps, after SSAT: max(act_min) with act_min loaded into y next to e
@@ -818,14 +826,15 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
 #define DW3_CLAMP4(cond)                                                                   \
     DW3_CLAMP("a0", cond) DW3_CLAMP("a1", cond) DW3_CLAMP("a2", cond) DW3_CLAMP("a3", cond)
 #define DW3_CLAMP2(cond) DW3_CLAMP("a0", cond) DW3_CLAMP("a1", cond)
+#define DW3_CLAMP3(cond) DW3_CLAMP("a0", cond) DW3_CLAMP("a1", cond) DW3_CLAMP("a2", cond)
 #define DW3_CLAMP1(cond) DW3_CLAMP("a0", cond)
 #define DW3_HI(n) "ldr    %[y], %[amax]\n\t" DW3_CLAMP##n("gt")
 
 /* Stores of 4 / 2 / 1 outputs, os bytes apart, from o (kept in the frame; z = o, x = os
  * loaded by DW3_RQ4 / DW3_RQ2); ST4 also loads
  * pend into y for the loop test (between the shifted ADD and the store that uses its
- * result: two cycles on the Cortex-M33), ST2 rem for the tail test; ST1 stores through x,
- * which DW3_RQ1 loads with o. */
+ * result: two cycles on the Cortex-M33); ST2 ends the column (o is not needed after it);
+ * ST1 stores through x, which DW3_RQ1 loads with o. */
 #define DW3_ST4                                                                            \
     "strb   %[a0], [%[z]]\n\t"                                                             \
     "strb   %[a1], [%[z], %[x]]\n\t"                                                       \
@@ -837,11 +846,15 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
     "str    %[z], %[o]\n\t"
 #define DW3_ST2                                                                            \
     "strb   %[a0], [%[z]]\n\t"                                                             \
-    "strb   %[a1], [%[z], %[x]]\n\t"                                                       \
-    "ldr    %[y], %[rem]\n\t"                                                              \
-    "add    %[z], %[z], %[x], lsl #1\n\t"                                                  \
-    "str    %[z], %[o]\n\t"
+    "strb   %[a1], [%[z], %[x]]\n\t"
 #define DW3_ST1 "strb   %[a0], [%[x]]\n\t" /* x = o: DW3_RQ1 */
+/* The last three rows of a column (z = o, x = os; o is not needed after them): the third
+ * through STRB's register offset shifted left by one (o + 2 os), not an ADD with a shifted
+ * operand, whose result the Cortex-M33 has two cycles later. */
+#define DW3_ST3                                                                            \
+    "strb   %[a0], [%[z]]\n\t"                                                             \
+    "strb   %[a1], [%[z], %[x]]\n\t"                                                       \
+    "strb   %[a2], [%[z], %[x], lsl #1]\n\t"
 
 /*
  * The row-pair offsets below are assembler expressions of symbols each asm statement sets
@@ -1006,6 +1019,45 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
     "ldr    %[y], %[m]\n\t"
 #define DW3_S1_GROUP1 DW3_GROUP1("smlabt")
 
+/* Three rows, the last of a column (out_h % 4 == 3; before, a group of two rows and one of
+ * one row: Cortex-M33, VWW's 3x3x256, 39 + 28 cycles and the tests between them per column,
+ * now 54; the layer 133,255 -> 123,271 cycles, the M7's 84,823 -> 80,983, mcusim's models),
+ * vertical stride 1: pairs P0, P1, P2 of each slot (b stays),
+ *   out0 += SMLAD(P0, a) + P1.bottom * b.top     out1 += P0.top * a.bottom + SMLAD(P1, b)
+ *   out2 += SMLAD(P1, a) + P2.bottom * b.top
+ * (a2 holds corr until its first MAC; each load two instructions before its first use). */
+#define DW3_S1_GROUP3                                                                      \
+    "ldr    %[a2], %[corr]\n\t"                                                            \
+    "ldr    %[x], " DW3_AT("0", "0") "\n\t"                                                \
+    "ldr    %[y], " DW3_AT("1", "0") "\n\t"                                                \
+    "smlad  %[a0], %[x], %[wa0], %[a2]\n\t"                                                \
+    "smlatb %[a1], %[x], %[wa0], %[a2]\n\t"                                                \
+    "smlabt %[a0], %[y], %[wb0], %[a0]\n\t"                                                \
+    "smlad  %[a1], %[y], %[wb0], %[a1]\n\t"                                                \
+    "smlad  %[a2], %[y], %[wa0], %[a2]\n\t"                                                \
+    "ldr    %[x], " DW3_AT("2", "0") "\n\t"                                                \
+    "ldr    %[y], " DW3_AT("0", "16") "\n\t"                                               \
+    "smlabt %[a2], %[x], %[wb0], %[a2]\n\t"                                                \
+    "smlad  %[a0], %[y], %[wa1], %[a0]\n\t"                                                \
+    "smlatb %[a1], %[y], %[wa1], %[a1]\n\t"                                                \
+    "ldr    %[x], " DW3_AT("1", "16") "\n\t"                                               \
+    "ldr    %[y], " DW3_AT("2", "16") "\n\t"                                               \
+    "smlabt %[a0], %[x], %[wb1], %[a0]\n\t"                                                \
+    "smlad  %[a1], %[x], %[wb1], %[a1]\n\t"                                                \
+    "smlad  %[a2], %[x], %[wa1], %[a2]\n\t"                                                \
+    "smlabt %[a2], %[y], %[wb1], %[a2]\n\t"                                                \
+    "ldr    %[x], " DW3_AT("0", "32") "\n\t"                                               \
+    "ldr    %[y], " DW3_AT("1", "32") "\n\t"                                               \
+    "smlad  %[a0], %[x], %[wa2], %[a0]\n\t"                                                \
+    "smlatb %[a1], %[x], %[wa2], %[a1]\n\t"                                                \
+    "smlabt %[a0], %[y], %[wb2], %[a0]\n\t"                                                \
+    "smlad  %[a1], %[y], %[wb2], %[a1]\n\t"                                                \
+    "smlad  %[a2], %[y], %[wa2], %[a2]\n\t"                                                \
+    "ldr    %[x], " DW3_AT("2", "32") "\n\t"                                               \
+    "ldr    %[y], %[m]\n\t"                                                                \
+    "ldr    %[z], %[r]\n\t"                                                                \
+    "smlabt %[a2], %[x], %[wb2], %[a2]\n\t"
+
 /* Vertical stride 2: five row pairs per slot for four rows (a3 holds corr until its first
  * MAC); `early` / `late`: instructions placed before / after the third row's SMLABB and the
  * fourth row's SMLAD (the fifth pair's load, DW3_S2_P4, and in the last slot m's and r's). */
@@ -1046,7 +1098,7 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
     "smlabb %[a3], %[x], %[wb0], %[a3]\n\t"                                                \
     DW3_S2_SLOT4("wa1", "wb1", "16", DW3_S2_P4("16"), "")                                  \
     DW3_S2_SLOT4("wa2", "wb2", "32", "",                                                   \
-                 DW3_S2_P4("32") "ldr    %[y], %[m]\n\tldr    %[z], %[r]\n\t"             \
+                 DW3_S2_P4("32") "ldr    %[y], %[m]\n\tldr    %[z], %[r]\n\t"              \
                  DW3_PLANE_ADVANCE("4"))
 
 /* Five rows: DW3_S2_GROUP4 and the fifth in z, out4 += SMLAD(P4, a) + P5.bottom * b.bottom
@@ -1111,11 +1163,36 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
 
 #define DW3_S2_GROUP1 DW3_GROUP1("smlabb")
 
+/* Three rows of vertical stride 2 (the last of a column, as DW3_S1_GROUP3): pairs P0 .. P3
+ * of each slot, out_i += SMLAD(P_i, a) + P_(i+1).bottom * b.bottom; b stays. */
+#define DW3_S2_SLOT3(wa, wb, s)                                                            \
+    "ldr    %[x], " DW3_AT("0", s) "\n\t"                                                  \
+    "ldr    %[y], " DW3_AT("1", s) "\n\t"                                                  \
+    "smlad  %[a0], %[x], %[" wa "], %[a0]\n\t"                                             \
+    "smlabb %[a0], %[y], %[" wb "], %[a0]\n\t"                                             \
+    "smlad  %[a1], %[y], %[" wa "], %[a1]\n\t"                                             \
+    "ldr    %[x], " DW3_AT("2", s) "\n\t"                                                  \
+    "ldr    %[y], " DW3_AT("3", s) "\n\t"                                                  \
+    "smlabb %[a1], %[x], %[" wb "], %[a1]\n\t"                                             \
+    "smlad  %[a2], %[x], %[" wa "], %[a2]\n\t"                                             \
+    "smlabb %[a2], %[y], %[" wb "], %[a2]\n\t"
+#define DW3_S2_GROUP3                                                                      \
+    "ldr    %[a0], %[corr]\n\t"                                                            \
+    "ldr    %[z], %[r]\n\t"                                                                \
+    "mov    %[a1], %[a0]\n\t"                                                              \
+    "mov    %[a2], %[a0]\n\t"                                                              \
+    DW3_S2_SLOT3("wa0", "wb0", "0")                                                        \
+    DW3_S2_SLOT3("wa1", "wb1", "16")                                                       \
+    DW3_S2_SLOT3("wa2", "wb2", "32")                                                       \
+    "ldr    %[y], %[m]\n\t"
+
 /* A group of four rows: the MACs, the requantization, the clamps, the stores (pend loaded
  * into y for DW3_ROWS' loop test). */
 #define DW3_BODY4(group4, ld_lo, clamp4) group4 DW3_RQ4(ld_lo) clamp4 DW3_ST4
-/* Two rows (rem loaded into y for DW3_ROWS' test of bit 0). */
+/* Two rows, the last of the column. */
 #define DW3_BODY2(group2, ld_lo, clamp2) group2 DW3_RQ2(ld_lo) clamp2 DW3_ST2
+/* Three rows, the last of the column. */
+#define DW3_BODY3(group3, ld_lo, clamp3) group3 DW3_RQ3(ld_lo) clamp3 DW3_ST3
 
 #if MCS_DSP_ASM_M7
 /*
@@ -1248,7 +1325,8 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
 /* Two rows of vertical stride 1 without clamps (DW3_BODY2(DW3_S1_GROUP2, "", "")), in
  * the same manner: the six row-pair loads next to MACs, r and m into x and y, the stores'
  * loads next to the SMMLARs, SSAT with a store; mcusim's M7 model: 22 cycles, 25 before
- * (VWW's 6x6 maps: six rows, four and two, per column). */
+ * (VWW's 6x6 maps: six rows, four and two, per column); the last rows of a column, so o is
+ * not written back. */
 #define DW3_S1_BODY2_NC                                                                    \
     "ldr    %[a0], %[corr]\n\t"                                                            \
     "ldr    %[x], [%[b]], #DW3_PS\n\t"                                                     \
@@ -1284,10 +1362,7 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
     "add    %[x], %[z], %[y]\n\t"                                                          \
     "ssat   %[a1], #8, %[a1]\n\t"                                                          \
     "strb   %[a0], [%[z]]\n\t"                                                             \
-    "strb   %[a1], [%[x]]\n\t"                                                             \
-    "add    %[z], %[x], %[y]\n\t"                                                          \
-    "str    %[z], %[o]\n\t"                                                                \
-    "ldr    %[y], %[rem]\n\t"
+    "strb   %[a1], [%[x]]\n\t"
 #else
 #define DW3_S1_BODY4_NC DW3_BODY4(DW3_S1_GROUP4, "", "")
 #define DW3_S1_BODY2_NC DW3_BODY2(DW3_S1_GROUP2, "", "")
@@ -1296,10 +1371,12 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
 
 /* The rows of one channel in DW3_COLUMN_ASM and DW3_PLANE_ASM: the groups of four rows
  * (body4: DW3_BODY4 or DW3_S1_BODY4_NC / DW3_S2_BODY4_NC, each leaving pend in y; b up to
- * y), then rem = out_h % 4 last rows: five (rem 5: a group of four and one row),
- * two (rem bit 1, C after LSLS #31; body2: DW3_BODY2 or DW3_S1_BODY2_NC) and one (bit 0,
- * Z clear). Ends at label 4. */
-#define DW3_ROWS(body4, group5, body2, group1, ld_lo, clamp4, clamp1)                      \
+ * y), then the last rows, by rem (dw3_group's st.rem): two (body2: DW3_BODY2 or
+ * DW3_S1_BODY2_NC), none or one (bit 0 after LSLS #31, Z clear), three (body3), five (rem
+ * 5: a group of four and one row). Rem 2 first: VWW's 6x6 maps but on the Cortex-M33's
+ * plane; body2 no longer followed by a test for one more row (rem 3 has its own body) nor
+ * leaving o in the frame. Ends at label 4. */
+#define DW3_ROWS(body4, group5, body3, body2, group1, ld_lo, clamp4, clamp1)               \
         "cmp    %[b], %[a0]\n\t"                                                           \
         "beq    2f\n\t"                                                                    \
         "1:\n\t"                                                                           \
@@ -1308,18 +1385,23 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
         "bne    1b\n\t"                                                                    \
         "2:\n\t"                                                                           \
         "ldr    %[y], %[rem]\n\t"                                                          \
-        "cmp    %[y], #5\n\t"                                                              \
-        "bne    5f\n\t"                                                                    \
+        "cmp    %[y], #2\n\t"                                                              \
+        "beq    3f\n\t"                                                                    \
+        "bgt    5f\n\t"                                                                    \
+        "lsls   %[y], %[y], #31\n\t"                                                       \
+        "beq    4f\n\t"                                                                    \
+        group1 DW3_RQ1(ld_lo) clamp1 DW3_ST1                                               \
+        "b      4f\n\t"                                                                    \
+        "3:\n\t"                                                                           \
+        body2                                                                              \
+        "b      4f\n\t"                                                                    \
+        "8:\n\t"                                                                           \
         group5 DW3_RQ4(ld_lo) clamp4 DW3_ST4 DW3_ROW5(ld_lo, clamp1)                       \
         "b      4f\n\t"                                                                    \
         "5:\n\t"                                                                           \
-        "lsls   %[y], %[y], #31\n\t"                                                       \
-        "bcc    3f\n\t"                                                                    \
-        body2                                                                              \
-        "lsls   %[y], %[y], #31\n\t"                                                       \
-        "3:\n\t"                                                                           \
-        "beq    4f\n\t"                                                                    \
-        group1 DW3_RQ1(ld_lo) clamp1 DW3_ST1                                               \
+        "cmp    %[y], #5\n\t"                                                              \
+        "beq    8b\n\t"                                                                    \
+        body3                                                                              \
         "4:\n\t"
 
 /* The end of a channel in DW3_COLUMN_ASM (DW3_NEXT_CHANNEL) and DW3_PLANE_ASM
@@ -1359,21 +1441,21 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
 /* The operands shared by DW3_COLUMN_ASM and DW3_PLANE_ASM. */
 #define DW3_OPERANDS                                                                       \
         : [b] "=&r"(b), [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3),    \
-          [x] "=&r"(x), [y] "=&r"(y), [z] "=&r"(z), [wa0] "=&r"(wa0), [wb0] "=&r"(wb0),     \
+          [x] "=&r"(x), [y] "=&r"(y), [z] "=&r"(z), [wa0] "=&r"(wa0), [wb0] "=&r"(wb0),    \
           [wa1] "=&r"(wa1), [wb1] "=&r"(wb1), [wa2] "=&r"(wa2), [wb2] "=&r"(wb2),          \
           [o] "+m"(st.o), [pend] "+m"(st.pend), [a4] "=m"(st.a4), [nch] "+m"(st.nch)       \
         : [stp] "m"(stp), [corr] "m"(st.corr), [m] "m"(st.m), [e] "m"(st.e), [r] "m"(st.r),\
           [amin] "m"(st.amin), [amax] "m"(st.amax), [os] "m"(st.os), [rem] "m"(st.rem)
 
 /* All channels of the column: per channel DW3_CHANNEL, the groups of four rows, then the
- * rem = out_h % 4 last rows: two (rem bit 1, C after LSLS #31) and one (bit 0, Z clear). */
-#define DW3_COLUMN_ASM(body4, group5, body2, group1, ld_lo, clamp4, clamp1)                \
+ * last rows (DW3_ROWS). */
+#define DW3_COLUMN_ASM(body4, group5, body3, body2, group1, ld_lo, clamp4, clamp1)         \
     __asm__ volatile(                                                                      \
         DW3_GEOMETRY("48", "0")                                                            \
         DW3_STP_ENTRY                                                                      \
         "0:\n\t"                                                                           \
         DW3_CHANNEL                                                                        \
-        DW3_ROWS(body4, group5, body2, group1, ld_lo, clamp4, clamp1)                      \
+        DW3_ROWS(body4, group5, body3, body2, group1, ld_lo, clamp4, clamp1)               \
         DW3_NEXT_CHANNEL                                                                   \
         DW3_OPERANDS                                                                       \
         : "cc", "memory")
@@ -1383,40 +1465,334 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
 #define DW3_VARIANTS(ASM, variant)                                                         \
     switch (variant) {                                                                     \
     case 0:                                                                                \
-        ASM(DW3_S1_BODY4_NC, DW3_S1_GROUP5, DW3_S1_BODY2_NC, DW3_S1_GROUP1, "", "", "");   \
+        ASM(DW3_S1_BODY4_NC, DW3_S1_GROUP5, DW3_BODY3(DW3_S1_GROUP3, "", ""),              \
+            DW3_S1_BODY2_NC, DW3_S1_GROUP1, "", "", "");                                   \
         break;                                                                             \
     case 1:                                                                                \
         ASM(DW3_BODY4(DW3_S1_GROUP4, DW3_LD_LO, DW3_CLAMP4("lt")), DW3_S1_GROUP5,          \
+            DW3_BODY3(DW3_S1_GROUP3, DW3_LD_LO, DW3_CLAMP3("lt")),                         \
             DW3_BODY2(DW3_S1_GROUP2, DW3_LD_LO, DW3_CLAMP2("lt")), DW3_S1_GROUP1,          \
             DW3_LD_LO, DW3_CLAMP4("lt"), DW3_CLAMP1("lt"));                                \
         break;                                                                             \
     case 2:                                                                                \
         ASM(DW3_BODY4(DW3_S1_GROUP4, DW3_LD_LO, DW3_CLAMP4("lt") DW3_HI(4)),               \
             DW3_S1_GROUP5,                                                                 \
+            DW3_BODY3(DW3_S1_GROUP3, DW3_LD_LO, DW3_CLAMP3("lt") DW3_HI(3)),               \
             DW3_BODY2(DW3_S1_GROUP2, DW3_LD_LO, DW3_CLAMP2("lt") DW3_HI(2)),               \
             DW3_S1_GROUP1, DW3_LD_LO, DW3_CLAMP4("lt") DW3_HI(4),                          \
             DW3_CLAMP1("lt") DW3_HI(1));                                                   \
         break;                                                                             \
     case 3:                                                                                \
-        ASM(DW3_S2_BODY4_NC, DW3_S2_GROUP5, DW3_BODY2(DW3_S2_GROUP2, "", ""),              \
-            DW3_S2_GROUP1, "", "", "");                                                    \
+        ASM(DW3_S2_BODY4_NC, DW3_S2_GROUP5, DW3_BODY3(DW3_S2_GROUP3, "", ""),              \
+            DW3_BODY2(DW3_S2_GROUP2, "", ""), DW3_S2_GROUP1, "", "", "");                  \
         break;                                                                             \
     case 4:                                                                                \
         ASM(DW3_BODY4(DW3_S2_GROUP4, DW3_LD_LO, DW3_CLAMP4("lt")), DW3_S2_GROUP5,          \
+            DW3_BODY3(DW3_S2_GROUP3, DW3_LD_LO, DW3_CLAMP3("lt")),                         \
             DW3_BODY2(DW3_S2_GROUP2, DW3_LD_LO, DW3_CLAMP2("lt")), DW3_S2_GROUP1,          \
             DW3_LD_LO, DW3_CLAMP4("lt"), DW3_CLAMP1("lt"));                                \
         break;                                                                             \
     default:                                                                               \
         ASM(DW3_BODY4(DW3_S2_GROUP4, DW3_LD_LO, DW3_CLAMP4("lt") DW3_HI(4)),               \
             DW3_S2_GROUP5,                                                                 \
+            DW3_BODY3(DW3_S2_GROUP3, DW3_LD_LO, DW3_CLAMP3("lt") DW3_HI(3)),               \
             DW3_BODY2(DW3_S2_GROUP2, DW3_LD_LO, DW3_CLAMP2("lt") DW3_HI(2)),               \
             DW3_S2_GROUP1, DW3_LD_LO, DW3_CLAMP4("lt") DW3_HI(4),                          \
             DW3_CLAMP1("lt") DW3_HI(1));                                                   \
         break;                                                                             \
     }
 
-/* All output columns of channels blk[0 .. g) (o: channel 0's output at row 0, column 0).
- * Not inlined: the asm needs every register but sp. */
+#if defined(__ARM_ARCH_8M_MAIN__)
+/*
+ * Cortex-M33, the plane with vertical stride 1 and six output rows (VWW's five 6x6x128
+ * layers): each column in one piece, six accumulators, the channel's weight words loaded
+ * from its block (w) next to the row pairs instead of held in registers. On this core a
+ * load issues in one cycle, so six more loads per column cost less than what they free:
+ * the group of four rows and the group of two (66 + 40 cycles per column), the tests
+ * between them and the column step through the frame become one body of 99 cycles, the
+ * column count in a register (mcusim's model: the layer 144,264 -> 116,684 cycles). Per slot
+ * k (weights a = w[2k], b = w[2k + 1], row pairs P0 .. P3 of column byte 16 k, DW3_PS
+ * bytes apart: 128 in the plane, 48 in the ring):
+ *   out0 += SMLAD(P0, a) + P1.bottom * b.top     out1 += P0.top * a.bottom + SMLAD(P1, b)
+ *   out2 += SMLAD(P1, a) + P2.bottom * b.top     out3 += P1.top * a.bottom + SMLAD(P2, b)
+ *   out4 += SMLAD(P2, a) + P3.bottom * b.top     out5 += P2.top * a.bottom + SMLAD(P3, b)
+ * (the accumulators start from corr, in z, as the addend of their first MAC: c0 .. c5 are z
+ * in slot 0, a0 .. a5 after); each load two instructions before its first use (Cortex-M33:
+ * one stall otherwise).
+ */
+#define DW3_P6_SLOT(k, c0, c1, c2, c3, c4, c5)                                             \
+    "ldr    %[wa], [%[w], #(8 * " k ")]\n\t"                                               \
+    "ldr    %[x], [%[b], #(16 * " k ")]\n\t"                                               \
+    "ldr    %[wb], [%[w], #(8 * " k " + 4)]\n\t"                                           \
+    "ldr    %[y], [%[b], #(DW3_PS + 16 * " k ")]\n\t"                                      \
+    "smlad  %[a0], %[x], %[wa], %[" c0 "]\n\t"                                             \
+    "smlatb %[a1], %[x], %[wa], %[" c1 "]\n\t"                                             \
+    "ldr    %[x], [%[b], #(2 * DW3_PS + 16 * " k ")]\n\t"                                  \
+    "smlabt %[a0], %[y], %[wb], %[a0]\n\t"                                                 \
+    "smlad  %[a1], %[y], %[wb], %[a1]\n\t"                                                 \
+    "smlad  %[a2], %[y], %[wa], %[" c2 "]\n\t"                                             \
+    "smlatb %[a3], %[y], %[wa], %[" c3 "]\n\t"                                             \
+    "ldr    %[y], [%[b], #(3 * DW3_PS + 16 * " k ")]\n\t"                                  \
+    "smlabt %[a2], %[x], %[wb], %[a2]\n\t"                                                 \
+    "smlad  %[a3], %[x], %[wb], %[a3]\n\t"                                                 \
+    "smlad  %[a4], %[x], %[wa], %[" c4 "]\n\t"                                             \
+    "smlatb %[a5], %[x], %[wa], %[" c5 "]\n\t"                                             \
+    "smlabt %[a4], %[y], %[wb], %[a4]\n\t"                                                 \
+    "smlad  %[a5], %[y], %[wb], %[a5]\n\t"
+/* Six rows of vertical stride 2 (the ring's 12x12 -> 6x6 maps): row pairs P0 .. P6,
+ * out_i += SMLAD(P_i, a) + P_(i+1).bottom * b.bottom. */
+#define DW3_P6_SLOT2(k, c0, c1, c2, c3, c4, c5)                                            \
+    "ldr    %[wa], [%[w], #(8 * " k ")]\n\t"                                               \
+    "ldr    %[x], [%[b], #(16 * " k ")]\n\t"                                               \
+    "ldr    %[wb], [%[w], #(8 * " k " + 4)]\n\t"                                           \
+    "ldr    %[y], [%[b], #(DW3_PS + 16 * " k ")]\n\t"                                      \
+    "smlad  %[a0], %[x], %[wa], %[" c0 "]\n\t"                                             \
+    "ldr    %[x], [%[b], #(2 * DW3_PS + 16 * " k ")]\n\t"                                  \
+    "smlabb %[a0], %[y], %[wb], %[a0]\n\t"                                                 \
+    "smlad  %[a1], %[y], %[wa], %[" c1 "]\n\t"                                             \
+    "ldr    %[y], [%[b], #(3 * DW3_PS + 16 * " k ")]\n\t"                                  \
+    "smlabb %[a1], %[x], %[wb], %[a1]\n\t"                                                 \
+    "smlad  %[a2], %[x], %[wa], %[" c2 "]\n\t"                                             \
+    "ldr    %[x], [%[b], #(4 * DW3_PS + 16 * " k ")]\n\t"                                  \
+    "smlabb %[a2], %[y], %[wb], %[a2]\n\t"                                                 \
+    "smlad  %[a3], %[y], %[wa], %[" c3 "]\n\t"                                             \
+    "ldr    %[y], [%[b], #(5 * DW3_PS + 16 * " k ")]\n\t"                                  \
+    "smlabb %[a3], %[x], %[wb], %[a3]\n\t"                                                 \
+    "smlad  %[a4], %[x], %[wa], %[" c4 "]\n\t"                                             \
+    "ldr    %[x], [%[b], #(6 * DW3_PS + 16 * " k ")]\n\t"                                  \
+    "smlabb %[a4], %[y], %[wb], %[a4]\n\t"                                                 \
+    "smlad  %[a5], %[y], %[wa], %[" c5 "]\n\t"                                             \
+    "smlabb %[a5], %[x], %[wb], %[a5]\n\t"
+/* Six requantizations as DW3_RQ4 (m in y, r in z; e into z between the last ADD and its
+ * SMMLAR), from the block; act_min (ld_lo) into y before the last shift. */
+#define DW3_P6_RQ(ld_lo)                                                                   \
+    "ldr    %[z], [%[" DW3_Q "], #52]\n\t"                                                 \
+    "ldr    %[y], [%[" DW3_Q "], #44]\n\t"                                                 \
+    DW3_MUL("a0") DW3_MUL("a1") DW3_MUL("a2") DW3_MUL("a3") DW3_MUL("a4")                  \
+    "add    %[x], %[z], %[a5], asr #31\n\t"                                                \
+    "ldr    %[z], [%[" DW3_Q "], #48]\n\t"                                                 \
+    "smmlar %[a5], %[a5], %[y], %[x]\n\t"                                                  \
+    DW3_SHIFT("a0") DW3_SHIFT("a1") DW3_SHIFT("a2") DW3_SHIFT("a3") DW3_SHIFT("a4")        \
+    ld_lo DW3_SHIFT("a5")
+#define DW3_CLAMP6(cond) DW3_CLAMP4(cond) DW3_CLAMP("a4", cond) DW3_CLAMP("a5", cond)
+/* The six stores (o + i os: STRB's register offset shifted by 0, 1, 2 from o and o + os;
+ * z = o after them). */
+#define DW3_P6_STORES                                                                      \
+    "ldr    %[z], %[o]\n\t"                                                                \
+    "ldr    %[x], %[os]\n\t"                                                               \
+    "strb   %[a0], [%[z]]\n\t"                                                             \
+    "strb   %[a1], [%[z], %[x]]\n\t"                                                       \
+    "add    %[y], %[z], %[x]\n\t"                                                          \
+    "strb   %[a2], [%[z], %[x], lsl #1]\n\t"                                               \
+    "strb   %[a4], [%[z], %[x], lsl #2]\n\t"                                               \
+    "strb   %[a3], [%[y], %[x], lsl #1]\n\t"                                               \
+    "strb   %[a5], [%[y], %[x], lsl #2]\n\t"
+/* The plane's next column (z = o): b by cstep, o by ostep, n columns left. */
+#define DW3_PCOL_NEXT                                                                      \
+    "ldr    %[wa], %[ostep]\n\t"                                                           \
+    "ldr    %[wb], %[cstep]\n\t"                                                           \
+    "add    %[z], %[z], %[wa]\n\t"                                                         \
+    "str    %[z], %[o]\n\t"                                                                \
+    "add    %[b], %[b], %[wb]\n\t"                                                         \
+    "subs   %[n], %[n], #1\n\t"                                                            \
+    "bne    6b\n\t"
+/* Three rows (out_h 3, VWW's 3x3 maps; before, the group of three rows, the tests and the
+ * column step through the frame: 3x3x256 116,426 -> 101,903 cycles, 6x6x128 -> 3x3 71,341
+ * -> 63,309, 62 cycles per column of the first), the same way: vertical stride 1, row
+ * pairs P0 .. P2,
+ *   out0 += SMLAD(P0, a) + P1.bottom * b.top     out1 += P0.top * a.bottom + SMLAD(P1, b)
+ *   out2 += SMLAD(P1, a) + P2.bottom * b.top;
+ * vertical stride 2, P0 .. P3, out_i += SMLAD(P_i, a) + P_(i+1).bottom * b.bottom. */
+#define DW3_P3_SLOT1(k, c0, c1, c2)                                                        \
+    "ldr    %[wa], [%[w], #(8 * " k ")]\n\t"                                               \
+    "ldr    %[x], [%[b], #(16 * " k ")]\n\t"                                               \
+    "ldr    %[wb], [%[w], #(8 * " k " + 4)]\n\t"                                           \
+    "ldr    %[y], [%[b], #(DW3_PS + 16 * " k ")]\n\t"                                      \
+    "smlad  %[a0], %[x], %[wa], %[" c0 "]\n\t"                                             \
+    "smlatb %[a1], %[x], %[wa], %[" c1 "]\n\t"                                             \
+    "ldr    %[x], [%[b], #(2 * DW3_PS + 16 * " k ")]\n\t"                                  \
+    "smlabt %[a0], %[y], %[wb], %[a0]\n\t"                                                 \
+    "smlad  %[a1], %[y], %[wb], %[a1]\n\t"                                                 \
+    "smlad  %[a2], %[y], %[wa], %[" c2 "]\n\t"                                             \
+    "smlabt %[a2], %[x], %[wb], %[a2]\n\t"
+#define DW3_P3_SLOT2(k, c0, c1, c2)                                                        \
+    "ldr    %[wa], [%[w], #(8 * " k ")]\n\t"                                               \
+    "ldr    %[x], [%[b], #(16 * " k ")]\n\t"                                               \
+    "ldr    %[wb], [%[w], #(8 * " k " + 4)]\n\t"                                           \
+    "ldr    %[y], [%[b], #(DW3_PS + 16 * " k ")]\n\t"                                      \
+    "smlad  %[a0], %[x], %[wa], %[" c0 "]\n\t"                                             \
+    "ldr    %[x], [%[b], #(2 * DW3_PS + 16 * " k ")]\n\t"                                  \
+    "smlabb %[a0], %[y], %[wb], %[a0]\n\t"                                                 \
+    "smlad  %[a1], %[y], %[wa], %[" c1 "]\n\t"                                             \
+    "ldr    %[y], [%[b], #(3 * DW3_PS + 16 * " k ")]\n\t"                                  \
+    "smlabb %[a1], %[x], %[wb], %[a1]\n\t"                                                 \
+    "smlad  %[a2], %[x], %[wa], %[" c2 "]\n\t"                                             \
+    "smlabb %[a2], %[y], %[wb], %[a2]\n\t"
+/* (slot 0's accumulators start from corr, in z) */
+#define DW3_P3_MACS(slot)                                                                  \
+    "ldr    %[z], [%[" DW3_Q "], #40]\n\t"                                                 \
+    slot("0", "z", "z", "z") slot("1", "a0", "a1", "a2") slot("2", "a0", "a1", "a2")
+#define DW3_P3_RQ(ld_lo)                                                                   \
+    "ldr    %[z], [%[" DW3_Q "], #52]\n\t"                                                 \
+    "ldr    %[y], [%[" DW3_Q "], #44]\n\t"                                                 \
+    DW3_MUL("a0") DW3_MUL("a1")                                                            \
+    "add    %[x], %[z], %[a2], asr #31\n\t"                                                \
+    "ldr    %[z], [%[" DW3_Q "], #48]\n\t"                                                 \
+    "smmlar %[a2], %[a2], %[y], %[x]\n\t"                                                  \
+    DW3_SHIFT("a0") DW3_SHIFT("a1") ld_lo DW3_SHIFT("a2")
+#define DW3_P3_STORES                                                                      \
+    "ldr    %[z], %[o]\n\t"                                                                \
+    "ldr    %[x], %[os]\n\t"                                                               \
+    "strb   %[a0], [%[z]]\n\t"                                                             \
+    "strb   %[a1], [%[z], %[x]]\n\t"                                                       \
+    "strb   %[a2], [%[z], %[x], lsl #1]\n\t"
+/* Six rows (slot: DW3_P6_SLOT, or DW3_P6_SLOT2 for vertical stride 2), three rows (slot:
+ * DW3_P3_SLOT1 / DW3_P3_SLOT2): the MACs, requantization, clamps, stores. */
+#define DW3_P6_COLUMN(slot, ld_lo, clamp)                                                  \
+    "ldr    %[z], [%[" DW3_Q "], #40]\n\t"                                                 \
+    slot("0", "z", "z", "z", "z", "z", "z")                                                \
+    slot("1", "a0", "a1", "a2", "a3", "a4", "a5")                                          \
+    slot("2", "a0", "a1", "a2", "a3", "a4", "a5")                                          \
+    DW3_P6_RQ(ld_lo) clamp DW3_P6_STORES
+#define DW3_P3_COLUMN(slot, ld_lo, clamp) DW3_P3_MACS(slot) DW3_P3_RQ(ld_lo) clamp DW3_P3_STORES
+
+/* Per channel: its block (w; blk moves to the next), output column 0 (o0 moves by one
+ * byte), b and the column count; every column (DW3_P6_COLUMN or DW3_P3_COLUMN); then the
+ * next channel while nch > 0. */
+#define DW3_PCOL_ASM(column)                                                               \
+    __asm__ volatile(                                                                      \
+        ".set   DW3_PS, 128\n\t"                                                           \
+        "0:\n\t"                                                                           \
+        "ldr    %[w], %[blk]\n\t"                                                          \
+        "ldr    %[a1], %[o0]\n\t"                                                          \
+        "ldr    %[n], %[ncols]\n\t"                                                        \
+        "add    %[a2], %[w], #64\n\t"                                                      \
+        "str    %[a2], %[blk]\n\t"                                                         \
+        "ldr    %[b], [%[w], #56]\n\t"                                                     \
+        "str    %[a1], %[o]\n\t"                                                           \
+        "add    %[a1], %[a1], #1\n\t"                                                      \
+        "str    %[a1], %[o0]\n\t"                                                          \
+        "6:\n\t"                                                                           \
+        column DW3_PCOL_NEXT                                                               \
+        "ldr    %[x], %[nch]\n\t"                                                          \
+        "subs   %[x], %[x], #1\n\t"                                                        \
+        "str    %[x], %[nch]\n\t"                                                          \
+        "bne    0b\n\t"                                                                    \
+        : [b] "=&r"(b), [w] "=&r"(w), [n] "=&r"(n), [a0] "=&r"(a0), [a1] "=&r"(a1),        \
+          [a2] "=&r"(a2), [a3] "=&r"(a3), [a4] "=&r"(a4), [a5] "=&r"(a5), [x] "=&r"(x),    \
+          [y] "=&r"(y), [z] "=&r"(z), [wa] "=&r"(wa), [wb] "=&r"(wb), [o] "+m"(st.o),      \
+          [blk] "+m"(st.blk), [o0] "+m"(st.o0), [nch] "+m"(st.nch)                         \
+        : [ncols] "m"(st.ncols), [cstep] "m"(st.cstep), [ostep] "m"(st.ostep),             \
+          [os] "m"(st.os), [amin] "m"(st.amin), [amax] "m"(st.amax)                        \
+        : "cc", "memory")
+
+/* The ring's one-piece column of six rows (dw3_group): per channel its block q, its weights
+ * w = q + wofs (the slots' rotation), b; the column; the next channel while nch > 0.
+ * Cortex-M33, VWW's 12x12x64 -> 6x6 (vertical stride 2, in the ring: 13 padded columns):
+ * 109,244 -> 94,909 cycles (mcusim's model; DW3_CHANNEL, the groups of four and two rows
+ * and the tests between them before). */
+#define DW3_RCOL_ASM(column)                                                               \
+    __asm__ volatile(                                                                      \
+        ".set   DW3_PS, 48\n\t"                                                            \
+        "0:\n\t"                                                                           \
+        "ldr    %[q], %[blk]\n\t"                                                          \
+        "ldr    %[w], %[wofs]\n\t"                                                         \
+        "ldr    %[a1], %[o0]\n\t"                                                          \
+        "add    %[a2], %[q], #64\n\t"                                                      \
+        "str    %[a2], %[blk]\n\t"                                                         \
+        "ldr    %[b], [%[q], #56]\n\t"                                                     \
+        "add    %[w], %[q], %[w]\n\t"                                                      \
+        "str    %[a1], %[o]\n\t"                                                           \
+        "add    %[a1], %[a1], #1\n\t"                                                      \
+        "str    %[a1], %[o0]\n\t"                                                          \
+        column                                                                             \
+        "ldr    %[x], %[nch]\n\t"                                                          \
+        "subs   %[x], %[x], #1\n\t"                                                        \
+        "str    %[x], %[nch]\n\t"                                                          \
+        "bne    0b\n\t"                                                                    \
+        : [b] "=&r"(b), [w] "=&r"(w), [q] "=&r"(q), [a0] "=&r"(a0), [a1] "=&r"(a1),        \
+          [a2] "=&r"(a2), [a3] "=&r"(a3), [a4] "=&r"(a4), [a5] "=&r"(a5), [x] "=&r"(x),    \
+          [y] "=&r"(y), [z] "=&r"(z), [wa] "=&r"(wa), [wb] "=&r"(wb), [o] "+m"(st.o),      \
+          [blk] "+m"(st.blk), [o0] "+m"(st.o0), [nch] "+m"(st.nch)                         \
+        : [wofs] "m"(st.wofs), [os] "m"(st.os), [amin] "m"(st.amin), [amax] "m"(st.amax)   \
+        : "cc", "memory")
+
+/* The register holding the channel's block in DW3_PCOL_ASM (the weights' too: the plane
+ * has kernel column k in slot k). */
+#define DW3_Q "w"
+
+/* One-piece columns (DW3_PCOL_ASM) for channels blk[0 .. g) (o: channel 0's output at row
+ * 0, column 0): six rows of vertical stride 1, or three rows (dw3_pcol_ok). */
+static __attribute__((noinline)) void dw3_pcol_group(const mcs_conv2d_s8_params_t *p,
+                                                     const dw3_chan_t *blk, int32_t g,
+                                                     int8_t *o)
+{
+    const int32_t clamp = (p->act_min == -128 && p->act_max == 127) ? 0
+                          : (p->act_max == 127)                     ? 1
+                                                                    : 2;
+    dw3_asm_t st;
+    int32_t b, w, n, a0, a1, a2, a3, a4, a5, x, y, z, wa, wb;
+    st.blk = blk;
+    st.o0 = o;
+    st.nch = g;
+    st.cstep = DW3_SLOT * p->stride_w;
+    st.ncols = p->out_w;
+    st.ostep = p->in_c;
+    st.amin = p->act_min;
+    st.amax = p->act_max;
+    st.os = p->out_w * p->in_c;
+    switch ((p->out_h == 6) ? clamp : (p->stride_h == 1) ? 3 + clamp : 6 + clamp) {
+    case 0:
+        DW3_PCOL_ASM(DW3_P6_COLUMN(DW3_P6_SLOT, "", ""));
+        break;
+    case 1:
+        DW3_PCOL_ASM(DW3_P6_COLUMN(DW3_P6_SLOT, DW3_LD_LO, DW3_CLAMP6("lt")));
+        break;
+    case 2:
+        DW3_PCOL_ASM(
+            DW3_P6_COLUMN(DW3_P6_SLOT, DW3_LD_LO, DW3_CLAMP6("lt") DW3_HI(6)));
+        break;
+    case 3:
+        DW3_PCOL_ASM(DW3_P3_COLUMN(DW3_P3_SLOT1, "", ""));
+        break;
+    case 4:
+        DW3_PCOL_ASM(DW3_P3_COLUMN(DW3_P3_SLOT1, DW3_LD_LO, DW3_CLAMP3("lt")));
+        break;
+    case 5:
+        DW3_PCOL_ASM(DW3_P3_COLUMN(DW3_P3_SLOT1, DW3_LD_LO, DW3_CLAMP3("lt") DW3_HI(3)));
+        break;
+    case 6:
+        DW3_PCOL_ASM(DW3_P3_COLUMN(DW3_P3_SLOT2, "", ""));
+        break;
+    case 7:
+        DW3_PCOL_ASM(DW3_P3_COLUMN(DW3_P3_SLOT2, DW3_LD_LO, DW3_CLAMP3("lt")));
+        break;
+    default:
+        DW3_PCOL_ASM(DW3_P3_COLUMN(DW3_P3_SLOT2, DW3_LD_LO, DW3_CLAMP3("lt") DW3_HI(3)));
+        break;
+    }
+    (void)b; (void)w; (void)n; (void)a0; (void)a1; (void)a2; (void)a3; (void)a4; (void)a5;
+    (void)x; (void)y; (void)z; (void)wa; (void)wb;
+}
+
+#undef DW3_Q
+
+/* The plane's shapes dw3_pcol_group takes (the plane: vertical stride 1 or 2). */
+static inline int32_t dw3_pcol_ok(const mcs_conv2d_s8_params_t *p)
+{
+    return (p->stride_h == 1 && p->out_h == 6) || p->out_h == 3;
+}
+#define DW3_PCOL 1
+#else
+#define DW3_PCOL 0
+#endif
+
+/* DW3_RCOL_ASM's block register (its weights are at q + wofs). */
+#define DW3_Q "q"
+
+/* All output columns of channels blk[0 .. g) (o: channel 0's output at row 0, column 0); on
+ * the Cortex-M33 six rows as one-piece columns (DW3_RCOL_ASM). Not inlined: the asm needs
+ * every register but sp. */
 static __attribute__((noinline)) void dw3_group(dw3_call_t *k, const int8_t *in_n,
                                                 const dw3_chan_t *blk, int32_t c0, int32_t g,
                                                 int8_t *o)
@@ -1442,12 +1818,43 @@ static __attribute__((noinline)) void dw3_group(dw3_call_t *k, const int8_t *in_
         st.wofs = (t.s0 == 0) ? 0 : 8 * (3 - t.s0); /* kernel column (3 - s0) % 3 in slot 0 */
         st.o0 = o;
         st.nch = g;
+#if DW3_PCOL
+        if (p->out_h == 6) {
+            int32_t q, w, a4, a5, wa, wb;
+            switch (variant) {
+            case 0:
+                DW3_RCOL_ASM(DW3_P6_COLUMN(DW3_P6_SLOT, "", ""));
+                break;
+            case 1:
+                DW3_RCOL_ASM(DW3_P6_COLUMN(DW3_P6_SLOT, DW3_LD_LO, DW3_CLAMP6("lt")));
+                break;
+            case 2:
+                DW3_RCOL_ASM(
+                    DW3_P6_COLUMN(DW3_P6_SLOT, DW3_LD_LO, DW3_CLAMP6("lt") DW3_HI(6)));
+                break;
+            case 3:
+                DW3_RCOL_ASM(DW3_P6_COLUMN(DW3_P6_SLOT2, "", ""));
+                break;
+            case 4:
+                DW3_RCOL_ASM(DW3_P6_COLUMN(DW3_P6_SLOT2, DW3_LD_LO, DW3_CLAMP6("lt")));
+                break;
+            default:
+                DW3_RCOL_ASM(
+                    DW3_P6_COLUMN(DW3_P6_SLOT2, DW3_LD_LO, DW3_CLAMP6("lt") DW3_HI(6)));
+                break;
+            }
+            (void)q; (void)w; (void)a4; (void)a5; (void)wa; (void)wb;
+            o += p->in_c;
+            continue;
+        }
+#endif
         DW3_VARIANTS(DW3_COLUMN_ASM, variant);
         o += p->in_c;
     }
     (void)b; (void)a0; (void)a1; (void)a2; (void)a3; (void)x; (void)y; (void)z;
     (void)wa0; (void)wb0; (void)wa1; (void)wb1; (void)wa2; (void)wb2;
 }
+#undef DW3_Q
 
 /*
  * The plane's loop, in assembly: per channel of the group (DW3_PCHANNEL: its constants to
@@ -1487,14 +1894,14 @@ static __attribute__((noinline)) void dw3_group(dw3_call_t *k, const int8_t *in_
     "str    %[b], [%[x], #32]\n\t"                                                         \
     "str    %[a0], %[pend]\n\t"
 
-#define DW3_PLANE_ASM(body4, group5, body2, group1, ld_lo, clamp4, clamp1)                 \
+#define DW3_PLANE_ASM(body4, group5, body3, body2, group1, ld_lo, clamp4, clamp1)          \
     __asm__ volatile(                                                                      \
         DW3_GEOMETRY("128", "1")                                                           \
         DW3_STP_ENTRY                                                                      \
         "0:\n\t"                                                                           \
         DW3_PCHANNEL                                                                       \
         "6:\n\t"                                                                           \
-        DW3_ROWS(body4, group5, body2, group1, ld_lo, clamp4, clamp1)                      \
+        DW3_ROWS(body4, group5, body3, body2, group1, ld_lo, clamp4, clamp1)               \
         "ldr    %[z], %[stp]\n\t"                                                          \
         "ldr    %[a0], %[pend]\n\t"                                                        \
         "ldr    %[x], [%[z], #40]\n\t"                                                     \
@@ -1517,6 +1924,7 @@ static __attribute__((noinline)) void dw3_group(dw3_call_t *k, const int8_t *in_
         DW3_PNEXT_CHANNEL                                                                  \
         DW3_OPERANDS                                                                       \
         : "cc", "memory")
+
 
 /* All output columns of channels blk[0 .. g) from the plane (o: channel 0's output at row 0,
  * column 0). Not inlined: the asm needs every register but sp. */
@@ -1547,8 +1955,10 @@ static __attribute__((noinline)) void dw3_plane_group(const mcs_conv2d_s8_params
 }
 
 /* dw3_pair4 of two weight words, doubled (SADD16: 2 w fits int16), to w[i] of the four
- * channel blocks, and to w[i + 6] (the copies of kernel columns 0 and 1) when i < 4. */
-static inline void dw3_wpair4(dw3_chan_t *blk, int32_t i, int32_t x0, int32_t x1)
+ * channel blocks, and to w[i + 6] (the copies of kernel columns 0 and 1) when i < 4 and
+ * `copies` (the ring's rotating slots; the plane has kernel column k in slot k). */
+static inline void dw3_wpair4(dw3_chan_t *blk, int32_t i, int32_t x0, int32_t x1,
+                              int32_t copies)
 {
     const int32_t lo = dw3_pkhbt(x0, x1);
     const int32_t hi = dw3_pkhtb(x1, x0);
@@ -1564,7 +1974,7 @@ static inline void dw3_wpair4(dw3_chan_t *blk, int32_t i, int32_t x0, int32_t x1
     blk[1].w[i] = v1;
     blk[2].w[i] = v2;
     blk[3].w[i] = v3;
-    if (i < 4) {
+    if (i < 4 && copies) {
         blk[0].w[i + 6] = v0;
         blk[1].w[i + 6] = v1;
         blk[2].w[i + 6] = v2;
@@ -1573,12 +1983,17 @@ static inline void dw3_wpair4(dw3_chan_t *blk, int32_t i, int32_t x0, int32_t x1
 }
 
 /* The blocks of channels [c0, c0 + g): weights, corrections, the requantization table
- * entries tab (mcs_dsp_rq_table of the g channels), where each reads the ring. */
+ * entries (mcs_dsp_rq_table of one channel written straight into the block's m, e, r),
+ * where each reads the ring (ps: DW3_PAIR) or the plane (DW3_PPAIR). Small maps pay this per
+ * group of four channels: with the table no longer built apart and copied, the plane's
+ * weight copies left out and dw3_rq_ok's single pass, VWW's 3x3x256 on the Cortex-M33 went
+ * from 123,271 to 115,336 cycles (mcusim's model). */
 static void dw3_setup(dw3_chan_t *blk, const int8_t *weights, const int32_t *bias,
-                      const int32_t *tab, int32_t c0, int32_t g, const uint8_t *ring,
-                      int32_t ps, const mcs_conv2d_s8_params_t *p)
+                      const int32_t *multiplier, const int32_t *shift, int32_t c0, int32_t g,
+                      const uint8_t *ring, int32_t ps, const mcs_conv2d_s8_params_t *p)
 {
     const int32_t ch = p->in_c;
+    const int32_t copies = ps == DW3_PAIR;
     const int32_t off = -p->input_zp;
     const int32_t gbytes = ((p->out_h >> 2) - dw3_rows5(p)) * ((p->stride_h == 1) ? 2 : 4) * ps;
     int32_t sum[4];
@@ -1598,17 +2013,17 @@ static void dw3_setup(dw3_chan_t *blk, const int8_t *weights, const int32_t *bia
         sum[1] = (int16_t)shi;
         sum[2] = slo >> 16;
         sum[3] = shi >> 16;
-        dw3_wpair4(blk, 0, wv[0], wv[3]);
-        dw3_wpair4(blk, 2, wv[1], wv[4]);
-        dw3_wpair4(blk, 4, wv[2], wv[5]);
+        dw3_wpair4(blk, 0, wv[0], wv[3], copies);
+        dw3_wpair4(blk, 2, wv[1], wv[4], copies);
+        dw3_wpair4(blk, 4, wv[2], wv[5], copies);
         if (p->stride_h == 1) {
-            dw3_wpair4(blk, 1, wv[3], wv[6]);
-            dw3_wpair4(blk, 3, wv[4], wv[7]);
-            dw3_wpair4(blk, 5, wv[5], wv[8]);
+            dw3_wpair4(blk, 1, wv[3], wv[6], copies);
+            dw3_wpair4(blk, 3, wv[4], wv[7], copies);
+            dw3_wpair4(blk, 5, wv[5], wv[8], copies);
         } else {
-            dw3_wpair4(blk, 1, wv[6], 0);
-            dw3_wpair4(blk, 3, wv[7], 0);
-            dw3_wpair4(blk, 5, wv[8], 0);
+            dw3_wpair4(blk, 1, wv[6], 0, copies);
+            dw3_wpair4(blk, 3, wv[7], 0, copies);
+            dw3_wpair4(blk, 5, wv[8], 0, copies);
         }
     } else {
         for (c = 0; c < g; ++c) {
@@ -1629,27 +2044,32 @@ static void dw3_setup(dw3_chan_t *blk, const int8_t *weights, const int32_t *bia
     }
     for (c = 0; c < g; ++c) {
         blk[c].corr = 2 * (((bias != 0) ? bias[c0 + c] : 0) + off * sum[c]);
-        blk[c].m = tab[3 * c];
-        blk[c].e = tab[3 * c + 1];
-        blk[c].r = tab[3 * c + 2];
+        /* m, e, r: cannot fail (dw3_rq_ok) */
+        (void)mcs_dsp_rq_table(&blk[c].m, multiplier + c0 + c, shift + c0 + c, 0, 1, 9,
+                               p->output_zp);
         blk[c].b = ring + 4 * c;
         blk[c].pend = blk[c].b + gbytes;
     }
 }
 
 /* 1 when mcs_dsp_rq_table accepts every channel (k = 9 taps: its conditions are
- * mcs_dsp_rq_small_ok and every right shift at most 22), checked before any output is
- * written so that the general path can take the whole call otherwise. */
+ * mcs_dsp_rq_small_ok's, every shift in [-23, -1] and |bias| < 2^29, and every right shift
+ * at most 22), checked before any output is written so that the general path can take the
+ * whole call otherwise. One pass over each array (see dw3_setup for the gain). */
 static int32_t dw3_rq_ok(const int32_t *bias, const int32_t *shift,
                          const mcs_conv2d_s8_params_t *p)
 {
     int32_t c;
-    if (!mcs_dsp_rq_small_ok(shift, bias, p->out_c, 9)) {
-        return 0;
-    }
     for (c = 0; c < p->out_c; ++c) {
-        if (shift[c] < -22) {
+        if ((uint32_t)(-1 - shift[c]) > 21u) { /* e - 1 = -1 - shift outside [0, 21] */
             return 0;
+        }
+    }
+    if (bias != 0) {
+        for (c = 0; c < p->out_c; ++c) {
+            if ((uint32_t)(bias[c] + ((1 << 29) - 1)) > (uint32_t)((1 << 30) - 2)) {
+                return 0; /* |bias| >= 2^29 */
+            }
         }
     }
     return 1;
@@ -1662,7 +2082,6 @@ static void dw3_planar(const int8_t *input, const int8_t *weights, const int32_t
     const int32_t ch = p->in_c;
     dw3_call_t k;
     dw3_chan_t blk[4];
-    int32_t tab[12];
     int32_t n, c0;
 
     dw3_call_init(&k, p, (uint8_t *)scratch, dw3_pairs(p), DW3_PAIR);
@@ -1672,10 +2091,7 @@ static void dw3_planar(const int8_t *input, const int8_t *weights, const int32_t
         int8_t *out_n = output + n * p->out_h * p->out_w * ch;
         for (c0 = 0; c0 < ch; c0 += 4) {
             const int32_t g = (ch - c0 < 4) ? ch - c0 : 4;
-            /* cannot fail: dw3_rq_ok */
-            (void)mcs_dsp_rq_table(tab, multiplier + c0, shift + c0,
-                                   (bias != 0) ? bias + c0 : 0, g, 9, p->output_zp);
-            dw3_setup(blk, weights, bias, tab, c0, g, k.ring, DW3_PAIR, p);
+            dw3_setup(blk, weights, bias, multiplier, shift, c0, g, k.ring, DW3_PAIR, p);
             dw3_group(&k, in_n, blk, c0, g, out_n + c0);
         }
     }
@@ -1715,8 +2131,10 @@ static void dw3_plane(const int8_t *input, const int8_t *weights, const int32_t 
     int32_t x1 = (p->out_w - 1) * p->stride_w + 3; /* padded columns read */
     dw3_call_t k;
     dw3_chan_t blk[4];
-    int32_t tab[12];
     int32_t n, c0, x;
+#if DW3_PCOL
+    const int32_t pcol = dw3_pcol_ok(p);
+#endif
 
     if (x1 > p->pad_left + p->in_w) {
         x1 = p->pad_left + p->in_w;
@@ -1737,10 +2155,13 @@ static void dw3_plane(const int8_t *input, const int8_t *weights, const int32_t 
                     dw3_convert_part(&k, col, g, dst);
                 }
             }
-            /* cannot fail: dw3_rq_ok */
-            (void)mcs_dsp_rq_table(tab, multiplier + c0, shift + c0,
-                                   (bias != 0) ? bias + c0 : 0, g, 9, p->output_zp);
-            dw3_setup(blk, weights, bias, tab, c0, g, k.ring, DW3_PPAIR, p);
+            dw3_setup(blk, weights, bias, multiplier, shift, c0, g, k.ring, DW3_PPAIR, p);
+#if DW3_PCOL
+            if (pcol) {
+                dw3_pcol_group(p, blk, g, out_n + c0);
+                continue;
+            }
+#endif
             dw3_plane_group(p, blk, g, out_n + c0);
         }
     }

@@ -186,6 +186,11 @@ def _depthwise_cases() -> list[kfw.KernelCase]:
         d("dw3_c12_s1x2_batch2", (9, 5), 12, (3, 3), (1, 2), (1, 2, 1, 0), seed=83, batch=2),
         d("dw3_c8_s2_rem3_relu6", (13, 6), 8, (3, 3), (2, 2), (1, 1, 1, 1), act=(0, 40),
           seed=87),
+        # the three-row group (out_h % 4 == 3) of the ring under the other clamp variants
+        d("dw3_c8_s1_rem3_relu6", (7, 12), 8, (3, 3), pads=(1, 1, 1, 1), act=(0, 40),
+          zero_points=(3, -20), seed=120),
+        d("dw3_c8_s2_zoo_rem3", (14, 12), 8, (3, 3), (2, 2), (0, 0, 1, 1), seed=121, **zoo),
+        d("dw3_c7_s2_relu_rem3", (13, 11), 7, (3, 3), (2, 2), (1, 1, 1, 1), seed=122),
         d("dw3_general_s2_rows3", (6, 6), 12, (3, 3), (2, 2), (0, 0, 1, 1), seed=88),
         d("dw3_general_big_bias", (5, 4), 8, (3, 3), pads=(1, 1, 1, 1), bias_range=1 << 30,
           seed=84),
@@ -215,6 +220,55 @@ def _depthwise_plane_cases() -> list[kfw.KernelCase]:
         d("dw3_plane_c156_s2_rows5", (10, 3), 156, (3, 3), (2, 2), (1, 1, 1, 1), seed=95),
         d("dw3_plane_c100_s1x2_batch2", (4, 5), 100, (3, 3), (1, 2), (1, 1, 1, 1), seed=96,
           batch=2),
+    ]
+
+
+def _depthwise_plane_rows_cases() -> list[kfw.KernelCase]:
+    """The plane's last rows of a column: the three-row group (out_h 3 and 7; out_h 3 is
+    the Cortex-M33's one-piece column, DW3_PCOL_ASM) under every clamp variant and both
+    vertical strides, with partial groups of four channels, one output column, vertical
+    stride 2 with horizontal stride 1 and a batch of two; six rows of vertical stride 1 (a
+    one-piece column too) under every clamp variant, with a partial group, one output
+    column, horizontal stride 2 with a batch of two, pad_top 2."""
+    d = kfw.depthwise_case
+    zoo = {"act": None, "zero_points": (-128, -128)}
+    return [
+        d("dw3_plane_c84_s1_rows3_zoo", (3, 3), 84, (3, 3), pads=(1, 1, 1, 1), seed=97, **zoo),
+        d("dw3_plane_c82_s1_rows3_hi", (3, 3), 82, (3, 3), pads=(1, 1, 1, 1),
+          act=(-300, 30), zero_points=(5, 0), seed=98),
+        d("dw3_plane_c132_s1_rows7_relu6", (7, 5), 132, (3, 3), pads=(1, 1, 1, 1),
+          act=(0, 40), seed=99),
+        d("dw3_plane_c72_s2_rows3_zoo", (6, 6), 72, (3, 3), (2, 2), (0, 0, 1, 1), seed=123,
+          **zoo),
+        d("dw3_plane_c138_s2_rows3_relu", (6, 5), 138, (3, 3), (2, 2), (1, 1, 1, 1),
+          seed=124),
+        d("dw3_plane6_c130_relu", (6, 6), 130, (3, 3), pads=(1, 1, 1, 1), seed=125),
+        d("dw3_plane6_c132_clip", (6, 4), 132, (3, 3), pads=(1, 1, 1, 1), act=(-50, 60),
+          zero_points=(7, -3), seed=126),
+        d("dw3_plane6_c107_w1", (6, 1), 107, (3, 3), pads=(1, 1, 1, 1), seed=127, **zoo),
+        d("dw3_plane6_c120_s1x2_batch2", (6, 5), 120, (3, 3), (1, 2), (1, 1, 1, 1),
+          seed=128, batch=2, **zoo),
+        d("dw3_plane6_c136_pad_top2", (6, 6), 136, (3, 3), pads=(2, 1, 0, 1), act=(0, 40),
+          zero_points=(-9, 12), seed=129),
+        d("dw3_plane3_c101_w1", (3, 1), 101, (3, 3), pads=(1, 1, 1, 1), seed=130, **zoo),
+        d("dw3_plane3_c38_s2x1_batch2", (6, 5), 38, (3, 3), (2, 1), (0, 0, 1, 1), seed=131,
+          batch=2, act=(0, 40), zero_points=(4, -30)),
+    ]
+
+
+def _depthwise_ring6_cases() -> list[kfw.KernelCase]:
+    """Six output rows in the ring (wide maps; the Cortex-M33's one-piece columns there too,
+    DW3_RCOL_ASM), both vertical strides: every clamp variant, partial groups of four
+    channels, horizontal stride 3 (a ring slot per output column)."""
+    d = kfw.depthwise_case
+    zoo = {"act": None, "zero_points": (-128, -128)}
+    return [
+        d("dw3_ring6_c8_s1_zoo", (6, 12), 8, (3, 3), pads=(1, 1, 1, 1), seed=132, **zoo),
+        d("dw3_ring6_c7_s2_relu", (12, 12), 7, (3, 3), (2, 2), (1, 1, 1, 1), seed=133),
+        d("dw3_ring6_c6_s2_clip", (12, 10), 6, (3, 3), (2, 2), (0, 0, 1, 1), act=(-50, 60),
+          zero_points=(3, -7), seed=134),
+        d("dw3_ring6_c4_s2x3_zoo", (12, 14), 4, (3, 3), (2, 3), (1, 1, 1, 1), seed=135,
+          **zoo),
     ]
 
 
@@ -353,6 +407,20 @@ def test_dsp_conv_pairs_loop_clamps_bit_exact(tmp_path, board):
 def test_dsp_depthwise_plane_bit_exact(tmp_path, board):
     """A firmware of its own (the M4 board's RAM is full with the fast-path cases)."""
     cases_bit_exact(_depthwise_plane_cases(), board, tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("board", BOARDS)
+def test_dsp_depthwise_plane_rows_bit_exact(tmp_path, board):
+    """A firmware of its own too (the M4 board's RAM)."""
+    cases_bit_exact(_depthwise_plane_rows_cases(), board, tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("board", BOARDS)
+def test_dsp_depthwise_ring6_bit_exact(tmp_path, board):
+    """A firmware of its own too (the M4 board's RAM)."""
+    cases_bit_exact(_depthwise_ring6_cases(), board, tmp_path)
 
 
 @pytest.mark.slow
