@@ -186,11 +186,6 @@ def _depthwise_cases() -> list[kfw.KernelCase]:
         d("dw3_c12_s1x2_batch2", (9, 5), 12, (3, 3), (1, 2), (1, 2, 1, 0), seed=83, batch=2),
         d("dw3_c8_s2_rem3_relu6", (13, 6), 8, (3, 3), (2, 2), (1, 1, 1, 1), act=(0, 40),
           seed=87),
-        # the three-row group (out_h % 4 == 3) of the ring under the other clamp variants
-        d("dw3_c8_s1_rem3_relu6", (7, 12), 8, (3, 3), pads=(1, 1, 1, 1), act=(0, 40),
-          zero_points=(3, -20), seed=120),
-        d("dw3_c8_s2_zoo_rem3", (14, 12), 8, (3, 3), (2, 2), (0, 0, 1, 1), seed=121, **zoo),
-        d("dw3_c7_s2_relu_rem3", (13, 11), 7, (3, 3), (2, 2), (1, 1, 1, 1), seed=122),
         d("dw3_general_s2_rows3", (6, 6), 12, (3, 3), (2, 2), (0, 0, 1, 1), seed=88),
         d("dw3_general_big_bias", (5, 4), 8, (3, 3), pads=(1, 1, 1, 1), bias_range=1 << 30,
           seed=84),
@@ -421,6 +416,26 @@ def test_dsp_depthwise_plane_rows_bit_exact(tmp_path, board):
 def test_dsp_depthwise_ring6_bit_exact(tmp_path, board):
     """A firmware of its own too (the M4 board's RAM)."""
     cases_bit_exact(_depthwise_ring6_cases(), board, tmp_path)
+
+
+def _depthwise_ring3_cases() -> list[kfw.KernelCase]:
+    """The ring's three-row group (out_h % 4 == 3) under the clamp variants other than the
+    one in _depthwise_cases (which fills the M4 board's RAM): ReLU6-like, none (the zoo's),
+    ReLU with a partial group of four channels; both vertical strides."""
+    d = kfw.depthwise_case
+    zoo = {"act": None, "zero_points": (-128, -128)}
+    return [
+        d("dw3_c8_s1_rem3_relu6", (7, 12), 8, (3, 3), pads=(1, 1, 1, 1), act=(0, 40),
+          zero_points=(3, -20), seed=120),
+        d("dw3_c8_s2_zoo_rem3", (14, 12), 8, (3, 3), (2, 2), (0, 0, 1, 1), seed=121, **zoo),
+        d("dw3_c7_s2_relu_rem3", (13, 11), 7, (3, 3), (2, 2), (1, 1, 1, 1), seed=122),
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("board", BOARDS)
+def test_dsp_depthwise_ring3_bit_exact(tmp_path, board):
+    cases_bit_exact(_depthwise_ring3_cases(), board, tmp_path)
 
 
 @pytest.mark.slow
