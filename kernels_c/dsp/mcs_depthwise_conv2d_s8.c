@@ -13,7 +13,9 @@
  * On the Cortex-M33 the plane's columns of six rows (vertical stride 1) and of three, and
  * the ring's of six rows, go in one piece, the weights loaded next to the row pairs
  * (dw3_pcol_group, DW3_RCOL_ASM: VWW's 6x6x128 M33 149,000 -> 117,069 cycles, 3x3x256
- * 133,256 -> 101,904, 12x12x64 -> 6x6 113,047 -> 94,909, with the changes around them).
+ * 133,256 -> 101,904, 12x12x64 -> 6x6 113,047 -> 94,909, with the changes around them);
+ * the ring's taller columns of vertical stride 1 take groups of eight rows the same way
+ * (DW3_COLUMN8_ASM: 24x24x32 409,981 -> 396,182 cycles).
  * Other shapes, and calls whose accumulators may not fit that requantization: the general
  * path, four channels per pass straight from NHWC memory (SXTB16, SMLABB/SMLATT per
  * channel), interior pixels from a per-channel constant bias + input_offset * sum(weights),
@@ -503,6 +505,62 @@ static inline void dw3_pair4(uint8_t *d, int32_t x0, int32_t x1)
                          : "cc", "memory");                                                \
     }
 #else
+/* The Cortex-M4 and M33, in the ring: two row pairs per iteration (the second's rows through
+ * t = s + 2 rs, set by an ADD two instructions before its loads: on the Cortex-M33 an ADD
+ * with a shifted operand has its result two cycles later), an odd count's last pair alone:
+ * 28 instructions and the taken branch per two pairs instead of 2 x (15 + 1). Cortex-M33
+ * (mcusim's model), VWW's 48x48x16 s2 280,741 -> 275,941 cycles, 48x48x8 376,053 -> 373,557;
+ * the plane keeps the loop below (its columns have a few pairs: with the loop of two, VWW's
+ * 3x3x256 98,191 -> 100,495). */
+#define DW3_PAIR_ASM(lo, hi, d0, d1)                                                       \
+    "pkhbt  %[" lo "], %[" d0 "], %[" d1 "], lsl #16\n\t"                                   \
+    "pkhtb  %[" hi "], %[" d1 "], %[" d0 "], asr #16\n\t"                                   \
+    "sxtb16 %[" d0 "], %[" lo "]\n\t"                                                       \
+    "sxtb16 %[" d1 "], %[" lo "], ror #8\n\t"                                               \
+    "sxtb16 %[" lo "], %[" hi "]\n\t"                                                       \
+    "sxtb16 %[" hi "], %[" hi "], ror #8\n\t"
+#define DW3_PAIR_ST(ps, lo, hi, d0, d1)                                                    \
+    "str    %[" d0 "], [%[d]], #" #ps "\n\t"                                                \
+    "str    %[" d1 "], [%[d], #(4-" #ps ")]\n\t"                                            \
+    "str    %[" lo "], [%[d], #(8-" #ps ")]\n\t"                                            \
+    "str    %[" hi "], [%[d], #(12-" #ps ")]\n\t"
+#define DW3_ROWS4X2_FN(name, ps)                                                           \
+    static void name(const int8_t *src, int32_t rs, uint8_t *d, int32_t n)                 \
+    {                                                                                      \
+        int32_t x0, x1, lo, hi, y0, y1, t;                                                 \
+        if (n <= 0) {                                                                      \
+            return;                                                                        \
+        }                                                                                  \
+        __asm__ volatile("subs   %[n], %[n], #2\n\t"                                       \
+                         "blt    2f\n\t"                                                   \
+                         "1:\n\t"                                                          \
+                         "ldr    %[x0], [%[s]]\n\t"                                        \
+                         "ldr    %[x1], [%[s], %[rs]]\n\t"                                 \
+                         "add    %[t], %[s], %[rs], lsl #1\n\t"                            \
+                         "add    %[s], %[s], %[rs], lsl #2\n\t"                            \
+                         "ldr    %[y0], [%[t]]\n\t"                                        \
+                         "ldr    %[y1], [%[t], %[rs]]\n\t"                                 \
+                         DW3_PAIR_ASM("lo", "hi", "x0", "x1")                              \
+                         DW3_PAIR_ST(ps, "lo", "hi", "x0", "x1")                           \
+                         DW3_PAIR_ASM("lo", "hi", "y0", "y1")                              \
+                         DW3_PAIR_ST(ps, "lo", "hi", "y0", "y1")                           \
+                         "subs   %[n], %[n], #2\n\t"                                       \
+                         "bge    1b\n\t"                                                   \
+                         "2:\n\t"                                                          \
+                         "adds   %[n], %[n], #2\n\t"                                       \
+                         "beq    3f\n\t"                                                   \
+                         "ldr    %[x0], [%[s]]\n\t"                                        \
+                         "ldr    %[x1], [%[s], %[rs]]\n\t"                                 \
+                         "add    %[s], %[s], %[rs], lsl #1\n\t"                            \
+                         DW3_PAIR_ASM("lo", "hi", "x0", "x1")                              \
+                         DW3_PAIR_ST(ps, "lo", "hi", "x0", "x1")                           \
+                         "3:\n\t"                                                          \
+                         : [s] "+r"(src), [d] "+r"(d), [n] "+r"(n), [x0] "=&r"(x0),        \
+                           [x1] "=&r"(x1), [lo] "=&r"(lo), [hi] "=&r"(hi), [y0] "=&r"(y0), \
+                           [y1] "=&r"(y1), [t] "=&r"(t)                                    \
+                         : [rs] "r"(rs)                                                    \
+                         : "cc", "memory");                                                \
+    }
 #define DW3_ROWS4_FN(name, ps)                                                             \
     static void name(const int8_t *src, int32_t rs, uint8_t *d, int32_t n)                 \
     {                                                                                      \
@@ -531,8 +589,11 @@ static inline void dw3_pair4(uint8_t *d, int32_t x0, int32_t x1)
                          : [rs] "r"(rs)                                                    \
                          : "cc", "memory");                                                \
     }
+DW3_ROWS4X2_FN(dw3_rows4, 48)
 #endif
+#if MCS_DSP_ASM_M7
 DW3_ROWS4_FN(dw3_rows4, 48)
+#endif
 DW3_ROWS4_FN(dw3_rows4_plane, 128)
 
 /* The per-call constants of the planar path. Where the input rows land in the ring (the
@@ -743,7 +804,8 @@ typedef struct {
     int32_t amin, amax, os;
     int32_t rem; /* out_h % 4 (3: one group of three rows), or 5: the last group has five
                   * rows (out_h % 4 == 1) */
-    int32_t a4;          /* a five-row group's fifth accumulator */
+    int32_t a4; /* a five-row group's fifth accumulator; in DW3_COLUMN8_ASM first the
+                 * channel's weights' address (read before any five-row group writes it) */
     int8_t *o;           /* the current channel's next output */
     const uint8_t *pend; /* the current channel's end of whole groups */
 } dw3_asm_t;
@@ -1787,6 +1849,156 @@ static inline int32_t dw3_pcol_ok(const mcs_conv2d_s8_params_t *p)
 #define DW3_PCOL 0
 #endif
 
+/*
+ * Cortex-M33, the ring with vertical stride 1: eight rows per iteration while at least eight
+ * are left in the channel's whole groups of four (VWW's 48x48x8 and 24x24x32 layers; which
+ * shapes: dw3_group), the rest as before (DW3_ROWS). Eight accumulators need the registers
+ * that hold the weights for DW3_ROWS, so the slot's two weight words are loaded from the
+ * channel's block (wp: their address, which DW3_CHANNEL8 keeps in the frame's a4) next to its
+ * row pairs, and loaded back into wa0 .. wb2 after the loop when rows are left. Per slot
+ * (a = wa2, b = wb2; pairs P0 .. P4 in x and y, alternately; the accumulators A0 .. A7 =
+ * a0 a1 a2 a3 wa0 wb0 wa1 wb1)
+ *   out_2j += SMLAD(P_j, a) + P_(j+1).bottom * b.top
+ *   out_2j+1 += P_j.top * a.bottom + SMLAD(P_(j+1), b)        (j = 0 .. 3)
+ * each load two instructions before its first use, slot 0's MACs adding corr (in A7 until
+ * its own first MAC). Cortex-M33 (mcusim's model): 125.7 cycles per eight rows where two
+ * groups of four took 131.6; VWW's 24x24x32 409,981 -> 396,182 cycles, 48x48x8 373,557 ->
+ * 359,734.
+ */
+#define DW3_AT8(pair, s) "[%[b], #(" pair " * DW3_PS - 4 * DW3_PS + " s ")]"
+/* Slot s (byte offset), weight words at wp + wo; u holds P0, `next` goes between P4's load
+ * and its MACs (the next slot's P0 into v, or m and r). */
+#define DW3_S1_SLOT8(wo, s, u, v, next)                                                    \
+    "ldr    %[wa2], [%[z], #" wo "]\n\t"                                                   \
+    "ldr    %[wb2], [%[z], #(" wo " + 4)]\n\t"                                             \
+    "ldr    %[" v "], " DW3_AT8("1", s) "\n\t"                                             \
+    "smlad  %[a0], %[" u "], %[wa2], %[a0]\n\t"                                            \
+    "smlatb %[a1], %[" u "], %[wa2], %[a1]\n\t"                                            \
+    "ldr    %[" u "], " DW3_AT8("2", s) "\n\t"                                             \
+    "smlad  %[a2], %[" v "], %[wa2], %[a2]\n\t"                                            \
+    "smlatb %[a3], %[" v "], %[wa2], %[a3]\n\t"                                            \
+    "smlabt %[a0], %[" v "], %[wb2], %[a0]\n\t"                                            \
+    "smlad  %[a1], %[" v "], %[wb2], %[a1]\n\t"                                            \
+    "ldr    %[" v "], " DW3_AT8("3", s) "\n\t"                                             \
+    "smlad  %[wa0], %[" u "], %[wa2], %[wa0]\n\t"                                          \
+    "smlatb %[wb0], %[" u "], %[wa2], %[wb0]\n\t"                                          \
+    "smlabt %[a2], %[" u "], %[wb2], %[a2]\n\t"                                            \
+    "smlad  %[a3], %[" u "], %[wb2], %[a3]\n\t"                                            \
+    "ldr    %[" u "], " DW3_AT8("4", s) "\n\t"                                             \
+    "smlad  %[wa1], %[" v "], %[wa2], %[wa1]\n\t"                                          \
+    "smlatb %[wb1], %[" v "], %[wa2], %[wb1]\n\t"                                          \
+    "smlabt %[wa0], %[" v "], %[wb2], %[wa0]\n\t"                                          \
+    "smlad  %[wb0], %[" v "], %[wb2], %[wb0]\n\t"                                          \
+    next                                                                                   \
+    "smlabt %[wa1], %[" u "], %[wb2], %[wa1]\n\t"                                          \
+    "smlad  %[wb1], %[" u "], %[wb2], %[wb1]\n\t"
+/* Slot 0: the same with corr (in wb1) as the addend of each accumulator's first MAC. */
+#define DW3_S1_SLOT8_FIRST                                                                 \
+    "ldr    %[z], %[a4]\n\t"                                                               \
+    "ldr    %[wb1], %[corr]\n\t"                                                           \
+    "ldr    %[x], [%[b]], #(4 * DW3_PS)\n\t"                                               \
+    "ldr    %[wa2], [%[z]]\n\t"                                                            \
+    "ldr    %[wb2], [%[z], #4]\n\t"                                                        \
+    "ldr    %[y], " DW3_AT8("1", "0") "\n\t"                                               \
+    "smlad  %[a0], %[x], %[wa2], %[wb1]\n\t"                                               \
+    "smlatb %[a1], %[x], %[wa2], %[wb1]\n\t"                                               \
+    "ldr    %[x], " DW3_AT8("2", "0") "\n\t"                                               \
+    "smlad  %[a2], %[y], %[wa2], %[wb1]\n\t"                                               \
+    "smlatb %[a3], %[y], %[wa2], %[wb1]\n\t"                                               \
+    "smlabt %[a0], %[y], %[wb2], %[a0]\n\t"                                                \
+    "smlad  %[a1], %[y], %[wb2], %[a1]\n\t"                                                \
+    "ldr    %[y], " DW3_AT8("3", "0") "\n\t"                                               \
+    "smlad  %[wa0], %[x], %[wa2], %[wb1]\n\t"                                              \
+    "smlatb %[wb0], %[x], %[wa2], %[wb1]\n\t"                                              \
+    "smlabt %[a2], %[x], %[wb2], %[a2]\n\t"                                                \
+    "smlad  %[a3], %[x], %[wb2], %[a3]\n\t"                                                \
+    "ldr    %[x], " DW3_AT8("4", "0") "\n\t"                                               \
+    "smlad  %[wa1], %[y], %[wa2], %[wb1]\n\t"                                              \
+    "smlatb %[wb1], %[y], %[wa2], %[wb1]\n\t"                                              \
+    "smlabt %[wa0], %[y], %[wb2], %[wa0]\n\t"                                              \
+    "smlad  %[wb0], %[y], %[wb2], %[wb0]\n\t"                                              \
+    "ldr    %[y], " DW3_AT8("0", "16") "\n\t"                                              \
+    "smlabt %[wa1], %[x], %[wb2], %[wa1]\n\t"                                              \
+    "smlad  %[wb1], %[x], %[wb2], %[wb1]\n\t"
+/* The requantization (DW3_MUL with m in y, r in z, the sign term in wa2; e into wb2), the
+ * clamps (ld_lo: act_min into y), the stores through o, o + 2 os, o + 4 os, o + 6 os (z, wa2,
+ * wb2), pend into y and the loop test: again while eight rows are left. */
+#define DW3_MUL8(a)                                                                        \
+    "add    %[wa2], %[z], %[" a "], asr #31\n\t"                                           \
+    "smmlar %[" a "], %[" a "], %[y], %[wa2]\n\t"
+#define DW3_SHIFT8(a)                                                                      \
+    "asr    %[" a "], %[" a "], %[wb2]\n\t"                                                \
+    "ssat   %[" a "], #8, %[" a "]\n\t"
+#define DW3_CLAMP8(cond)                                                                   \
+    DW3_CLAMP4(cond) DW3_CLAMP("wa0", cond) DW3_CLAMP("wb0", cond)                         \
+    DW3_CLAMP("wa1", cond) DW3_CLAMP("wb1", cond)
+#define DW3_S1_BODY8(ld_lo, clamp8)                                                        \
+    DW3_S1_SLOT8_FIRST                                                                     \
+    DW3_S1_SLOT8("8", "16", "y", "x", "ldr    %[x], " DW3_AT8("0", "32") "\n\t")          \
+    DW3_S1_SLOT8("16", "32", "x", "y", "ldr    %[y], %[m]\n\tldr    %[z], %[r]\n\t")       \
+    DW3_MUL8("a0") DW3_MUL8("a1") DW3_MUL8("a2") DW3_MUL8("a3")                            \
+    DW3_MUL8("wa0") DW3_MUL8("wb0") DW3_MUL8("wa1")                                        \
+    "add    %[wa2], %[z], %[wb1], asr #31\n\t"                                             \
+    "ldr    %[wb2], %[e]\n\t"                                                              \
+    "smmlar %[wb1], %[wb1], %[y], %[wa2]\n\t"                                              \
+    DW3_SHIFT8("a0") DW3_SHIFT8("a1") DW3_SHIFT8("a2") DW3_SHIFT8("a3")                    \
+    DW3_SHIFT8("wa0") DW3_SHIFT8("wb0") DW3_SHIFT8("wa1") DW3_SHIFT8("wb1")                \
+    ld_lo clamp8                                                                           \
+    "ldr    %[z], %[o]\n\t"                                                                \
+    "ldr    %[x], %[os]\n\t"                                                               \
+    "ldr    %[y], %[pend]\n\t"                                                             \
+    "strb   %[a0], [%[z]]\n\t"                                                             \
+    "add    %[wa2], %[z], %[x], lsl #1\n\t"                                                \
+    "strb   %[a1], [%[z], %[x]]\n\t"                                                       \
+    "add    %[wb2], %[z], %[x], lsl #2\n\t"                                                \
+    "strb   %[a2], [%[wa2]]\n\t"                                                           \
+    "strb   %[a3], [%[wa2], %[x]]\n\t"                                                     \
+    "add    %[z], %[wa2], %[x], lsl #2\n\t"                                                \
+    "strb   %[wa0], [%[wb2]]\n\t"                                                          \
+    "strb   %[wb0], [%[wb2], %[x]]\n\t"                                                    \
+    "add    %[wa2], %[z], %[x], lsl #1\n\t"                                                \
+    "strb   %[wa1], [%[z]]\n\t"                                                            \
+    "strb   %[wb1], [%[z], %[x]]\n\t"                                                      \
+    "sub    %[y], %[y], %[b]\n\t"                                                          \
+    "str    %[wa2], %[o]\n\t"                                                              \
+    "cmp    %[y], #(4 * DW3_PS)\n\t"                                                       \
+    "bge    7b\n\t"
+
+/* DW3_CHANNEL, and the weights' address (y) to the frame's a4 for DW3_S1_BODY8 (the
+ * five-row group writes a4 only after the last read of it, before DW3_ROWS). */
+#define DW3_CHANNEL8 DW3_CHANNEL "str    %[y], %[a4]\n\t"
+
+/* All channels of the column as DW3_COLUMN_ASM, with groups of eight rows first (a0 = pend
+ * after DW3_CHANNEL8): then, when rows are left (y = pend - b, or rem), the weights back
+ * into registers and a0 = pend for DW3_ROWS. */
+#define DW3_COLUMN8_ASM(body8, body4, group5, body3, body2, group1, ld_lo, clamp4, clamp1) \
+    __asm__ volatile(                                                                      \
+        DW3_GEOMETRY("48", "0")                                                            \
+        DW3_STP_ENTRY                                                                      \
+        "0:\n\t"                                                                           \
+        DW3_CHANNEL8                                                                       \
+        "sub    %[y], %[a0], %[b]\n\t"                                                     \
+        "cmp    %[y], #(4 * DW3_PS)\n\t"                                                   \
+        "blt    9f\n\t"                                                                    \
+        "7:\n\t"                                                                           \
+        body8                                                                              \
+        "ldr    %[a0], %[rem]\n\t"                                                         \
+        "orrs   %[a0], %[a0], %[y]\n\t"                                                    \
+        "beq    4f\n\t"                                                                    \
+        "ldr    %[z], %[a4]\n\t"                                                           \
+        "ldr    %[a0], %[pend]\n\t"                                                        \
+        "ldr    %[wa0], [%[z]]\n\t"                                                        \
+        "ldr    %[wb0], [%[z], #4]\n\t"                                                    \
+        "ldr    %[wa1], [%[z], #8]\n\t"                                                    \
+        "ldr    %[wb1], [%[z], #12]\n\t"                                                   \
+        "ldr    %[wa2], [%[z], #16]\n\t"                                                   \
+        "ldr    %[wb2], [%[z], #20]\n\t"                                                   \
+        "9:\n\t"                                                                           \
+        DW3_ROWS(body4, group5, body3, body2, group1, ld_lo, clamp4, clamp1)               \
+        DW3_NEXT_CHANNEL                                                                   \
+        DW3_OPERANDS                                                                       \
+        : "cc", "memory")
+
 /* DW3_RCOL_ASM's block register (its weights are at q + wofs). */
 #define DW3_Q "q"
 
@@ -1812,6 +2024,12 @@ static __attribute__((noinline)) void dw3_group(dw3_call_t *k, const int8_t *in_
     st.amax = p->act_max;
     st.os = p->out_w * p->in_c;
     st.rem = dw3_rows5(p) ? 5 : (p->out_h & 3);
+#if DW3_PCOL
+    /* DW3_COLUMN8_ASM for vertical stride 1 when its groups of eight rows are all the rows,
+     * or enough of them to pay for the weights' reload before the last rows (Cortex-M33,
+     * VWW's 12x12x64, one group of eight and one of four: 246,032 -> 253,561 cycles) */
+    const int32_t rows8 = variant < 3 && p->out_h > 0 && ((p->out_h & 7) == 0 || p->out_h >= 32);
+#endif
     for (ox = 0; ox < p->out_w; ++ox, dw3_columns_next(k, &t)) {
         dw3_columns_in(k, &t, in_n + c0, g);
         st.blk = blk;
@@ -1844,6 +2062,35 @@ static __attribute__((noinline)) void dw3_group(dw3_call_t *k, const int8_t *in_
                 break;
             }
             (void)q; (void)w; (void)a4; (void)a5; (void)wa; (void)wb;
+            o += p->in_c;
+            continue;
+        }
+        if (rows8) {
+            switch (variant) {
+            case 0:
+                DW3_COLUMN8_ASM(DW3_S1_BODY8("", ""), DW3_S1_BODY4_NC, DW3_S1_GROUP5,
+                                DW3_BODY3(DW3_S1_GROUP3, "", ""), DW3_S1_BODY2_NC,
+                                DW3_S1_GROUP1, "", "", "");
+                break;
+            case 1:
+                DW3_COLUMN8_ASM(DW3_S1_BODY8(DW3_LD_LO, DW3_CLAMP8("lt")),
+                                DW3_BODY4(DW3_S1_GROUP4, DW3_LD_LO, DW3_CLAMP4("lt")),
+                                DW3_S1_GROUP5,
+                                DW3_BODY3(DW3_S1_GROUP3, DW3_LD_LO, DW3_CLAMP3("lt")),
+                                DW3_BODY2(DW3_S1_GROUP2, DW3_LD_LO, DW3_CLAMP2("lt")),
+                                DW3_S1_GROUP1, DW3_LD_LO, DW3_CLAMP4("lt"), DW3_CLAMP1("lt"));
+                break;
+            default:
+                DW3_COLUMN8_ASM(
+                    DW3_S1_BODY8(DW3_LD_LO, DW3_CLAMP8("lt") DW3_HI(8)),
+                    DW3_BODY4(DW3_S1_GROUP4, DW3_LD_LO, DW3_CLAMP4("lt") DW3_HI(4)),
+                    DW3_S1_GROUP5,
+                    DW3_BODY3(DW3_S1_GROUP3, DW3_LD_LO, DW3_CLAMP3("lt") DW3_HI(3)),
+                    DW3_BODY2(DW3_S1_GROUP2, DW3_LD_LO, DW3_CLAMP2("lt") DW3_HI(2)),
+                    DW3_S1_GROUP1, DW3_LD_LO, DW3_CLAMP4("lt") DW3_HI(4),
+                    DW3_CLAMP1("lt") DW3_HI(1));
+                break;
+            }
             o += p->in_c;
             continue;
         }
@@ -1956,9 +2203,14 @@ static __attribute__((noinline)) void dw3_plane_group(const mcs_conv2d_s8_params
 
 /* dw3_pair4 of two weight words, doubled (SADD16: 2 w fits int16), to w[i] of the four
  * channel blocks, and to w[i + 6] (the copies of kernel columns 0 and 1) when i < 4 and
- * `copies` (the ring's rotating slots; the plane has kernel column k in slot k). */
-static inline void dw3_wpair4(dw3_chan_t *blk, int32_t i, int32_t x0, int32_t x1,
-                              int32_t copies)
+ * `copies` (the ring's rotating slots; the plane has kernel column k in slot k). Each word
+ * also goes into its channel's correction, corr[c] += input_offset * (its weights): off2
+ * holds input_offset in both halves (|input_offset| <= 128), so SMLAD (acc + lo*lo + hi*hi)
+ * adds both halves and SMLATB (acc + top*bottom) the top one only (`top`: vertical stride
+ * 1's second words {w[1][k], w[2][k]}, whose w[1][k] the first word already counted). */
+static inline __attribute__((always_inline)) void
+dw3_wpair4(dw3_chan_t *blk, int32_t i, int32_t x0, int32_t x1, int32_t copies, int32_t off2,
+           int32_t top, int32_t *corr)
 {
     const int32_t lo = dw3_pkhbt(x0, x1);
     const int32_t hi = dw3_pkhtb(x1, x0);
@@ -1980,14 +2232,44 @@ static inline void dw3_wpair4(dw3_chan_t *blk, int32_t i, int32_t x0, int32_t x1
         blk[2].w[i + 6] = v2;
         blk[3].w[i + 6] = v3;
     }
+    if (top) {
+        corr[0] = __smlatb(v0, off2, corr[0]);
+        corr[1] = __smlatb(v1, off2, corr[1]);
+        corr[2] = __smlatb(v2, off2, corr[2]);
+        corr[3] = __smlatb(v3, off2, corr[3]);
+    } else {
+        corr[0] = __smlad(v0, off2, corr[0]);
+        corr[1] = __smlad(v1, off2, corr[1]);
+        corr[2] = __smlad(v2, off2, corr[2]);
+        corr[3] = __smlad(v3, off2, corr[3]);
+    }
+}
+
+/* Channel c's correction, its requantization table entry (mcs_dsp_rq_table's: m, e = -shift,
+ * r = (2 zp + 1) << (e - 1), e in [1, 22] after dw3_rq_ok), where it reads the ring. */
+static inline __attribute__((always_inline)) void
+dw3_chan_tail(dw3_chan_t *blk, int32_t c, int32_t corr, const int32_t *multiplier,
+              const int32_t *shift, int32_t c0, uint32_t rbase, const uint8_t *ring,
+              int32_t gbytes)
+{
+    const int32_t s = shift[c0 + c];
+    blk[c].corr = corr;
+    blk[c].m = multiplier[c0 + c];
+    blk[c].e = -s;
+    blk[c].r = (int32_t)(rbase << (-1 - s));
+    blk[c].b = ring + 4 * c;
+    blk[c].pend = ring + 4 * c + gbytes;
 }
 
 /* The blocks of channels [c0, c0 + g): weights, corrections, the requantization table
- * entries (mcs_dsp_rq_table of one channel written straight into the block's m, e, r),
- * where each reads the ring (ps: DW3_PAIR) or the plane (DW3_PPAIR). Small maps pay this per
- * group of four channels: with the table no longer built apart and copied, the plane's
- * weight copies left out and dw3_rq_ok's single pass, VWW's 3x3x256 on the Cortex-M33 went
- * from 123,271 to 115,336 cycles (mcusim's model). */
+ * entries (those of mcs_dsp_rq_table, written straight into the block's m, e, r: every
+ * channel passed dw3_rq_ok, its conditions), where each reads the ring (ps: DW3_PAIR) or the
+ * plane (DW3_PPAIR). Small maps pay this per group of four channels. The corrections
+ * 2 (bias + input_offset * sum(w)) come from the doubled weight words as they are formed
+ * (dw3_wpair4: six SMLAD/SMLATB per channel instead of the sums' SXTB16 and SADD16 per tap),
+ * the table entries without mcs_dsp_rq_table's checks and loop, everything unrolled for a
+ * whole group of four (Cortex-M33, VWW's 3x3x256, mcusim's model: this function 24,320 ->
+ * 20,608 cycles, 95 -> 80 per channel; the layer 101,903 -> 98,191). */
 static void dw3_setup(dw3_chan_t *blk, const int8_t *weights, const int32_t *bias,
                       const int32_t *multiplier, const int32_t *shift, int32_t c0, int32_t g,
                       const uint8_t *ring, int32_t ps, const mcs_conv2d_s8_params_t *p)
@@ -1996,80 +2278,80 @@ static void dw3_setup(dw3_chan_t *blk, const int8_t *weights, const int32_t *bia
     const int32_t copies = ps == DW3_PAIR;
     const int32_t off = -p->input_zp;
     const int32_t gbytes = ((p->out_h >> 2) - dw3_rows5(p)) * ((p->stride_h == 1) ? 2 : 4) * ps;
-    int32_t sum[4];
+    const uint32_t rbase = (uint32_t)(2 * p->output_zp + 1); /* r = rbase << (e - 1) */
+    int32_t corr[4];
     int32_t c, t;
     if (g == 4) {
         /* four channels per word: the kernel rows' pairs formed as the ring's (dw3_pair4);
-         * the sums with SXTB16 and SADD16 (|sum| <= 9 * 128) */
-        int32_t wv[9];
-        int32_t slo = 0, shi = 0;
-#pragma GCC unroll 9
-        for (t = 0; t < 9; ++t) {
-            wv[t] = mcs_dsp_ld_s8x4(weights + t * ch + c0);
-            slo = (int32_t)__sadd16((int16x2_t)slo, __sxtb16(wv[t]));
-            shi = (int32_t)__sadd16((int16x2_t)shi, (int16x2_t)mcs_dsp_sxtb16_ror8(wv[t]));
-        }
-        sum[0] = (int16_t)slo;
-        sum[1] = (int16_t)shi;
-        sum[2] = slo >> 16;
-        sum[3] = shi >> 16;
-        dw3_wpair4(blk, 0, wv[0], wv[3], copies);
-        dw3_wpair4(blk, 2, wv[1], wv[4], copies);
-        dw3_wpair4(blk, 4, wv[2], wv[5], copies);
-        if (p->stride_h == 1) {
-            dw3_wpair4(blk, 1, wv[3], wv[6], copies);
-            dw3_wpair4(blk, 3, wv[4], wv[7], copies);
-            dw3_wpair4(blk, 5, wv[5], wv[8], copies);
+         * everything per channel unrolled, the corrections in registers */
+        const int32_t off2 = dw3_pack(off, off);
+        const int8_t *w = weights + c0;
+        const int32_t s1 = p->stride_h == 1;
+        const int32_t w0 = mcs_dsp_ld_s8x4(w), w1 = mcs_dsp_ld_s8x4(w + ch);
+        const int32_t w2 = mcs_dsp_ld_s8x4(w + 2 * ch), w3 = mcs_dsp_ld_s8x4(w + 3 * ch);
+        const int32_t w4 = mcs_dsp_ld_s8x4(w + 4 * ch), w5 = mcs_dsp_ld_s8x4(w + 5 * ch);
+        const int32_t w6 = mcs_dsp_ld_s8x4(w + 6 * ch), w7 = mcs_dsp_ld_s8x4(w + 7 * ch);
+        const int32_t w8 = mcs_dsp_ld_s8x4(w + 8 * ch);
+        if (bias != 0) {
+            corr[0] = 2 * bias[c0];
+            corr[1] = 2 * bias[c0 + 1];
+            corr[2] = 2 * bias[c0 + 2];
+            corr[3] = 2 * bias[c0 + 3];
         } else {
-            dw3_wpair4(blk, 1, wv[6], 0, copies);
-            dw3_wpair4(blk, 3, wv[7], 0, copies);
-            dw3_wpair4(blk, 5, wv[8], 0, copies);
+            corr[0] = corr[1] = corr[2] = corr[3] = 0;
         }
-    } else {
-        for (c = 0; c < g; ++c) {
-            const int8_t *w = weights + c0 + c; /* tap t at w[t * ch] */
-            sum[c] = 0;
-            for (t = 0; t < 9; ++t) {
-                sum[c] += w[t * ch];
-            }
-            for (t = 0; t < 5; ++t) {
-                const int32_t kx = (t < 3) ? t : t - 3;
-                const int32_t w0 = 2 * w[kx * ch];
-                const int32_t w1 = 2 * w[(3 + kx) * ch];
-                const int32_t w2 = 2 * w[(6 + kx) * ch];
-                blk[c].w[2 * t] = dw3_pack(w0, w1);
-                blk[c].w[2 * t + 1] = (p->stride_h == 1) ? dw3_pack(w1, w2) : dw3_pack(w2, 0);
-            }
-        }
+        dw3_wpair4(blk, 0, w0, w3, copies, off2, 0, corr);
+        dw3_wpair4(blk, 2, w1, w4, copies, off2, 0, corr);
+        dw3_wpair4(blk, 4, w2, w5, copies, off2, 0, corr);
+        dw3_wpair4(blk, 1, s1 ? w3 : w6, s1 ? w6 : 0, copies, off2, s1, corr);
+        dw3_wpair4(blk, 3, s1 ? w4 : w7, s1 ? w7 : 0, copies, off2, s1, corr);
+        dw3_wpair4(blk, 5, s1 ? w5 : w8, s1 ? w8 : 0, copies, off2, s1, corr);
+        dw3_chan_tail(blk, 0, corr[0], multiplier, shift, c0, rbase, ring, gbytes);
+        dw3_chan_tail(blk, 1, corr[1], multiplier, shift, c0, rbase, ring, gbytes);
+        dw3_chan_tail(blk, 2, corr[2], multiplier, shift, c0, rbase, ring, gbytes);
+        dw3_chan_tail(blk, 3, corr[3], multiplier, shift, c0, rbase, ring, gbytes);
+        return;
     }
     for (c = 0; c < g; ++c) {
-        blk[c].corr = 2 * (((bias != 0) ? bias[c0 + c] : 0) + off * sum[c]);
-        /* m, e, r: cannot fail (dw3_rq_ok) */
-        (void)mcs_dsp_rq_table(&blk[c].m, multiplier + c0 + c, shift + c0 + c, 0, 1, 9,
-                               p->output_zp);
-        blk[c].b = ring + 4 * c;
-        blk[c].pend = blk[c].b + gbytes;
+        const int8_t *w = weights + c0 + c; /* tap t at w[t * ch] */
+        int32_t sum = 0;
+        for (t = 0; t < 9; ++t) {
+            sum += w[t * ch];
+        }
+        for (t = 0; t < 5; ++t) {
+            const int32_t kx = (t < 3) ? t : t - 3;
+            const int32_t w0 = 2 * w[kx * ch];
+            const int32_t w1 = 2 * w[(3 + kx) * ch];
+            const int32_t w2 = 2 * w[(6 + kx) * ch];
+            blk[c].w[2 * t] = dw3_pack(w0, w1);
+            blk[c].w[2 * t + 1] = (p->stride_h == 1) ? dw3_pack(w1, w2) : dw3_pack(w2, 0);
+        }
+        dw3_chan_tail(blk, c, 2 * (((bias != 0) ? bias[c0 + c] : 0) + off * sum), multiplier,
+                      shift, c0, rbase, ring, gbytes);
     }
 }
 
 /* 1 when mcs_dsp_rq_table accepts every channel (k = 9 taps: its conditions are
  * mcs_dsp_rq_small_ok's, every shift in [-23, -1] and |bias| < 2^29, and every right shift
  * at most 22), checked before any output is written so that the general path can take the
- * whole call otherwise. One pass over each array (see dw3_setup for the gain). */
+ * whole call otherwise. One pass over both arrays, with a bias: the loop's overhead once. */
 static int32_t dw3_rq_ok(const int32_t *bias, const int32_t *shift,
                          const mcs_conv2d_s8_params_t *p)
 {
     int32_t c;
-    for (c = 0; c < p->out_c; ++c) {
-        if ((uint32_t)(-1 - shift[c]) > 21u) { /* e - 1 = -1 - shift outside [0, 21] */
-            return 0;
-        }
-    }
     if (bias != 0) {
         for (c = 0; c < p->out_c; ++c) {
-            if ((uint32_t)(bias[c] + ((1 << 29) - 1)) > (uint32_t)((1 << 30) - 2)) {
-                return 0; /* |bias| >= 2^29 */
+            /* e - 1 = -1 - shift outside [0, 21], or |bias| >= 2^29 */
+            if (((uint32_t)(-1 - shift[c]) > 21u) |
+                ((uint32_t)(bias[c] + ((1 << 29) - 1)) > (uint32_t)((1 << 30) - 2))) {
+                return 0;
             }
+        }
+        return 1;
+    }
+    for (c = 0; c < p->out_c; ++c) {
+        if ((uint32_t)(-1 - shift[c]) > 21u) {
+            return 0;
         }
     }
     return 1;

@@ -267,6 +267,30 @@ def _depthwise_ring6_cases() -> list[kfw.KernelCase]:
     ]
 
 
+def _depthwise_ring8_cases() -> list[kfw.KernelCase]:
+    """Vertical stride 1 in the ring with groups of eight rows (the Cortex-M33's
+    DW3_COLUMN8_ASM, taken when out_h is a multiple of eight or at least 32): out_h 8, 16, 32
+    (no rows left), 33 (a group of four and the five-row group after the eights), 34 and 35
+    (two and three rows left), 36 (one group of four left), under every clamp variant, with
+    a partial group of channels, pad_top even, horizontal strides 2 and 3, a batch of two."""
+    d = kfw.depthwise_case
+    zoo = {"act": None, "zero_points": (-128, -128)}
+    return [
+        d("dw3_ring8_c8_h8_zoo", (8, 9), 8, (3, 3), pads=(1, 1, 1, 1), seed=140, **zoo),
+        d("dw3_ring8_c7_h16_relu", (16, 7), 7, (3, 3), pads=(1, 1, 1, 1), seed=141),
+        d("dw3_ring8_c8_h33_clip", (33, 7), 8, (3, 3), pads=(1, 1, 1, 1), act=(-50, 60),
+          zero_points=(3, -7), seed=142),
+        d("dw3_ring8_c4_h34_hi_only", (34, 7), 4, (3, 3), pads=(1, 1, 1, 1), act=(-300, 30),
+          seed=143),
+        d("dw3_ring8_c8_h35_zoo_pad_top0", (35, 8), 8, (3, 3), pads=(0, 1, 2, 1), seed=144,
+          **zoo),
+        d("dw3_ring8_c6_h36_relu_s1x2_batch2", (36, 13), 6, (3, 3), (1, 2), (1, 1, 1, 1),
+          seed=145, batch=2),
+        d("dw3_ring8_c8_h32_s1x3_relu6", (32, 10), 8, (3, 3), (1, 3), (1, 1, 1, 1),
+          act=(0, 40), seed=146),
+    ]
+
+
 def _avgpool_cases() -> list[kfw.KernelCase]:
     """mcs_avgpool2d_s8 (SXTAB16 lane sums): KWS's 25x5 and VWW's 3x3 global windows (8
     channels at a time, lanes straight to the output), channel counts 4, 12, 20 (a group of
@@ -436,6 +460,16 @@ def _depthwise_ring3_cases() -> list[kfw.KernelCase]:
 @pytest.mark.parametrize("board", BOARDS)
 def test_dsp_depthwise_ring3_bit_exact(tmp_path, board):
     cases_bit_exact(_depthwise_ring3_cases(), board, tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("board", BOARDS)
+def test_dsp_depthwise_ring8_bit_exact(tmp_path, board):
+    """A firmware of its own too (the M4 board's RAM)."""
+    cases = _depthwise_ring8_cases()
+    assert [c.params[-3] > -128 or c.params[-2] < 127 for c in cases] == [
+        False, True, True, True, False, True, True]
+    cases_bit_exact(cases, board, tmp_path)
 
 
 @pytest.mark.slow
