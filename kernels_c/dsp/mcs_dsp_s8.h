@@ -1214,22 +1214,10 @@ static inline void mcs_dsp_mat_2col(const int8_t *weights, const int32_t *bias,
  */
 #define MCS_DSP_COLS4_INT16(k) (4 * (k))
 
-/* A contiguous int8 vector (k values, + off) -> column j of a q15r4 set. */
-static inline void mcs_dsp_vec_to_q15r4(const int8_t *src, int16_t *cols, int32_t j, int32_t k,
-                                        int32_t off)
-{
-    const int32_t k4 = k & ~3;
-    int16_t *tail = cols + 4 * k4 + j;
-    int32_t t;
-    mcs_dsp_s8_to_q15rn(src, cols, j, k4, off, 4);
-    for (t = 0; t < (k & 3); ++t) {
-        tail[4 * t] = (int16_t)((int32_t)src[k4 + t] + off);
-    }
-}
-
 /* Four contiguous int8 vectors (k values each, + off) -> a q15r4 set of columns: the groups of
  * all four per pass (one loop instead of four: a pointwise layer of 8 input channels on the
- * M33, mcusim cycles, 897,507 -> 863,522; M7 492,845 -> 470,961), then the tails. */
+ * M33, mcusim cycles, 897,507 -> 863,522; M7 492,845 -> 470,961), then the tails. A last
+ * pass of two or three pixels passes its last one again. */
 static inline void mcs_dsp_quad_to_q15r4(const int8_t *s0, const int8_t *s1, const int8_t *s2,
                                          const int8_t *s3, int16_t *cols, int32_t k,
                                          int32_t off)

@@ -77,33 +77,27 @@ static void pointwise_4col(const int8_t *input, const int8_t *weights, const int
         walk_start(&w, input, n, p);
         for (px = 0; px < pixels; px += 4) {
             const int32_t valid = (pixels - px < 4) ? pixels - px : 4;
-            int32_t d[4];
+            const int32_t *d = full;
+            const int8_t *src[4];
+            int32_t part[4];
             if (valid == 1) { /* a last pixel alone: one column, not four copies */
                 pointwise_1col(w.src, weights, bias, multiplier, shift, rq, scratch,
                                out_n + px * p->out_c, p);
                 break;
             }
-            if (valid == 4) { /* the output offsets of a whole pass: no per-pixel choice */
-                const int8_t *src[4];
+            for (j = 0; j < valid; ++j) {
+                src[j] = w.src;
+                walk_next(&w, p);
+            }
+            if (valid < 4) { /* the last pass: its last pixel again in the unused columns */
                 for (j = 0; j < 4; ++j) {
-                    src[j] = w.src;
-                    walk_next(&w, p);
+                    const int32_t from = (j < valid) ? j : valid - 1;
+                    src[j] = src[from];
+                    part[j] = from * p->out_c;
                 }
-                mcs_dsp_quad_to_q15r4(src[0], src[1], src[2], src[3], scratch, c,
-                                      -p->input_zp);
-                mcs_dsp_mat_4col(weights, bias, multiplier, shift, rq, scratch, c, p->out_c,
-                                 out_n + px * p->out_c, full, p->output_zp, p->act_min,
-                                 p->act_max);
-                continue;
+                d = part;
             }
-            for (j = 0; j < 4; ++j) {
-                mcs_dsp_vec_to_q15r4(w.src, scratch, j, c, -p->input_zp);
-                d[j] = ((j < valid) ? j : valid - 1) * p->out_c;
-                if (j + 1 < valid) {
-                    walk_next(&w, p);
-                }
-            }
-            walk_next(&w, p);
+            mcs_dsp_quad_to_q15r4(src[0], src[1], src[2], src[3], scratch, c, -p->input_zp);
             mcs_dsp_mat_4col(weights, bias, multiplier, shift, rq, scratch, c, p->out_c,
                              out_n + px * p->out_c, d, p->output_zp, p->act_min, p->act_max);
         }

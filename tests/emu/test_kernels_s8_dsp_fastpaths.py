@@ -421,27 +421,6 @@ def test_dsp_conv_pairs_loop_clamps_bit_exact(tmp_path, board):
     cases_bit_exact(cases, board, tmp_path)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("board", BOARDS)
-def test_dsp_depthwise_plane_bit_exact(tmp_path, board):
-    """A firmware of its own (the M4 board's RAM is full with the fast-path cases)."""
-    cases_bit_exact(_depthwise_plane_cases(), board, tmp_path)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("board", BOARDS)
-def test_dsp_depthwise_plane_rows_bit_exact(tmp_path, board):
-    """A firmware of its own too (the M4 board's RAM)."""
-    cases_bit_exact(_depthwise_plane_rows_cases(), board, tmp_path)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("board", BOARDS)
-def test_dsp_depthwise_ring6_bit_exact(tmp_path, board):
-    """A firmware of its own too (the M4 board's RAM)."""
-    cases_bit_exact(_depthwise_ring6_cases(), board, tmp_path)
-
-
 def _depthwise_ring3_cases() -> list[kfw.KernelCase]:
     """The ring's three-row group (out_h % 4 == 3) under the clamp variants other than the
     one in _depthwise_cases (which fills the M4 board's RAM): ReLU6-like, none (the zoo's),
@@ -456,20 +435,28 @@ def _depthwise_ring3_cases() -> list[kfw.KernelCase]:
     ]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("board", BOARDS)
-def test_dsp_depthwise_ring3_bit_exact(tmp_path, board):
-    cases_bit_exact(_depthwise_ring3_cases(), board, tmp_path)
+# Depthwise case sets with a firmware each: together with the fast-path cases they overflow
+# the M4 board's 96 KB of RAM.
+_DEPTHWISE_SETS = {
+    "plane": _depthwise_plane_cases,
+    "plane_rows": _depthwise_plane_rows_cases,
+    "ring3": _depthwise_ring3_cases,
+    "ring6": _depthwise_ring6_cases,
+    "ring8": _depthwise_ring8_cases,
+}
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("board", BOARDS)
-def test_dsp_depthwise_ring8_bit_exact(tmp_path, board):
-    """A firmware of its own too (the M4 board's RAM)."""
-    cases = _depthwise_ring8_cases()
-    assert [c.params[-3] > -128 or c.params[-2] < 127 for c in cases] == [
+@pytest.mark.parametrize("which", sorted(_DEPTHWISE_SETS))
+def test_dsp_depthwise_sets_bit_exact(tmp_path, which, board):
+    cases_bit_exact(_DEPTHWISE_SETS[which](), board, tmp_path)
+
+
+def test_depthwise_ring8_cases_take_every_clamp():
+    """The eight-row group's cases: no clamp, act_min and/or act_max."""
+    assert [c.params[-3] > -128 or c.params[-2] < 127 for c in _depthwise_ring8_cases()] == [
         False, True, True, True, False, True, True]
-    cases_bit_exact(cases, board, tmp_path)
 
 
 @pytest.mark.slow
