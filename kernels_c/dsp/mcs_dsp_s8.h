@@ -1316,41 +1316,48 @@ static inline void mcs_dsp_4col_c(const int8_t *w, int32_t n, int32_t o0, const 
 #if MCS_DSP_ASM_2X2
 /* One group of 4 values of the 4x2 product (header comment above): c and wp post-increment,
  * `mid` runs between the last uses of x0 and of x1 (the loop puts its end test there). No
- * result is read by the next instruction (Cortex-M33 load / extend latencies). */
-#define MCS_DSP_4X2_GROUP(mid)                                                             \
-    "ldr   %[ea], [%[wp]], #8\n\t"                                                         \
-    "ldr   %[eb], [%[wp], #-4]\n\t"                                                        \
-    "ldr   %[x0], [%[c]], #32\n\t"                                                         \
-    "sxtb16 %[ea], %[ea]\n\t"                                                              \
-    "sxtb16 %[eb], %[eb]\n\t"                                                              \
-    "ldr   %[x1], [%[c], #-24]\n\t"                                                        \
-    "smlad %[a0], %[x0], %[ea], %[a0]\n\t"                                                 \
-    "smlad %[b0], %[x0], %[eb], %[b0]\n\t"                                                 \
-    "ldr   %[x0], [%[c], #-16]\n\t"                                                        \
-    "smlad %[a1], %[x1], %[ea], %[a1]\n\t"                                                 \
-    "smlad %[b1], %[x1], %[eb], %[b1]\n\t"                                                 \
-    "ldr   %[x1], [%[c], #-8]\n\t"                                                         \
-    "smlad %[a2], %[x0], %[ea], %[a2]\n\t"                                                 \
-    "smlad %[b2], %[x0], %[eb], %[b2]\n\t"                                                 \
-    "ldr   %[x0], [%[c], #-28]\n\t"                                                        \
-    "smlad %[a3], %[x1], %[ea], %[a3]\n\t"                                                 \
-    "ldr   %[ea], [%[wp], #-8]\n\t"                                                        \
-    "smlad %[b3], %[x1], %[eb], %[b3]\n\t"                                                 \
-    "ldr   %[eb], [%[wp], #-4]\n\t"                                                        \
-    "ldr   %[x1], [%[c], #-20]\n\t"                                                        \
-    "sxtb16 %[ea], %[ea], ror #8\n\t"                                                      \
-    "sxtb16 %[eb], %[eb], ror #8\n\t"                                                      \
-    "smlad %[a0], %[x0], %[ea], %[a0]\n\t"                                                 \
-    "smlad %[b0], %[x0], %[eb], %[b0]\n\t"                                                 \
-    "ldr   %[x0], [%[c], #-12]\n\t"                                                        \
-    "smlad %[a1], %[x1], %[ea], %[a1]\n\t"                                                 \
-    "smlad %[b1], %[x1], %[eb], %[b1]\n\t"                                                 \
-    "ldr   %[x1], [%[c], #-4]\n\t"                                                         \
-    "smlad %[a2], %[x0], %[ea], %[a2]\n\t"                                                 \
-    "smlad %[b2], %[x0], %[eb], %[b2]\n\t"                                                 \
-    mid                                                                                    \
-    "smlad %[a3], %[x1], %[ea], %[a3]\n\t"                                                 \
+ * result is read by the next instruction (Cortex-M33 load / extend latencies). Over int8
+ * rows (step 8, b's word at -4) the weight words are extended in place (SXTB16, then
+ * reloaded for the odd halves); over the q15 cache (mcs_dsp_pairs_q15: step 16, the words
+ * a_lo b_lo a_hi b_hi) they are loaded as they are: 28 instead of 32 instructions. */
+#define MCS_DSP_4X2_GROUP_(mid, step, blo, ext)                                            \
+    "ldr   %[ea], [%[wp]], #" step "\n\t"                                              \
+    "ldr   %[eb], [%[wp], #" blo "]\n\t"                                               \
+    "ldr   %[x0], [%[c]], #32\n\t"                                                     \
+    ext("ea", "eb", "")                                                                \
+    "ldr   %[x1], [%[c], #-24]\n\t"                                                    \
+    "smlad %[a0], %[x0], %[ea], %[a0]\n\t"                                             \
+    "smlad %[b0], %[x0], %[eb], %[b0]\n\t"                                             \
+    "ldr   %[x0], [%[c], #-16]\n\t"                                                    \
+    "smlad %[a1], %[x1], %[ea], %[a1]\n\t"                                             \
+    "smlad %[b1], %[x1], %[eb], %[b1]\n\t"                                             \
+    "ldr   %[x1], [%[c], #-8]\n\t"                                                     \
+    "smlad %[a2], %[x0], %[ea], %[a2]\n\t"                                             \
+    "smlad %[b2], %[x0], %[eb], %[b2]\n\t"                                             \
+    "ldr   %[x0], [%[c], #-28]\n\t"                                                    \
+    "smlad %[a3], %[x1], %[ea], %[a3]\n\t"                                             \
+    "ldr   %[ea], [%[wp], #-8]\n\t"                                                    \
+    "smlad %[b3], %[x1], %[eb], %[b3]\n\t"                                             \
+    "ldr   %[eb], [%[wp], #-4]\n\t"                                                    \
+    "ldr   %[x1], [%[c], #-20]\n\t"                                                    \
+    ext("ea", "eb", ", ror #8")                                                        \
+    "smlad %[a0], %[x0], %[ea], %[a0]\n\t"                                             \
+    "smlad %[b0], %[x0], %[eb], %[b0]\n\t"                                             \
+    "ldr   %[x0], [%[c], #-12]\n\t"                                                    \
+    "smlad %[a1], %[x1], %[ea], %[a1]\n\t"                                             \
+    "smlad %[b1], %[x1], %[eb], %[b1]\n\t"                                             \
+    "ldr   %[x1], [%[c], #-4]\n\t"                                                     \
+    "smlad %[a2], %[x0], %[ea], %[a2]\n\t"                                             \
+    "smlad %[b2], %[x0], %[eb], %[b2]\n\t"                                             \
+    mid                                                                                \
+    "smlad %[a3], %[x1], %[ea], %[a3]\n\t"                                             \
     "smlad %[b3], %[x1], %[eb], %[b3]\n\t"
+#define MCS_DSP_EXT(a, b, ror)                                                             \
+    "sxtb16 %[" a "], %[" a "]" ror "\n\t"                                                   \
+    "sxtb16 %[" b "], %[" b "]" ror "\n\t"
+#define MCS_DSP_NOEXT(a, b, ror) ""
+#define MCS_DSP_4X2_GROUP(mid) MCS_DSP_4X2_GROUP_(mid, "8", "-4", MCS_DSP_EXT)
+#define MCS_DSP_4X2_GROUP_Q(mid) MCS_DSP_4X2_GROUP_(mid, "16", "-12", MCS_DSP_NOEXT)
 
 /* x = max(x, x0) or min(x, x0) for the eight outputs (x0 holds the bound). */
 #define MCS_DSP_CLAMP8(cond)                                                               \
@@ -1365,56 +1372,27 @@ static inline void mcs_dsp_4col_c(const int8_t *w, int32_t n, int32_t o0, const 
 
 /* Every channel pair of mcs_dsp_mat_4col in one asm statement (14 registers: the 8
  * accumulators, 2 weight and 2 column registers, the weight and column pointers; the rest
- * lives in the frame): bias, the groups (an odd one first, then two per iteration), the
- * table requantization of channel a then b (as MCS_DSP_M7_PAIRS_ASM: SMMLAR of the doubled
- * value with r' - (acc < 0) added inside the multiply, ASR e, SSAT: 6 cycles per output on
- * the M33 against 7 with SMMULR then the add; 4 x 2 outputs 79 -> 72 cycles, no stall), the
- * clamp, the eight stores. */
-#define MCS_DSP_4COL_ASM(clamp)                                                            \
+ * lives in the frame): `init` (the biases and the groups: MCS_DSP_4COL_INIT8 over int8 rows,
+ * MCS_DSP_4COL_INITQ over the q15 cache), the table requantization of channel a then b (as
+ * MCS_DSP_M7_PAIRS_ASM: SMMLAR of the doubled value - `dbl`, or weights already doubled -
+ * with r' - (acc < 0) added inside the multiply, ASR e, SSAT: 6 cycles per output on the M33
+ * against 7 with SMMULR then the add; 4 x 2 outputs 79 -> 72 cycles, no stall; the entries
+ * through st.rq (`rqsrc`, `rqnext`, then `wback` restores wp) or, in the cache, at wp), the
+ * clamp, the eight stores (register offsets from out0 and out0 + 1: 3 cycles fewer than
+ * adding each column's offset). */
+#define MCS_DSP_4COL_ASM_(init, dbl, rqsrc, rqnext, wback, clamp)                          \
     __asm__ volatile(                                                                      \
-        "1:\n\t"                                                                           \
-        "ldr   %[x1], %[bias]\n\t"                                                         \
-        "ldr   %[c], %[cols]\n\t"                                                          \
-        "ldr   %[a0], [%[x1]], #4\n\t"                                                     \
-        "ldr   %[b0], [%[x1]], #4\n\t"                                                     \
-        "ldr   %[x0], %[cend]\n\t"                                                         \
-        "str   %[x1], %[bias]\n\t"                                                         \
-        "mov   %[a1], %[a0]\n\t"                                                           \
-        "mov   %[a2], %[a0]\n\t"                                                           \
-        "mov   %[a3], %[a0]\n\t"                                                           \
-        "mov   %[b1], %[b0]\n\t"                                                           \
-        "mov   %[b2], %[b0]\n\t"                                                           \
-        "mov   %[b3], %[b0]\n\t"                                                           \
-        "sub   %[x0], %[x0], %[c]\n\t"  /* 32 bytes per group */                          \
-        "lsls  %[x0], %[x0], #26\n\t"   /* N: an odd group, C: two more (groups % 4) */    \
-        "bpl   2f\n\t"                                                                     \
-        MCS_DSP_4X2_GROUP("")                                                              \
-        "2:\n\t"                                                                           \
-        "bcc   5f\n\t"                  /* the groups set no flags */                    \
-        MCS_DSP_4X2_GROUP("")                                                              \
-        MCS_DSP_4X2_GROUP("")                                                              \
-        "5:\n\t"                                                                           \
-        "ldr   %[x0], %[cend]\n\t"                                                         \
-        "cmp   %[c], %[x0]\n\t"                                                            \
-        "beq   4f\n\t"                                                                     \
-        "3:\n\t"                                                                           \
-        MCS_DSP_4X2_GROUP("")                                                              \
-        MCS_DSP_4X2_GROUP("")                                                              \
-        MCS_DSP_4X2_GROUP("")                                                              \
-        MCS_DSP_4X2_GROUP("ldr   %[x0], %[cend]\n\t")                                      \
-        "cmp   %[c], %[x0]\n\t"                                                            \
-        "bne   3b\n\t"                                                                     \
+        init                                                                               \
         "4:\n\t"                                                                           \
-        "str   %[wp], %[wpos]\n\t"                                                         \
-        "ldr   %[wp], %[rq]\n\t"                                                           \
-        "lsl   %[a0], %[a0], #1\n\t"                                                       \
-        "lsl   %[a1], %[a1], #1\n\t"                                                       \
+        rqsrc                                                                              \
+        dbl(a0)                                                                            \
+        dbl(a1)                                                                            \
         "ldr   %[x0], [%[wp], #8]\n\t"     /* r' of channel a */                           \
         "ldr   %[ea], [%[wp]]\n\t"         /* m of channel a */                            \
-        "lsl   %[a2], %[a2], #1\n\t"                                                       \
+        dbl(a2)                                                                            \
         "add   %[x1], %[x0], %[a0], asr #31\n\t"                                           \
         "add   %[c], %[x0], %[a1], asr #31\n\t"                                            \
-        "lsl   %[a3], %[a3], #1\n\t"                                                       \
+        dbl(a3)                                                                            \
         "smmlar %[a0], %[a0], %[ea], %[x1]\n\t"                                            \
         "add   %[x1], %[x0], %[a2], asr #31\n\t"                                           \
         "smmlar %[a1], %[a1], %[ea], %[c]\n\t"                                             \
@@ -1424,27 +1402,27 @@ static inline void mcs_dsp_4col_c(const int8_t *w, int32_t n, int32_t o0, const 
         "ldr   %[x0], [%[wp], #20]\n\t"    /* r' of channel b */                           \
         "smmlar %[a3], %[a3], %[ea], %[c]\n\t"                                             \
         "ldr   %[ea], [%[wp], #12]\n\t"    /* m of channel b */                            \
-        "lsl   %[b0], %[b0], #1\n\t"                                                       \
-        "lsl   %[b1], %[b1], #1\n\t"                                                       \
+        dbl(b0)                                                                            \
+        dbl(b1)                                                                            \
         "asr   %[a0], %[a0], %[eb]\n\t"                                                    \
         "add   %[x1], %[x0], %[b0], asr #31\n\t"                                           \
         "add   %[c], %[x0], %[b1], asr #31\n\t"                                            \
         "asr   %[a1], %[a1], %[eb]\n\t"                                                    \
-        "lsl   %[b2], %[b2], #1\n\t"                                                       \
+        dbl(b2)                                                                            \
         "smmlar %[b0], %[b0], %[ea], %[x1]\n\t"                                            \
         "add   %[x1], %[x0], %[b2], asr #31\n\t"                                           \
         "smmlar %[b1], %[b1], %[ea], %[c]\n\t"                                             \
-        "lsl   %[b3], %[b3], #1\n\t"                                                       \
+        dbl(b3)                                                                            \
         "asr   %[a2], %[a2], %[eb]\n\t"                                                    \
         "add   %[c], %[x0], %[b3], asr #31\n\t"                                            \
         "smmlar %[b2], %[b2], %[ea], %[x1]\n\t"                                            \
         "asr   %[a3], %[a3], %[eb]\n\t"                                                    \
         "ldr   %[eb], [%[wp], #16]\n\t"    /* e of channel b */                            \
         "smmlar %[b3], %[b3], %[ea], %[c]\n\t"                                             \
-        "add   %[wp], %[wp], #24\n\t"      /* the next pair's entries */                   \
+        "add   %[wp], %[wp], #24\n\t"      /* the next pair's entries */                  \
         "ssat  %[a0], #8, %[a0]\n\t"                                                       \
         "ssat  %[a1], #8, %[a1]\n\t"                                                       \
-        "str   %[wp], %[rq]\n\t"                                                           \
+        rqnext                                                                             \
         "asr   %[b0], %[b0], %[eb]\n\t"                                                    \
         "asr   %[b1], %[b1], %[eb]\n\t"                                                    \
         "ssat  %[a2], #8, %[a2]\n\t"                                                       \
@@ -1456,24 +1434,23 @@ static inline void mcs_dsp_4col_c(const int8_t *w, int32_t n, int32_t o0, const 
         "ssat  %[b2], #8, %[b2]\n\t"                                                       \
         "ssat  %[b3], #8, %[b3]\n\t"                                                       \
         clamp                                                                              \
+        /* column j's pair at out0 + d_j (x1) and out0 + d_j + 1 (x0): register offsets */ \
         "ldr   %[x1], %[out0]\n\t"                                                         \
         "ldr   %[c], %[d1]\n\t"                                                            \
         "ldr   %[ea], %[d2]\n\t"                                                           \
         "ldr   %[eb], %[d3]\n\t"                                                           \
-        "ldr   %[wp], %[wpos]\n\t"                                                         \
+        "add   %[x0], %[x1], #1\n\t"                                                       \
+        wback                                                                              \
         "strb  %[a0], [%[x1]]\n\t"                                                         \
-        "strb  %[b0], [%[x1], #1]\n\t"                                                     \
-        "add   %[c], %[c], %[x1]\n\t"                                                      \
-        "add   %[ea], %[ea], %[x1]\n\t"                                                    \
-        "add   %[eb], %[eb], %[x1]\n\t"                                                    \
+        "strb  %[b0], [%[x0]]\n\t"                                                         \
+        "strb  %[a1], [%[x1], %[c]]\n\t"                                                   \
+        "strb  %[b1], [%[x0], %[c]]\n\t"                                                   \
+        "strb  %[a2], [%[x1], %[ea]]\n\t"                                                  \
+        "strb  %[b2], [%[x0], %[ea]]\n\t"                                                  \
+        "strb  %[a3], [%[x1], %[eb]]\n\t"                                                  \
+        "strb  %[b3], [%[x0], %[eb]]\n\t"                                                  \
         "add   %[x1], %[x1], #2\n\t"                                                       \
         "ldr   %[x0], %[wend]\n\t"                                                         \
-        "strb  %[a1], [%[c]]\n\t"                                                          \
-        "strb  %[b1], [%[c], #1]\n\t"                                                      \
-        "strb  %[a2], [%[ea]]\n\t"                                                         \
-        "strb  %[b2], [%[ea], #1]\n\t"                                                     \
-        "strb  %[a3], [%[eb]]\n\t"                                                         \
-        "strb  %[b3], [%[eb], #1]\n\t"                                                     \
         "str   %[x1], %[out0]\n\t"                                                         \
         "cmp   %[wp], %[x0]\n\t"                                                           \
         "bne   1b\n\t"                                                                     \
@@ -1486,11 +1463,108 @@ static inline void mcs_dsp_4col_c(const int8_t *w, int32_t n, int32_t o0, const 
           [d3] "m"(st.d3), [wend] "m"(st.wend), [bounds] "m"(st.bounds)                   \
         : "cc", "memory")
 
+/* The groups from c on (any count; cend already loaded in register `end`): one odd, then
+ * two, then four per iteration, from LSLS #26 of the bytes left (32 per group). */
+#define MCS_DSP_4COL_REST(group, end)                                                      \
+    "sub   %[x0], %[" end "], %[c]\n\t"                                                    \
+    "lsls  %[x0], %[x0], #26\n\t"   /* N: an odd group, C: two more (groups % 4) */        \
+    "bpl   2f\n\t"                                                                         \
+    group("")                                                                              \
+    "2:\n\t"                                                                               \
+    "bcc   5f\n\t"                  /* the groups set no flags */                          \
+    group("")                                                                              \
+    group("")                                                                              \
+    "5:\n\t"                                                                               \
+    "ldr   %[x0], %[cend]\n\t"                                                             \
+    "cmp   %[c], %[x0]\n\t"                                                                \
+    "beq   4f\n\t"                                                                         \
+    "3:\n\t"                                                                               \
+    group("")                                                                              \
+    group("")                                                                              \
+    group("")                                                                              \
+    group("ldr   %[x0], %[cend]\n\t")                                                      \
+    "cmp   %[c], %[x0]\n\t"                                                                \
+    "bne   3b\n\t"
+
+/* int8 rows: the bias from its array into the eight accumulators, the groups (an odd one
+ * first, then two, then four per iteration); the table's entries through st.rq. */
+#define MCS_DSP_4COL_INIT8                                                                 \
+    "1:\n\t"                                                                           \
+    "ldr   %[x1], %[bias]\n\t"                                                         \
+    "ldr   %[c], %[cols]\n\t"                                                          \
+    "ldr   %[a0], [%[x1]], #4\n\t"                                                     \
+    "ldr   %[b0], [%[x1]], #4\n\t"                                                     \
+    "ldr   %[x0], %[cend]\n\t"                                                         \
+    "str   %[x1], %[bias]\n\t"                                                         \
+    "mov   %[a1], %[a0]\n\t"                                                           \
+    "mov   %[a2], %[a0]\n\t"                                                           \
+    "mov   %[a3], %[a0]\n\t"                                                           \
+    "mov   %[b1], %[b0]\n\t"                                                           \
+    "mov   %[b2], %[b0]\n\t"                                                           \
+    "mov   %[b3], %[b0]\n\t"                                                           \
+    MCS_DSP_4COL_REST(MCS_DSP_4X2_GROUP, "x0")
+
+/* The q15 cache (mcs_dsp_pairs_q15: per pair its two biases, the groups, its six table words):
+ * the biases come with the pair, the first group takes them as its accumulator inputs (the
+ * accumulators of columns 1 to 3 first, from a0 / b0 still holding the bias; no MOVs), the
+ * table entries follow the groups at wp (measurements: pointwise_wq_bytes in
+ * mcs_pointwise_s8.c). */
+#define MCS_DSP_4COL_INITQ                                                                 \
+    "1:\n\t"                                                                               \
+    "ldr   %[a0], [%[wp]], #24\n\t"                                                        \
+    "ldr   %[b0], [%[wp], #-20]\n\t"                                                       \
+    "ldr   %[c], %[cols]\n\t"                                                              \
+    "ldr   %[ea], [%[wp], #-16]\n\t"                                                       \
+    "ldr   %[eb], [%[wp], #-12]\n\t"                                                       \
+    "ldr   %[x1], [%[c], #8]\n\t"                                                          \
+    "ldr   %[x0], [%[c], #16]\n\t"                                                         \
+    "smlad %[a1], %[x1], %[ea], %[a0]\n\t"                                                 \
+    "smlad %[b1], %[x1], %[eb], %[b0]\n\t"                                                 \
+    "ldr   %[x1], [%[c], #24]\n\t"                                                         \
+    "smlad %[a2], %[x0], %[ea], %[a0]\n\t"                                                 \
+    "smlad %[b2], %[x0], %[eb], %[b0]\n\t"                                                 \
+    "ldr   %[x0], [%[c]], #32\n\t"                                                         \
+    "smlad %[a3], %[x1], %[ea], %[a0]\n\t"                                                 \
+    "smlad %[b3], %[x1], %[eb], %[b0]\n\t"                                                 \
+    "ldr   %[x1], [%[c], #-28]\n\t"                                                        \
+    "smlad %[a0], %[x0], %[ea], %[a0]\n\t"                                                 \
+    "ldr   %[ea], [%[wp], #-8]\n\t"                                                        \
+    "smlad %[b0], %[x0], %[eb], %[b0]\n\t"                                                 \
+    "ldr   %[eb], [%[wp], #-4]\n\t"                                                        \
+    "ldr   %[x0], [%[c], #-20]\n\t"                                                        \
+    "smlad %[a0], %[x1], %[ea], %[a0]\n\t"                                                 \
+    "smlad %[b0], %[x1], %[eb], %[b0]\n\t"                                                 \
+    "ldr   %[x1], [%[c], #-12]\n\t"                                                        \
+    "smlad %[a1], %[x0], %[ea], %[a1]\n\t"                                                 \
+    "smlad %[b1], %[x0], %[eb], %[b1]\n\t"                                                 \
+    "ldr   %[x0], [%[c], #-4]\n\t"                                                         \
+    "smlad %[a2], %[x1], %[ea], %[a2]\n\t"                                                 \
+    "smlad %[b2], %[x1], %[eb], %[b2]\n\t"                                                 \
+    "ldr   %[x1], %[cend]\n\t"                                                             \
+    "smlad %[a3], %[x0], %[ea], %[a3]\n\t"                                                 \
+    "smlad %[b3], %[x0], %[eb], %[b3]\n\t"                                                 \
+    MCS_DSP_4COL_REST(MCS_DSP_4X2_GROUP_Q, "x1")
+
+/* The requantization doubles each accumulator (SMMLAR takes 2 * acc), unless the weights
+ * and biases already are (a doubled cache). */
+#define MCS_DSP_DBL(r) "lsl   %[" #r "], %[" #r "], #1\n\t"
+#define MCS_DSP_NODBL(r) ""
+
+#define MCS_DSP_4COL_ASM(clamp)                                                            \
+    MCS_DSP_4COL_ASM_(MCS_DSP_4COL_INIT8, MCS_DSP_DBL,                                     \
+                      "str   %[wp], %[wpos]\n\tldr   %[wp], %[rq]\n\t",                     \
+                      "str   %[wp], %[rq]\n\t", "ldr   %[wp], %[wpos]\n\t", clamp)
+#define MCS_DSP_4COL_ASM_Q(clamp)                                                          \
+    MCS_DSP_4COL_ASM_(MCS_DSP_4COL_INITQ, MCS_DSP_DBL, "", "", "", clamp)
+#define MCS_DSP_4COL_ASM_Q2(clamp)                                                         \
+    MCS_DSP_4COL_ASM_(MCS_DSP_4COL_INITQ, MCS_DSP_NODBL, "", "", "", clamp)
+
 /* All channel pairs of mcs_dsp_mat_4col in assembly (bias, table, k % 4 == 0, k >= 4,
- * out_c >= 2). */
-static inline void mcs_dsp_4col_asm(const int8_t *weights, const int32_t *bias,
-                                    const int32_t *rq, const int16_t *cols, int32_t k,
-                                    int32_t out_c, int8_t *out0, const int32_t *d,
+ * out_c >= 2): weights in paired int8 rows, or (wq != NULL) their q15 cache, doubled when
+ * wq_dbl (mcs_dsp_pairs_q15). */
+static inline void mcs_dsp_4col_asm(const int8_t *weights, const int32_t *wq, int32_t wq_dbl,
+                                    const int32_t *bias, const int32_t *rq, const int16_t *cols,
+                                    int32_t k, int32_t out_c, int8_t *out0, const int32_t *d,
                                     int32_t act_min, int32_t act_max)
 {
     struct {
@@ -1503,28 +1577,44 @@ static inline void mcs_dsp_4col_asm(const int8_t *weights, const int32_t *bias,
         const int8_t *wend;
         int32_t d1, d2, d3, bounds;
     } st;
-    const int8_t *wp = weights;
+    const int8_t *wp = (wq != 0) ? (const int8_t *)(const void *)wq : weights;
     int32_t a0, a1, a2, a3, b0, b1, b2, b3, ea, eb, x0, x1;
     const int16_t *c;
     st.bias = bias;
     st.rq = rq;
     st.out0 = out0;
-    st.wpos = weights;
+    st.wpos = wp;
     st.cols = cols;
     st.cend = cols + 16 * (k >> 2);
-    st.wend = weights + (out_c & ~1) * k;
+    st.wend = (wq != 0) ? (const int8_t *)(const void *)(wq + (out_c >> 1) * (k + 8))
+                        : wp + (out_c & ~1) * k;
     st.d1 = d[1];
     st.d2 = d[2];
     st.d3 = d[3];
     st.bounds = (int32_t)(((uint32_t)act_min & 0xFFFFu) | ((uint32_t)act_max << 16));
-    if (act_min > -128 || act_max < 127) {
-        /* the bounds as one word: act_min in the low halfword, act_max in the high one */
-        MCS_DSP_4COL_ASM("ldr   %[x1], %[bounds]\n\t"
-                         "sxth  %[x0], %[x1]\n\t" MCS_DSP_CLAMP8("lt")
-                         "asr   %[x0], %[x1], #16\n\t" MCS_DSP_CLAMP8("gt"));
+    /* the bounds as one word: act_min in the low halfword, act_max in the high one */
+#define MCS_DSP_4COL_BOUNDS                                                                \
+    "ldr   %[x1], %[bounds]\n\t"                                                           \
+    "sxth  %[x0], %[x1]\n\t" MCS_DSP_CLAMP8("lt") "asr   %[x0], %[x1], #16\n\t"             \
+    MCS_DSP_CLAMP8("gt")
+    if (wq != 0 && wq_dbl) {
+        if (act_min > -128 || act_max < 127) {
+            MCS_DSP_4COL_ASM_Q2(MCS_DSP_4COL_BOUNDS);
+        } else {
+            MCS_DSP_4COL_ASM_Q2("");
+        }
+    } else if (wq != 0) {
+        if (act_min > -128 || act_max < 127) {
+            MCS_DSP_4COL_ASM_Q(MCS_DSP_4COL_BOUNDS);
+        } else {
+            MCS_DSP_4COL_ASM_Q("");
+        }
+    } else if (act_min > -128 || act_max < 127) {
+        MCS_DSP_4COL_ASM(MCS_DSP_4COL_BOUNDS);
     } else {
         MCS_DSP_4COL_ASM("");
     }
+#undef MCS_DSP_4COL_BOUNDS
     (void)a0; (void)a1; (void)a2; (void)a3; (void)b0; (void)b1; (void)b2; (void)b3;
     (void)ea; (void)eb; (void)x0; (void)x1; (void)c; (void)wp;
 }
@@ -1794,33 +1884,119 @@ static inline void mcs_dsp_m7_4col(const int8_t *weights, const int32_t *bias,
 #endif
 
 /*
+ * Paired int8 weight rows (k % 4 == 0, `pairs` channel pairs), their biases and requantization
+ * table (mcs_dsp_rq_table) -> the q15 cache the M4/M33 four-column assembly reads, per pair
+ * one block of k + 8 words: the two biases; per group of 4 values SXTB16(a), SXTB16(b),
+ * SXTB16(a ROR 8), SXTB16(b ROR 8); the pair's six table words. With `dbl` the weights
+ * and biases are doubled (SADD16 per halfword, |2w| <= 256; the bias shifted, wrapping as
+ * the accumulator's LSL would): the accumulator is then 2 * acc, what SMMLAR takes, and the
+ * requantization needs no LSL per output (8 cycles per channel pair and four-pixel pass,
+ * against 4 per group and pair once: worth it when passes > groups / 2). The group loop loads
+ * weights instead of extending int8 words (28 instead of 32 cycles per 32 MACs) and the pair
+ * finds its bias and table entries under the same pointer. Built once per call (about 5
+ * cycles per 4 weights): for layers of several four-pixel passes, which the compiler gives
+ * the room (p->weights_paired == 2, mcusim.quant.layouts.weight_cache_gain).
+ */
+static inline void mcs_dsp_pairs_q15(const int8_t *w, const int32_t *bias, const int32_t *rq,
+                                     int32_t *dst, int32_t k, int32_t pairs, int32_t dbl)
+{
+    int32_t p;
+    for (p = 0; p < pairs; ++p) {
+        int32_t *const end = dst + 2 + k;
+        dst[0] = (int32_t)((uint32_t)bias[2 * p] << dbl);
+        dst[1] = (int32_t)((uint32_t)bias[2 * p + 1] << dbl);
+        dst += 2;
+        if (dbl) {
+            for (; dst != end; dst += 4) {
+                const int32_t wa = mcs_dsp_ld_s8x4(w);
+                const int32_t wb = mcs_dsp_ld_s8x4(w + 4);
+                const int32_t la = (int32_t)__sxtb16(wa), lb = (int32_t)__sxtb16(wb);
+                const int32_t ha = mcs_dsp_sxtb16_ror8(wa), hb = mcs_dsp_sxtb16_ror8(wb);
+                dst[0] = (int32_t)__sadd16((int16x2_t)la, (int16x2_t)la);
+                dst[1] = (int32_t)__sadd16((int16x2_t)lb, (int16x2_t)lb);
+                dst[2] = (int32_t)__sadd16((int16x2_t)ha, (int16x2_t)ha);
+                dst[3] = (int32_t)__sadd16((int16x2_t)hb, (int16x2_t)hb);
+                w += 8;
+            }
+        }
+        for (; dst != end; dst += 4) {
+            const int32_t wa = mcs_dsp_ld_s8x4(w);
+            const int32_t wb = mcs_dsp_ld_s8x4(w + 4);
+            dst[0] = (int32_t)__sxtb16(wa);
+            dst[1] = (int32_t)__sxtb16(wb);
+            dst[2] = mcs_dsp_sxtb16_ror8(wa);
+            dst[3] = mcs_dsp_sxtb16_ror8(wb);
+            w += 8;
+        }
+        memcpy(dst, rq + 6 * p, 6 * sizeof(int32_t));
+        dst += 6;
+    }
+}
+
+/* Whether a cache for `pixels` output pixels (per batch item) of k values should be doubled
+ * (mcs_dsp_pairs_q15: its LSLs per four-pixel pass against its SADD16s per group, once). */
+static inline int32_t mcs_dsp_wq_dbl(int32_t pixels, int32_t k)
+{
+    return 2 * (pixels >> 2) > (k >> 2);
+}
+
+/* Whether the four-column kernel of this core reads a q15 weight cache (the M4/M33
+ * assembly: mcusim.quant.layouts.weight_cache), and the cache's bytes for out_c channels of
+ * k values (k % 4 == 0; mcusim.quant.scratch mirrors it). */
+#if MCS_DSP_ASM_2X2
+#define MCS_DSP_WQ 1
+#else
+#define MCS_DSP_WQ 0
+#endif
+#define MCS_DSP_WQ_BYTES(out_c, k) (MCS_DSP_WQ ? ((out_c) >> 1) * ((k) + 8) * 4 : 0)
+
+/*
  * Four q15r4 columns (k values each) times all out_c channels, weights in paired rows:
  * out0[d[j] + o] = requant(bias[o] + column j . w[o]) for j = 0..3 (d[0] = 0; a column that
- * repeats another has the same d). rq: the call's mcs_dsp_rq_table, or NULL.
+ * repeats another has the same d). rq: the call's mcs_dsp_rq_table, or NULL. wq: the
+ * weights' q15 cache (mcs_dsp_pairs_q15, doubled when wq_dbl; only where MCS_DSP_WQ), or
+ * NULL.
  */
-static inline void mcs_dsp_mat_4col(const int8_t *weights, const int32_t *bias,
-                                    const int32_t *multiplier, const int32_t *shift,
-                                    const int32_t *rq, const int16_t *cols, int32_t k,
-                                    int32_t out_c, int8_t *out0, const int32_t *d,
-                                    int32_t zp, int32_t act_min, int32_t act_max)
+static inline void mcs_dsp_mat_4col_wq(const int8_t *weights, const int32_t *wq,
+                                       int32_t wq_dbl, const int32_t *bias, const int32_t *multiplier,
+                                       const int32_t *shift, const int32_t *rq,
+                                       const int16_t *cols, int32_t k, int32_t out_c,
+                                       int8_t *out0, const int32_t *d, int32_t zp,
+                                       int32_t act_min, int32_t act_max)
 {
     int32_t o = 0;
 #if MCS_DSP_ASM_2X2
     if (bias != 0 && rq != 0 && (k & 3) == 0 && k >= 4 && out_c >= 2) {
-        mcs_dsp_4col_asm(weights, bias, rq, cols, k, out_c, out0, d, act_min, act_max);
+        mcs_dsp_4col_asm(weights, wq, wq_dbl, bias, rq, cols, k, out_c, out0, d, act_min,
+                         act_max);
         o = out_c & ~1;
     }
 #elif MCS_DSP_ASM_M7
+    (void)wq;
+    (void)wq_dbl;
     if (bias != 0 && rq != 0 && (k & 3) == 0 && k >= 4 && out_c >= 2) {
         mcs_dsp_m7_4col(weights, bias, rq, cols, k, out_c, out0, d, act_min, act_max);
         o = out_c & ~1;
     }
+#else
+    (void)wq;
+    (void)wq_dbl;
 #endif
     for (; o < out_c; o += 2) {
         const int32_t n = (o + 1 < out_c) ? 2 : 1;
         mcs_dsp_4col_c(weights + o * k, n, o, bias, multiplier, shift, rq, cols, k, out0, d, zp,
                        act_min, act_max);
     }
+}
+
+static inline void mcs_dsp_mat_4col(const int8_t *weights, const int32_t *bias,
+                                    const int32_t *multiplier, const int32_t *shift,
+                                    const int32_t *rq, const int16_t *cols, int32_t k,
+                                    int32_t out_c, int8_t *out0, const int32_t *d,
+                                    int32_t zp, int32_t act_min, int32_t act_max)
+{
+    mcs_dsp_mat_4col_wq(weights, 0, 0, bias, multiplier, shift, rq, cols, k, out_c, out0, d,
+                        zp, act_min, act_max);
 }
 
 /*
@@ -1839,8 +2015,43 @@ static inline void mcs_dsp_mat_1col_paired(const int8_t *weights, const int32_t 
     const int32_t groups = k >> 2;
     const int32_t tail = k & 3;
     const int16_t *ctail = col + 4 * groups;
-    int32_t o, g, t;
-    for (o = 0; o + 1 < out_c; o += 2) {
+    int32_t o = 0, g, t;
+    if (tail == 0) {
+        /* two channel pairs per pass (the second pair's rows 2k bytes on): each column word
+         * feeds four SMLADs. VWW's 3x3x256 pointwise layer's ninth pixel, M33: see
+         * mcs_pointwise_s8.c */
+        for (; o + 3 < out_c; o += 4) {
+            const int8_t *w = weights + o * k;
+            const int16_t *c = col;
+            int32_t a = (bias != 0) ? bias[o] : 0;
+            int32_t b = (bias != 0) ? bias[o + 1] : 0;
+            int32_t e = (bias != 0) ? bias[o + 2] : 0;
+            int32_t f = (bias != 0) ? bias[o + 3] : 0;
+            for (g = groups; g > 0; --g) {
+                const int32_t xl = mcs_dsp_ld_s16x2(c);
+                const int32_t xh = mcs_dsp_ld_s16x2(c + 2);
+                const int32_t wa = mcs_dsp_ld_s8x4(w);
+                const int32_t wb = mcs_dsp_ld_s8x4(w + 4);
+                const int32_t we = mcs_dsp_ld_s8x4(w + 2 * k);
+                const int32_t wf = mcs_dsp_ld_s8x4(w + 2 * k + 4);
+                a = __smlad(xl, (int32_t)__sxtb16(wa), a);
+                b = __smlad(xl, (int32_t)__sxtb16(wb), b);
+                e = __smlad(xl, (int32_t)__sxtb16(we), e);
+                f = __smlad(xl, (int32_t)__sxtb16(wf), f);
+                a = __smlad(xh, mcs_dsp_sxtb16_ror8(wa), a);
+                b = __smlad(xh, mcs_dsp_sxtb16_ror8(wb), b);
+                e = __smlad(xh, mcs_dsp_sxtb16_ror8(we), e);
+                f = __smlad(xh, mcs_dsp_sxtb16_ror8(wf), f);
+                c += 4;
+                w += 8;
+            }
+            out[o] = mcs_dsp_4col_out(a, o, rq, multiplier, shift, zp, act_min, act_max);
+            out[o + 1] = mcs_dsp_4col_out(b, o + 1, rq, multiplier, shift, zp, act_min, act_max);
+            out[o + 2] = mcs_dsp_4col_out(e, o + 2, rq, multiplier, shift, zp, act_min, act_max);
+            out[o + 3] = mcs_dsp_4col_out(f, o + 3, rq, multiplier, shift, zp, act_min, act_max);
+        }
+    }
+    for (; o + 1 < out_c; o += 2) {
         const int8_t *w = weights + o * k;
         const int16_t *c = col;
         int32_t a = (bias != 0) ? bias[o] : 0;

@@ -36,6 +36,7 @@ class Target:
     fpu: bool = True
     dsp: bool = False
     cache: bool = False
+    fpu_double: bool = False
 
     @classmethod
     def from_board(cls, board) -> Target:
@@ -46,6 +47,7 @@ class Target:
             fpu=str(chip.fpu).lower() != "none",
             dsp=bool(chip.dsp),
             cache=bool(getattr(chip, "caches", ())),
+            fpu_double=bool(getattr(chip, "fpu_double", False)),
         )
 
 

@@ -130,8 +130,13 @@ def prepare(source: ModelSource, *, board=None, dtype: str = "float32", input_sh
         if calibration is None and lowered.meta.get("qdq_params") is None:
             raise McusimError(f"--dtype int8 needs calibration data for {source.name}", hint="pass --calib data.npz")
         lowered = _quantize(lowered, calibration, quant_options or {})
-    plan = plan_memory(lowered, io_in_arena=io_in_arena)
     target = Target.from_board(board) if board is not None else Target()
+    workspaces = []
+    if dtype == "int8":  # kernels that run faster with more scratch, where the arena has room
+        from mcusim.compiler.quantize import weight_cache_workspaces
+
+        workspaces = weight_cache_workspaces(target, lowered)
+    plan = plan_memory(lowered, io_in_arena=io_in_arena, workspaces=workspaces)
     return Compiled(source, graph, lowered, plan, dtype, target)
 
 

@@ -9,11 +9,17 @@ while fragmentation leaves the arena above the live bound); the smallest arena w
 
 `MemoryPlan.peak_live_bytes` is the largest sum of live buffers over all steps (the lower
 bound for any placement) and `peak_tensors` the set live at that step.
+
+Workspaces: a kernel may run faster with more scratch than the shared buffer gives it (the
+int8 weight cache, mcusim.quant.layouts.weight_cache). Each candidate (layer, bytes), in the
+caller's order, becomes a buffer live during its layer only and is kept when the arena does
+not grow: it uses room the activations leave free at that step, never more RAM.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from mcusim.compiler.ir import ELEMENTWISE_BINARY, ELEMENTWISE_UNARY, Graph, Op
@@ -45,6 +51,7 @@ class MemoryPlan:
     peak_step: int
     peak_tensors: list[str]
     io_in_arena: bool
+    workspaces: dict[str, Buffer] = field(default_factory=dict)  # layer name -> its buffer
 
     def offset(self, tensor: str) -> int | None:
         b = self.tensor_buffer[tensor]
@@ -57,6 +64,7 @@ class MemoryPlan:
             "peak_step": self.peak_step,
             "peak_tensors": self.peak_tensors,
             "io_in_arena": self.io_in_arena,
+            "workspaces": {n: {"offset": b.offset, "size": b.size} for n, b in self.workspaces.items()},
             "buffers": [
                 {"tensors": b.tensors, "offset": b.offset, "size": b.size, "start": b.start, "end": b.end, "external": b.external}
                 for b in self.buffers
@@ -68,7 +76,22 @@ def is_view(node) -> bool:
     return node.op == Op.RESHAPE
 
 
-def plan_memory(graph: Graph, *, io_in_arena: bool = False, in_place: bool = True) -> MemoryPlan:
+def plan_memory(graph: Graph, *, io_in_arena: bool = False, in_place: bool = True,
+                workspaces: Sequence[tuple[str, int]] = ()) -> MemoryPlan:
+    """Plan `graph`'s arena; then add each of `workspaces` (layer name, bytes) that fits in
+    the arena as it is (see the module docstring)."""
+    plan = _plan(graph, io_in_arena, in_place, [])
+    kept: list[tuple[str, int]] = []
+    for ws in workspaces:
+        trial = _plan(graph, io_in_arena, in_place, kept + [ws])
+        if trial.arena_bytes <= plan.arena_bytes:
+            kept.append(ws)
+            plan = trial
+    return plan
+
+
+def _plan(graph: Graph, io_in_arena: bool, in_place: bool,
+          workspaces: list[tuple[str, int]]) -> MemoryPlan:
     step_of = {}
     last_use: dict[str, int] = {}
     for s, node in enumerate(graph.nodes):
@@ -122,8 +145,13 @@ def plan_memory(graph: Graph, *, io_in_arena: bool = False, in_place: bool = Tru
             new_buffer(out, s)
             for extra in node.outputs[1:]:
                 new_buffer(extra, s)
+    step_by_name = {node.name: s for s, node in enumerate(graph.nodes)}
+    ws_buffers = {}
+    for name, size in workspaces:
+        s = step_by_name[name]
+        ws_buffers[name] = Buffer(f"{name}:workspace", _align(size), s, s)
     # views of external inputs stay external (the kernel reads the caller's buffer)
-    internal = [b for b in buffers if b.external is None]
+    internal = [b for b in buffers if b.external is None] + list(ws_buffers.values())
     # lower bound and peak set
     peak, peak_step, peak_set = 0, 0, []
     for s in range(-1, n_steps):
@@ -157,7 +185,7 @@ def plan_memory(graph: Graph, *, io_in_arena: bool = False, in_place: bool = Tru
     arena, offsets = best if best else (0, {})
     for b in internal:
         b.offset = offsets[id(b)]
-    return MemoryPlan(arena, buffers, buf_of, peak, peak_step, peak_set, io_in_arena)
+    return MemoryPlan(arena, buffers, buf_of, peak, peak_step, peak_set, io_in_arena, ws_buffers)
 
 
 def _place(order: list[Buffer]) -> dict[int, int]:

@@ -986,9 +986,11 @@ def weights_paired(target: Target, graph: Graph, node: Node) -> bool:
     return False
 
 
-def layer_scratch_bytes(target: Target, graph: Graph, node: Node) -> int:
+def layer_scratch_bytes(target: Target, graph: Graph, node: Node,
+                        weight_cache: bool = False) -> int:
     """Scratch bytes the DSP kernel of an int8 layer asks for on `target` (the host mirror
-    of its ``*_get_buffer_size``, mcusim.quant.scratch); 0 for layers without scratch."""
+    of its ``*_get_buffer_size``, mcusim.quant.scratch), with its q15 weight cache when
+    `weight_cache` (``weights_paired == 2``); 0 for layers without scratch."""
     if graph.tensors[node.outputs[0]].dtype != DType.INT8:
         return 0
     if node.op == Op.GEMM:
@@ -1004,8 +1006,33 @@ def layer_scratch_bytes(target: Target, graph: Graph, node: Node) -> int:
         return scratch.depthwise_bytes(g["oc"], mult, g["kh"], g["kw"], g["oh"], g["geo"][0],
                                        (g["geo"][2], g["geo"][3]))
     if g["kind"] == "pointwise":
-        return scratch.pointwise_bytes(g["ic"], g["oc"], paired)
-    return scratch.conv2d_bytes(g["kh"], g["kw"], g["ic"], g["oc"], paired)
+        return scratch.pointwise_bytes(g["ic"], g["oc"], paired, weight_cache)
+    return scratch.conv2d_bytes(g["kh"], g["kw"], g["ic"], g["oc"], paired, weight_cache)
+
+
+def weight_cache_workspaces(target: Target, graph: Graph) -> list[tuple[str, int]]:
+    """The int8 layers whose kernel gains from a q15 weight cache on `target`
+    (mcusim.quant.layouts.weight_cache_gain), most cycles saved first, with the scratch each
+    then needs: the memory planner's workspace candidates (kept where the arena has room)."""
+    if not layouts.weight_cache(target):
+        return []
+    found = []
+    for node in graph.nodes:
+        if node.op != Op.CONV or graph.tensors[node.outputs[0]].dtype != DType.INT8:
+            continue
+        if not weights_paired(target, graph, node):
+            continue
+        g = _conv_geometry(graph, node)
+        k = g["kh"] * g["kw"] * g["ic"]
+        # the cache takes whole groups of 4 values; K = 8 has its weights-stationary loop
+        # (mcs_pointwise_s8.c; 48x48x8 -> 16 on the M33: 611,671 cycles, 735,149 cached)
+        if g["kind"] == "pointwise" and (k % 4 or k == 8):
+            continue
+        gain = g["n"] * layouts.weight_cache_gain(k + (-k % 4), g["oc"], g["oh"] * g["ow"])
+        if gain > 0:
+            found.append((gain, node.name, layer_scratch_bytes(target, graph, node, True)))
+    found.sort(key=lambda t: -t[0])
+    return [(name, size) for _, name, size in found]
 
 
 def model_scratch_bytes(target: Target, graph: Graph) -> int:
@@ -1034,8 +1061,10 @@ def _e_conv(ctx: Ctx, node: Node) -> Emit:
     paired = weights_paired(ctx.target, ctx.graph, node)
     if paired:
         ctx.order_const(node.inputs[1], "paired rows", layouts.pair_rows)
+    # a workspace in the arena (planner): the kernel's scratch with its q15 weight cache
+    ws = ctx.plan.workspaces.get(node.name) if paired else None
     pname = ctx.uniq("conv_s8_params")
-    vals = (n, ih, iw, ic, oh, ow, oc, kh, kw, *geo, *q, int(paired))
+    vals = (n, ih, iw, ic, oh, ow, oc, kh, kw, *geo, *q, 2 if ws is not None else int(paired))
     statics.append(f"static const mcs_conv2d_s8_params_t {pname} = "
                    f"{{{', '.join(str(int(v)) for v in vals)}}};")
     mname, mdecl = _arr(ctx, "mult", "int32_t", node.attr("multiplier"))
@@ -1049,6 +1078,8 @@ def _e_conv(ctx: Ctx, node: Node) -> Emit:
         fn = "mcs_pointwise_s8" if pointwise else "mcs_conv2d_s8"
     scr, sdecls = _scratch(ctx)
     statics += sdecls
+    if ws is not None:
+        scr = f"((int16_t *)(void *)(mcs_arena + {ws.offset}))"
     call = f"{fn}({args_w}, {scr}, {ctx.ptr(node.outputs[0])}, &{pname});"
     return Emit([call], {fn}, statics)
 

@@ -191,9 +191,10 @@ def _requant(rng: np.random.Generator, n: int, k: int) -> tuple[np.ndarray, np.n
 def conv2d_case(name: str, hw: tuple[int, int], cin: int, cout: int, k: tuple[int, int],
                 stride: tuple[int, int] = (1, 1), pads: ops.Pads = (0, 0, 0, 0),
                 dilation: tuple[int, int] = (1, 1), seed: int = 0,
-                paired: bool = False, act: tuple[int, int] | None = None) -> KernelCase:
+                paired: bool | int = False, act: tuple[int, int] | None = None) -> KernelCase:
     """`mcs_conv2d_s8` on a random [1, h, w, cin] input; `paired`: weights in the paired-rows
-    order (`mcusim.quant.layouts.pair_rows`, the DSP four-pixel loop); `act`: fused clamp
+    order (`mcusim.quant.layouts.pair_rows`, the DSP four-pixel loop), 2: and the kernel's
+    q15 weight cache in the scratch (``weights_paired == 2``); `act`: fused clamp
     relative to the output zero point as in `pointwise_case` (default: ReLU, act_min = the
     output zero point)."""
     rng = np.random.default_rng(seed)
@@ -214,13 +215,14 @@ def conv2d_case(name: str, hw: tuple[int, int], cin: int, cout: int, k: tuple[in
                       {"input": x, "weights": stored, "bias": bias, "mult": mult, "shift": shift},
                       "mcs_conv2d_s8_params_t", params, _CONV_ARGS, y,
                       macs=y.size * kk,
-                      scratch_bytes=scratch.conv2d_bytes(k[0], k[1], cin, cout, paired))
+                      scratch_bytes=scratch.conv2d_bytes(k[0], k[1], cin, cout, bool(paired),
+                                                         weight_cache=paired == 2))
 
 
 def pointwise_case(name: str, hw: tuple[int, int], cin: int, cout: int,
                    stride: int = 1, seed: int = 0, act: tuple[int, int] | None = None,
                    bias_range: int = 4000, shift: np.ndarray | None = None,
-                   paired: bool = False) -> KernelCase:
+                   paired: bool | int = False) -> KernelCase:
     """`mcs_pointwise_s8` (1x1, no padding); `paired`: weights in the paired-rows order
     (`mcusim.quant.layouts.pair_rows`, the DSP four-pixel loop).
 
@@ -247,7 +249,8 @@ def pointwise_case(name: str, hw: tuple[int, int], cin: int, cout: int,
                       {"input": x, "weights": stored, "bias": bias, "mult": mult, "shift": shifts},
                       "mcs_conv2d_s8_params_t", params, _CONV_ARGS, y,
                       macs=y.size * cin,
-                      scratch_bytes=scratch.pointwise_bytes(cin, cout, paired))
+                      scratch_bytes=scratch.pointwise_bytes(cin, cout, bool(paired),
+                                                            weight_cache=paired == 2))
 
 
 def depthwise_case(name: str, hw: tuple[int, int], cin: int, k: tuple[int, int],

@@ -73,3 +73,20 @@ def pair_rows(w: np.ndarray) -> np.ndarray:
     if n % 2:
         parts.append(rows[-1])
     return np.concatenate(parts).astype(rows.dtype, copy=False) if parts else rows.reshape(-1)
+
+
+def weight_cache(target) -> bool:
+    """True when `target`'s four-column assembly reads paired weights from a q15x2 cache in
+    the scratch (MCS_DSP_WQ in kernels_c/dsp/mcs_dsp_s8.h: the M4/M33 loop, i.e. DSP
+    extensions without a double-precision FPU; optimized builds). The kernels that build one
+    ask for its bytes (mcusim.quant.scratch)."""
+    return bool(target.dsp) and not target.fpu_double
+
+
+def weight_cache_gain(k4: int, out_c: int, pixels: int) -> int:
+    """Cycles the q15 weight cache saves a paired four-column layer (k4 % 4 == 0 values per
+    window, out_c channels, pixels output pixels per batch item) on the M4/M33: 4 per group of
+    4 values, channel pair and four-pixel pass (the loop's SXTB16), less building the cache
+    (about 10 per group and pair: two loads, four extends, four stores). Negative: no cache."""
+    passes = pixels // 4 + (pixels % 4 >= 2)  # a lone last pixel has its own int8 loop
+    return (k4 // 4) * (out_c // 2) * (4 * passes - 10)

@@ -20,13 +20,15 @@ def rq_table_bytes(out_c: int) -> int:
 
 
 def conv2d_bytes(kernel_h: int, kernel_w: int, in_c: int, out_c: int,
-                 paired: bool = False) -> int:
+                 paired: bool = False, weight_cache: bool = False) -> int:
     """`mcs_conv2d_s8`: a pair of int16 im2col columns of k4 values (four columns with
     `paired` weight rows); when ``in_c % 4 != 0`` one natural-order int16 column (also
     the int8 staging buffer); when K = k_h * k_w * in_c is 3 mod 4 (``in_c % 4 != 0``; with
     paired rows only for 3x3 windows over 3 channels) K is padded to k4 = K + 1 and the
     weights copied with k4 values per row; then the requantization table. (The C function
-    pads only for dilation_w 1, so this is an upper bound.)"""
+    pads only for dilation_w 1, so this is an upper bound.) With `weight_cache`
+    (``weights_paired == 2``): the paired weights' q15 cache, per channel pair k4 + 8 words
+    (mcusim.quant.layouts.weight_cache)."""
     k = kernel_h * kernel_w * in_c
     rows_3x9 = kernel_h == 3 and kernel_w * in_c == 9
     pad = in_c % 4 != 0 and k % 4 == 3 and (not paired or rows_3x9)
@@ -34,13 +36,22 @@ def conv2d_bytes(kernel_h: int, kernel_w: int, in_c: int, out_c: int,
     nat = 2 * _even(k) if in_c % 4 else 0
     wpad = (out_c * k4 + 3) & ~3 if pad else 0
     cols = 2 * (4 if paired else 2) * k4
-    return cols + nat + wpad + rq_table_bytes(out_c)
+    wq = 4 * (out_c // 2) * (k4 + 8) if paired and weight_cache else 0
+    return cols + nat + wpad + rq_table_bytes(out_c) + wq
 
 
-def pointwise_bytes(in_c: int, out_c: int, paired: bool = False) -> int:
-    """`mcs_pointwise_s8`: int16 columns of ``in_c`` values, four with `paired` weight rows,
-    else two; then the requantization table of the ``out_c`` channels."""
-    return 2 * (4 if paired else 2) * in_c + rq_table_bytes(out_c)
+def pointwise_bytes(in_c: int, out_c: int, paired: bool = False,
+                    weight_cache: bool = False) -> int:
+    """`mcs_pointwise_s8`: int16 columns of ``in_c`` values, four with `paired` weight rows
+    (64 for ``in_c`` 8 or 16 without `weight_cache`: the weights-stationary chunk of
+    mcs_pointwise_s8.c), else two; then the requantization table of the ``out_c`` channels;
+    with `weight_cache`
+    (``weights_paired == 2``, in_c % 4 == 0) the paired weights' q15 cache."""
+    wq = 4 * (out_c // 2) * (in_c + 8) if paired and weight_cache and in_c % 4 == 0 else 0
+    cols = 2 * (4 if paired else 2) * in_c
+    if paired and not weight_cache and in_c in (8, 16):  # 64 single columns (pointwise_ws8)
+        cols = 2 * in_c * 64
+    return cols + rq_table_bytes(out_c) + wq
 
 
 def depthwise_bytes(out_c: int, depth_multiplier: int = 1, kernel_h: int = 3,

@@ -12,6 +12,8 @@ SXTAB16 AveragePool (lane sums, blocks of 256 positions, channel groups and tail
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from fwbuild import cases_bit_exact, compare_cases, need_toolchain
@@ -19,7 +21,7 @@ from fwbuild import cases_bit_exact, compare_cases, need_toolchain
 from mcusim.boards import load_board
 from mcusim.compiler.codegen import Target
 from mcusim.quant import kernel_fw as kfw
-from mcusim.quant import layouts
+from mcusim.quant import layouts, ops, scratch
 
 pytestmark = pytest.mark.emu
 
@@ -251,6 +253,86 @@ def _depthwise_plane_rows_cases() -> list[kfw.KernelCase]:
     ]
 
 
+def _depthwise_plane_cols_cases() -> list[kfw.KernelCase]:
+    """The plane's column conversion (dw3_convert4_plane) when the last row pair has only its
+    first row inside the input and the first pair both (pad_top even, the other cases are in
+    the sets above): vertical stride 2 with two and three output rows, a batch of two; vertical
+    stride 1 with both clamps and a partial group of four channels."""
+    d = kfw.depthwise_case
+    return [
+        d("dw3_plane_c44_s2_bottom", (5, 5), 44, (3, 3), (2, 2), (0, 0, 1, 1), seed=170),
+        d("dw3_plane_c105_s1_bottom_clip", (5, 4), 105, (3, 3), pads=(0, 1, 2, 1),
+          act=(-50, 60), zero_points=(3, -7), seed=171),
+        d("dw3_plane_c48_s2_bottom_batch2", (7, 3), 48, (3, 3), (2, 2), (0, 1, 1, 1), seed=172,
+          batch=2, act=None, zero_points=(-128, -128)),
+    ]
+
+
+def _depthwise_ring12_cases() -> list[kfw.KernelCase]:
+    """Twelve output rows in the ring (the Cortex-M33's one-piece columns of two six-row
+    pieces, VWW's 12x12 maps), both vertical strides under every clamp variant: partial
+    groups of four channels, horizontal strides 2 and 3 (the ring slots' rotation), batches
+    of two."""
+    d = kfw.depthwise_case
+    zoo = {"act": None, "zero_points": (-128, -128)}
+    return [
+        d("dw3_ring12_c8_s1_zoo", (12, 7), 8, (3, 3), pads=(1, 1, 1, 1), seed=173, **zoo),
+        d("dw3_ring12_c7_s1_relu", (12, 9), 7, (3, 3), pads=(1, 1, 1, 1), seed=174),
+        d("dw3_ring12_c12_s1x2_clip", (12, 6), 12, (3, 3), (1, 2), (1, 1, 1, 1),
+          act=(-50, 60), zero_points=(3, -7), seed=175),
+        d("dw3_ring12_c5_s1x3_hi_batch2", (12, 10), 5, (3, 3), (1, 3), (1, 1, 1, 1),
+          act=(-300, 30), seed=176, batch=2),
+        d("dw3_ring12_c8_s2_zoo", (24, 9), 8, (3, 3), (2, 2), (0, 0, 1, 1), seed=177, **zoo),
+        d("dw3_ring12_c6_s2_relu", (23, 11), 6, (3, 3), (2, 2), (1, 1, 1, 1), seed=178),
+        d("dw3_ring12_c13_s2x3_clip_batch2", (24, 10), 13, (3, 3), (2, 3), (0, 0, 1, 1),
+          act=(-50, 60), zero_points=(5, -9), seed=179, batch=2),
+    ]
+
+
+def _depthwise_ring6n_cases() -> list[kfw.KernelCase]:
+    """Vertical stride 2's columns of 18, 24 and 30 rows in the ring (the Cortex-M33's loop of
+    six-row pieces) under every clamp variant: partial groups of four channels, horizontal
+    stride 3, a batch of two."""
+    d = kfw.depthwise_case
+    zoo = {"act": None, "zero_points": (-128, -128)}
+    return [
+        d("dw3_ring18_c8_s2_zoo", (36, 9), 8, (3, 3), (2, 2), (0, 0, 1, 1), seed=180, **zoo),
+        d("dw3_ring24_c7_s2_relu", (47, 11), 7, (3, 3), (2, 2), (1, 1, 1, 1), seed=181),
+        d("dw3_ring18_c13_s2x3_clip_batch2", (36, 10), 13, (3, 3), (2, 3), (0, 0, 1, 1),
+          act=(-50, 60), zero_points=(5, -9), seed=182, batch=2),
+        d("dw3_ring30_c4_s2_hi", (60, 9), 4, (3, 3), (2, 2), (0, 0, 1, 1), act=(-300, 30),
+          seed=183),
+    ]
+
+
+def _dw_bad_shift(name: str, hw: tuple[int, int], cin: int, seed: int, lane: int,
+                  value: int) -> kfw.KernelCase:
+    """A 3x3 depthwise case (pads 1) whose channel `lane` has shift `value`, outside what the
+    planar path's requantization takes (its check rejects the call: the general path)."""
+    pads = (1, 1, 1, 1)
+    c = kfw.depthwise_case(name, hw, cin, (3, 3), pads=pads, seed=seed)
+    a = c.arrays
+    shift = a["shift"].copy()
+    shift[lane] = value
+    izp, ozp, lo, hi = c.params[15:19]
+    y = ops.depthwise_conv2d_s8(a["input"], a["weights"], a["bias"], depth_multiplier=1,
+                                stride=(1, 1), pads=pads, dilation=(1, 1), input_zp=izp,
+                                output_zp=ozp, multiplier=a["mult"], shift=shift, act_min=lo,
+                                act_max=hi)
+    return dataclasses.replace(c, arrays={**a, "shift": shift}, expected=y)
+
+
+def _depthwise_rq_check_cases() -> list[kfw.KernelCase]:
+    """dw3_rq_ok's four channels per test and its tail: a shift it must reject in the last
+    lane of the second group of four, in the tail of an odd channel count, and a left shift
+    in the first lane; the plane's and the ring's shapes."""
+    return [
+        _dw_bad_shift("dw3_rq_c8_e23_lane7", (6, 6), 8, 184, 7, -23),
+        _dw_bad_shift("dw3_rq_c7_left_tail", (5, 9), 7, 185, 6, 0),
+        _dw_bad_shift("dw3_rq_c12_left_lane0", (12, 9), 12, 186, 0, 2),
+    ]
+
+
 def _depthwise_ring6_cases() -> list[kfw.KernelCase]:
     """Six output rows in the ring (wide maps; the Cortex-M33's one-piece columns there too,
     DW3_RCOL_ASM), both vertical strides: every clamp variant, partial groups of four
@@ -288,6 +370,66 @@ def _depthwise_ring8_cases() -> list[kfw.KernelCase]:
           seed=145, batch=2),
         d("dw3_ring8_c8_h32_s1x3_relu6", (32, 10), 8, (3, 3), (1, 3), (1, 1, 1, 1),
           act=(0, 40), seed=146),
+    ]
+
+
+def _dw_no_bias(name: str, hw: tuple[int, int], cin: int, stride: tuple[int, int],
+                pads: ops.Pads, seed: int, batch: int = 1) -> kfw.KernelCase:
+    """A 3x3 depthwise case called with a null bias (the kernel's bias is optional)."""
+    c = kfw.depthwise_case(name, hw, cin, (3, 3), stride, pads, seed=seed, batch=batch)
+    a = {k: v for k, v in c.arrays.items() if k != "bias"}
+    izp, ozp, lo, hi = c.params[15:19]
+    y = ops.depthwise_conv2d_s8(a["input"], a["weights"], None, depth_multiplier=1,
+                                stride=stride, pads=pads, dilation=(1, 1), input_zp=izp,
+                                output_zp=ozp, multiplier=a["mult"], shift=a["shift"],
+                                act_min=lo, act_max=hi)
+    return dataclasses.replace(c, arrays=a, args=c.args.replace("{bias}", "0"), expected=y)
+
+
+def _depthwise_setup4_cases() -> list[kfw.KernelCase]:
+    """The planar path's set-up of whole groups of four channels (the Cortex-M33's and M4's
+    assembly, dw3_setup4_asm) with a null bias (its zero array, not advanced) in the plane
+    and the ring, both vertical strides, a partial group after whole ones, a batch of two
+    (the group pointers start again); with a bias, three batches in the ring; the plane with
+    a partial group only (fewer than four channels)."""
+    d = kfw.depthwise_case
+    return [
+        _dw_no_bias("dw3_su_plane_c8_s1_nobias", (6, 6), 8, (1, 1), (1, 1, 1, 1), seed=190),
+        _dw_no_bias("dw3_su_plane_c14_s2_nobias_batch2", (6, 6), 14, (2, 2), (0, 0, 1, 1),
+                    seed=191, batch=2),
+        _dw_no_bias("dw3_su_ring_c12_s1_nobias", (12, 9), 12, (1, 1), (1, 1, 1, 1), seed=192),
+        _dw_no_bias("dw3_su_ring_c10_s2_nobias_batch2", (16, 12), 10, (2, 2), (0, 0, 1, 1),
+                    seed=193, batch=2),
+        d("dw3_su_ring_c12_s2_batch3", (9, 11), 12, (3, 3), (2, 2), (1, 1, 1, 1), seed=194,
+          batch=3),
+        d("dw3_su_plane_c3_partial_only_batch2", (6, 6), 3, (3, 3), pads=(1, 1, 1, 1),
+          seed=195, batch=2),
+        _dw_no_bias("dw3_su_plane_c2_nobias", (3, 3), 2, (1, 1), (1, 1, 1, 1), seed=196),
+    ]
+
+
+def _depthwise_rows4_cases() -> list[kfw.KernelCase]:
+    """The ring's column conversion (dw3_rows4: four row pairs per iteration, then two and
+    one as the count's bits say; the Cortex-M4 and M33 take the bottom pair where it
+    leaves its pointers): full row pairs 1 to 9 (every count mod 4 after none, one and
+    two iterations), with and without a top and a bottom pair, both vertical strides."""
+    d = kfw.depthwise_case
+    zoo = {"act": None, "zero_points": (-128, -128)}
+    p1, p0 = (1, 1, 1, 1), (0, 1, 2, 1)
+    return [
+        d("dw3_rows4_h3_n1", (3, 7), 4, (3, 3), pads=p1, seed=200, **zoo),
+        d("dw3_rows4_h6_n2_bottom", (6, 9), 4, (3, 3), pads=p1, seed=212),
+        d("dw3_rows4_h8_n3_bottom", (8, 8), 4, (3, 3), pads=p1, seed=201),
+        d("dw3_rows4_h9_n4", (9, 7), 8, (3, 3), pads=p1, seed=202, **zoo),
+        d("dw3_rows4_h11_n5", (11, 7), 4, (3, 3), pads=p1, seed=203),
+        d("dw3_rows4_h12_n5_bottom", (12, 7), 4, (3, 3), pads=p1, seed=204, **zoo),
+        d("dw3_rows4_h12_n6_pad0", (12, 7), 4, (3, 3), pads=p0, seed=205, **zoo),
+        d("dw3_rows4_h14_n6_bottom", (14, 7), 4, (3, 3), pads=p1, seed=206),
+        d("dw3_rows4_h15_n7", (15, 7), 4, (3, 3), pads=p1, seed=207),
+        d("dw3_rows4_h17_n8_pad0_bottom", (17, 7), 4, (3, 3), pads=p0, seed=208, **zoo),
+        d("dw3_rows4_h19_n9", (19, 7), 4, (3, 3), pads=p1, seed=209),
+        d("dw3_rows4_s2_h14_n7", (14, 9), 4, (3, 3), (2, 2), (0, 0, 1, 1), seed=210, **zoo),
+        d("dw3_rows4_s2_h20_n9_bottom", (20, 9), 4, (3, 3), (2, 2), p1, seed=211),
     ]
 
 
@@ -440,9 +582,15 @@ def _depthwise_ring3_cases() -> list[kfw.KernelCase]:
 _DEPTHWISE_SETS = {
     "plane": _depthwise_plane_cases,
     "plane_rows": _depthwise_plane_rows_cases,
+    "plane_cols": _depthwise_plane_cols_cases,
     "ring3": _depthwise_ring3_cases,
     "ring6": _depthwise_ring6_cases,
+    "ring12": _depthwise_ring12_cases,
+    "ring6n": _depthwise_ring6n_cases,
+    "rq_check": _depthwise_rq_check_cases,
     "ring8": _depthwise_ring8_cases,
+    "setup4": _depthwise_setup4_cases,
+    "rows4": _depthwise_rows4_cases,
 }
 
 
@@ -457,6 +605,21 @@ def test_depthwise_ring8_cases_take_every_clamp():
     """The eight-row group's cases: no clamp, act_min and/or act_max."""
     assert [c.params[-3] > -128 or c.params[-2] < 127 for c in _depthwise_ring8_cases()] == [
         False, True, True, True, False, True, True]
+
+
+def test_depthwise_ring12_cases_take_every_clamp():
+    """The twelve-row columns' cases and the six-row pieces': each vertical stride with no
+    clamp, act_min only and act_max too; all in the ring (wider than the plane's eight
+    columns)."""
+    cases = _depthwise_ring12_cases()
+    assert [(c.params[-3] > -128, c.params[-2] < 127) for c in cases] == [
+        (False, False), (True, False), (True, True), (False, True), (False, False),
+        (True, False), (True, True)]
+    assert all(c.params[4] == 12 for c in cases)  # out_h
+    pieces = _depthwise_ring6n_cases()
+    assert [(c.params[-3] > -128, c.params[-2] < 127) for c in pieces] == [
+        (False, False), (True, False), (True, True), (False, True)]
+    assert [c.params[4] for c in pieces] == [18, 24, 18, 30]  # out_h
 
 
 @pytest.mark.slow
@@ -533,6 +696,78 @@ def test_dsp_pointwise_paired_bit_exact(tmp_path, board):
         assert runs["dsp"].cycles_per_layer[0] < run.cycles_per_layer[0]
 
 
+def _pw8_batch(name: str, hw: tuple[int, int], cout: int, batch: int, seed: int,
+               stride: int = 1, cin: int = 8) -> kfw.KernelCase:
+    """A paired-rows pointwise case with `batch` items (the generator makes batch 1): the same
+    weights and requantization, a new input."""
+    c = kfw.pointwise_case(name, hw, cin, cout, stride=stride, seed=seed, paired=True)
+    idx = layouts.pair_rows(np.arange(cout * cin).reshape(cout, cin))
+    w = np.empty(cout * cin, dtype=np.int8)
+    w[idx] = c.arrays["weights"]
+    x = np.random.default_rng(seed).integers(-128, 128, (batch, *hw, cin)).astype(np.int8)
+    izp, ozp, lo, hi = c.params[15:19]
+    y = ops.pointwise_s8(np.ascontiguousarray(x[:, ::stride, ::stride, :]), w.reshape(cout, cin),
+                         c.arrays["bias"], input_zp=izp, output_zp=ozp,
+                         multiplier=c.arrays["mult"], shift=c.arrays["shift"], act_min=lo,
+                         act_max=hi)
+    return dataclasses.replace(c, arrays={**c.arrays, "input": x}, params=(batch, *c.params[1:]),
+                               expected=y, macs=y.size * cin)
+
+
+def _pw8_cases() -> list[kfw.KernelCase]:
+    """Paired rows over 8 or 16 input channels: the M4/M33 weights-stationary path
+    (pointwise_ws8: chunks of 64 pixels, four pixels per loop iteration entered at n % 4)
+    with every chunk remainder mod 4 (a last chunk of 1, 2, 3 pixels or a whole one), odd
+    channel counts (the plain last row, alone when out_c is 1), strides, batches, and the
+    shapes it leaves to the four-pixel kernel: every clamp variant, no table (big bias, left
+    shift), fewer than 8 (k = 8) or 64 (k = 16) pixels."""
+    pw = kfw.pointwise_case
+    return [
+        pw("pw8_px66_c16", (6, 11), 8, 16, seed=120, paired=True),
+        pw("pw8_px65_odd15", (5, 13), 8, 15, seed=121, paired=True),
+        pw("pw8_px27_odd7", (3, 9), 8, 7, seed=122, paired=True),
+        pw("pw8_px8_out1", (2, 4), 8, 1, seed=123, paired=True),
+        pw("pw8_px64_out2", (4, 16), 8, 2, seed=124, paired=True),
+        pw("pw8_px131_out3", (1, 131), 8, 3, seed=125, paired=True),
+        pw("pw8_s2", (9, 11), 8, 6, stride=2, seed=126, paired=True),
+        _pw8_batch("pw8_batch3_odd5", (3, 7), 5, 3, seed=127),
+        _pw8_batch("pw8_batch2_s2", (7, 9), 4, 2, seed=128, stride=2),
+        pw("pw8_relu", (4, 5), 8, 6, act=(0, 127), seed=129, paired=True),
+        pw("pw8_relu6", (4, 5), 8, 5, act=(0, 40), seed=130, paired=True),
+        pw("pw8_hi_only", (4, 5), 8, 4, act=(-300, 30), seed=131, paired=True),
+        pw("pw8_big_bias", (3, 5), 8, 4, bias_range=1 << 30, seed=132, paired=True),
+        pw("pw8_left_shift", (3, 5), 8, 4, shift=np.array([1, -3, 0, -5]), seed=133,
+           paired=True),
+        pw("pw8_px7", (1, 7), 8, 9, seed=134, paired=True),
+        pw("pw16_px72_c32", (8, 9), 16, 32, seed=135, paired=True),
+        pw("pw16_px65_odd7", (5, 13), 16, 7, seed=136, paired=True),
+        pw("pw16_px66_out3", (3, 22), 16, 3, seed=137, paired=True),
+        pw("pw16_px67_out1", (1, 67), 16, 1, seed=138, paired=True),
+        pw("pw16_s2", (17, 17), 16, 6, stride=2, seed=139, paired=True),
+        _pw8_batch("pw16_batch2_odd5", (8, 8), 5, 2, seed=140, cin=16),
+        pw("pw16_relu", (8, 8), 16, 6, act=(0, 127), seed=141, paired=True),
+        pw("pw16_hi_only", (8, 8), 16, 5, act=(-300, 30), seed=142, paired=True),
+        pw("pw16_big_bias", (8, 8), 16, 4, bias_range=1 << 30, seed=143, paired=True),
+        pw("pw16_px63", (7, 9), 16, 9, seed=144, paired=True),
+    ]
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_dsp_pointwise_ws8_bit_exact(tmp_path, board):
+    """The 8/16-input-channel pointwise cases give the twin's bytes on every core (their own
+    firmware: the G474's fast-path one is full), and on the M33 the VWW-shaped layer (48x48x8
+    -> 16) is faster than the four-pixel kernel: that layer through it costs as much per
+    output as 8 pixels x 16 channels, which stays there (fewer than 8 pixels: 1 x 7)."""
+    cases = _pw8_cases()
+    cases_bit_exact(cases, board, tmp_path)
+    if board == "nucleo-u545re-q":
+        big = [kfw.pointwise_case("pw8_vww", (24, 24), 8, 16, seed=3, paired=True)]
+        run = kfw.run_cases(big, board, "dsp", tmp_path / "vww")
+        assert run.output == kfw.expected_output(big)
+        # 576 pixels x 16 channels: 23.2 cycles per output through the four-pixel kernel
+        assert run.cycles_per_layer[0] < 18 * 576 * 16
+
+
 def _paired_conv_cases() -> list[kfw.KernelCase]:
     """Paired weight rows in mcs_conv2d_s8 (four windows per pass, mcs_dsp_mat_4col):
     in_c % 4 == 0 with dilation 1 (the kernel-rows converter: four windows inside at once,
@@ -566,6 +801,12 @@ def _paired_conv_cases() -> list[kfw.KernelCase]:
              dilation=(2, 1), seed=100, paired=True, act=(-300, 300)),
         conv("pc_c1_kws", (10, 6), 1, 6, (10, 4), (2, 2), pads=(4, 1, 5, 2), seed=89,
              paired=True),
+        # rows of four windows all inside (conv_4col's one-row passes), whole groups and RGB
+        # windows, stride 2
+        conv("pc_c8_rows_10x14", (10, 14), 8, 6, (3, 3), pads=(1, 1, 1, 1), seed=90,
+             paired=True),
+        conv("pc_3x9_rows_s2_13x21", (13, 21), 3, 4, (3, 3), (2, 2), pads=(0, 0, 1, 1),
+             seed=91, paired=True, act=(-40, 70)),
     ]
 
 
@@ -594,15 +835,74 @@ def test_dsp_conv_paired_bit_exact(tmp_path, board):
             assert after < before, (name, before, after)
 
 
+def _weight_cache_cases() -> list[kfw.KernelCase]:
+    """``weights_paired == 2``: the kernel builds the paired weights' q15 cache in its scratch
+    and the M4/M33 four-column assembly reads it (other cores: plain paired rows). The conv
+    shapes of `_paired_conv_cases` that reach the assembly (whole groups, RGB windows padded to
+    28) with odd and single output channels, strides, both clamp variants; plain and doubled
+    caches; the same for mcs_pointwise_s8."""
+    conv, pw = kfw.conv2d_case, kfw.pointwise_case
+    return [
+        conv("wc_ic_16x16_c16", (8, 8), 16, 16, (3, 3), pads=(1, 1, 1, 1), seed=80, paired=2),
+        conv("wc_c4_px18_odd", (3, 6), 4, 5, (3, 3), pads=(1, 1, 1, 1), seed=82, paired=2),
+        conv("wc_c12_px15_out1", (3, 5), 12, 1, (3, 3), pads=(1, 1, 1, 1), seed=83, paired=2),
+        conv("wc_c8_s2_asym", (9, 7), 8, 7, (3, 3), (2, 2), pads=(0, 1, 1, 1), seed=84,
+             paired=2),
+        conv("wc_c3_first", (7, 9), 3, 8, (3, 3), (2, 2), pads=(0, 0, 1, 1), seed=88, paired=2),
+        conv("wc_3x9_odd_out_px14", (4, 7), 3, 5, (3, 3), (1, 2), pads=(0, 1, 1, 1), seed=99,
+             paired=2, act=(-20, 50)),
+        conv("wc_3x9_dil_h2_px13", (9, 13), 3, 4, (3, 3), dilation=(2, 1), seed=100, paired=2,
+             act=(-300, 300)),
+        # more than twice as many four-pixel passes as groups: the doubled cache
+        # (mcs_dsp_wq_dbl), both clamp variants
+        conv("wc_dbl_c4_px64_odd", (8, 8), 4, 7, (3, 3), pads=(1, 1, 1, 1), seed=101,
+             paired=2, act=(-30, 60)),
+        conv("wc_dbl_3x9_px63", (7, 9), 3, 6, (3, 3), pads=(1, 1, 1, 1), seed=102, paired=2),
+        # pointwise: plain (few passes) and doubled caches, a lone last pixel (int8 rows),
+        # odd out_c, clamps, stride 2, a batch of 2, no table (the int8 path)
+        pw("wc_pw_c64_px25", (5, 5), 64, 64, seed=103, paired=2),
+        pw("wc_pw_c16_px21_odd_relu", (3, 7), 16, 9, act=(0, 127), seed=104, paired=2),
+        pw("wc_pw_c32_px36_hi", (6, 6), 32, 12, act=(-300, 30), seed=105, paired=2),
+        pw("wc_pw_c12_s2_px10", (4, 9), 12, 6, stride=2, seed=106, paired=2),
+        pw("wc_pw_c8_left_shift", (1, 6), 8, 4, shift=np.array([1, -3, 0, -5]), seed=107,
+           paired=2),
+        _with_cache(_pw8_batch("wc_pw_c16_batch2", (4, 5), 10, 2, seed=108, cin=16)),
+    ]
+
+
+def _with_cache(case: kfw.KernelCase) -> kfw.KernelCase:
+    """A paired pointwise case with the q15 weight cache (weights_paired 2)."""
+    cin, cout = case.params[3], case.params[6]
+    return dataclasses.replace(case, params=(*case.params[:-1], 2),
+                               scratch_bytes=scratch.pointwise_bytes(cin, cout, True, True))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("board", BOARDS)
+def test_dsp_weight_cache_bit_exact(tmp_path, board):
+    """The q15 weight cache gives the twin's bytes on every core, and on the cores that read
+    it (mcusim.quant.layouts.weight_cache) an IC-shaped 3x3 layer runs faster with it."""
+    cases = _weight_cache_cases()
+    runs = cases_bit_exact(cases, board, tmp_path)
+    if layouts.weight_cache(Target.from_board(load_board(board))):
+        plain = [kfw.conv2d_case("wc_ic_16x16_c16", (8, 8), 16, 16, (3, 3), pads=(1, 1, 1, 1),
+                                 seed=80, paired=True)]
+        run = kfw.run_cases(plain, board, "dsp", tmp_path / "paired")
+        assert run.output == kfw.expected_output(plain)
+        assert runs["dsp"].cycles_per_layer[0] < run.cycles_per_layer[0]
+
+
 def _debug_build_cases() -> list[kfw.KernelCase]:
     """One case per kernel path that has inline assembly (the fast-path sets above, trimmed to
     what fits one firmware next to the -O0 code)."""
     by_name = {c.name: c for c in (*_add_quantize_cases(), *_depthwise_plane_cases(),
-                                   *_paired_pointwise_cases(), *_paired_conv_cases())}
+                                   *_paired_pointwise_cases(), *_paired_conv_cases(),
+                                   *_weight_cache_cases())}
     plane = _depthwise_plane_cases()[0].name
     return [*_cases(),
             *(by_name[n] for n in ("add_shift_e19_relu", "quantize_spread_c3", plane,
-                                   "pp_c64_kws", "pp_c8_relu6", "pc_c8_px25"))]
+                                   "pp_c64_kws", "pp_c8_relu6", "pc_c8_px25",
+                                   "wc_pw_c16_px21_odd_relu"))]
 
 
 @pytest.mark.slow

@@ -371,3 +371,44 @@ def test_convolutions_pair_for_channel_groups_and_rgb_windows():
         assert not layouts.conv_paired(t, 16, 2, (3, 3))
     assert not layouts.conv_paired(Target(core="cortex-m4", dsp=True), 16, 1, (3, 3))
     assert not layouts.conv_paired(Target(core="cortex-m33", dsp=False), 3, 1, (3, 3))
+
+
+def test_weight_cache_workspaces_use_free_arena_room_only(compiled):
+    """On the M33, the paired layers whose q15 weight cache saves cycles are the planner's
+    workspace candidates; a workspace is kept only in room the arena has at its layer (the
+    arena never grows, no overlap with a buffer live then), one that cannot fit is dropped,
+    and the generated code gives each kept layer weights_paired 2 with the workspace as its
+    scratch. The M7 has no cache."""
+    from mcusim.boards import load_board
+    from mcusim.compiler.codegen import Target
+    from mcusim.compiler.quantize import weight_cache_workspaces
+
+    name, _fgraph, qgraph = compiled
+    assert not weight_cache_workspaces(Target.from_board(load_board("nucleo-h723zg")), qgraph)
+    target = Target.from_board(load_board("nucleo-u545re-q"))
+    candidates = weight_cache_workspaces(target, qgraph)
+    assert bool(candidates) == (name != "mlp"), candidates
+    # with the I/O in the arena the input's room is free after the first layer
+    base = plan_memory(qgraph, io_in_arena=True)
+    last = qgraph.nodes[-1].name
+    step = {n.name: s for s, n in enumerate(qgraph.nodes)}
+    for workspaces in (candidates, [(last, 16)]):
+        plan = plan_memory(qgraph, io_in_arena=True, workspaces=workspaces)
+        assert plan.arena_bytes == base.arena_bytes
+        for layer, ws in plan.workspaces.items():
+            assert 0 <= ws.offset and ws.offset + ws.size <= plan.arena_bytes
+            for b in plan.buffers:
+                if b.external is None and b.start <= step[layer] <= b.end:
+                    assert ws.offset + ws.size <= b.offset or b.offset + b.size <= ws.offset
+    assert last in plan.workspaces  # 16 bytes fit where the input was
+    huge = plan_memory(qgraph, io_in_arena=True, workspaces=[(last, 4 * base.arena_bytes)])
+    assert not huge.workspaces and huge.arena_bytes == base.arena_bytes
+    if candidates:  # the code generator's side, for a workspace the plan holds
+        from mcusim.compiler.planner import Buffer
+
+        layer, size = candidates[0]
+        plan = plan_memory(qgraph)
+        plan.workspaces[layer] = Buffer(f"{layer}:workspace", size, 0, 0, offset=48)
+        code = generate(qgraph, plan, target=target).model_c
+        assert code.count("((int16_t *)(void *)(mcs_arena + 48))") == 1
+        assert ", 2};" in code  # weights_paired, the params' last field
