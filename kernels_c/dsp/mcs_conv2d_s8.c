@@ -60,7 +60,8 @@ static inline int32_t conv_ncols(const mcs_conv2d_s8_params_t *p)
  *   nat   in_c % 4 != 0: a natural-order int16 column of k values, or the int8 staging
  *         buffer of the kernel-rows path
  *   wpad  when K is padded: the weights as [out_c][k4] int8
- *   rq    the requantization table (mcs_dsp_rq_table) */
+ *   rq    the requantization table (mcs_dsp_rq_table)
+ *   wq    weights_paired 2: the q15 weight cache (conv_wq_bytes) */
 static inline int32_t conv_k4(const mcs_conv2d_s8_params_t *p)
 {
     const int32_t k = p->kernel_h * p->kernel_w * p->in_c;
@@ -84,7 +85,8 @@ static inline int32_t conv_wpad_bytes(const mcs_conv2d_s8_params_t *p)
  * 16x16x32 -> 32 1.17 -> 1.05 cycles per MAC. */
 static inline int32_t conv_wq_bytes(const mcs_conv2d_s8_params_t *p)
 {
-    return (p->weights_paired == 2) ? MCS_DSP_WQ_BYTES(p->out_c, conv_k4(p)) : 0;
+    const int32_t k4 = conv_k4(p);
+    return (p->weights_paired == 2 && (k4 & 3) == 0) ? MCS_DSP_WQ_BYTES(p->out_c, k4) : 0;
 }
 
 int32_t mcs_conv2d_s8_get_buffer_size(const mcs_conv2d_s8_params_t *p)
@@ -771,7 +773,9 @@ conv_4col(const int8_t *in_n, const int8_t *weights, const int32_t *wq, int32_t 
     pos.ox = 0;
     for (px = 0; px < pixels; px += 4) {
         const int32_t valid = (pixels - px < 4) ? pixels - px : 4;
-        int32_t d[4];
+        const int32_t *d = full;
+        const int8_t *src[4];
+        int32_t part[4];
         int32_t inside = (g != 0);
         if (inside && valid == 4 && pos.ox + 4 <= p->out_w &&
             conv_inside(g, pos.iy, pos.ix) && conv_inside(g, pos.iy, pos.ix + 3 * p->stride_w)) {
@@ -780,21 +784,10 @@ conv_4col(const int8_t *in_n, const int8_t *weights, const int32_t *wq, int32_t 
              * per-window positions and tests below. VWW's first layer on the M33 992,485 ->
              * 909,751 cycles; bench_kernels' band M7 170,760 -> 161,869 */
             const int32_t sx = p->stride_w * in_c;
-            const int8_t *src[4];
             src[0] = in_n + pos.iy * in_row + pos.ix * in_c;
-            src[1] = src[0] + sx;
-            src[2] = src[1] + sx;
-            src[3] = src[2] + sx;
-            if (g->kind == CONV_ROWS_G4) {
-                conv_quad_g4(src, g, p->kernel_h, cols);
-            } else {
-                for (j = 0; j < 4; ++j) {
-                    conv_col_3x9(src[j], g->step, cols, j, g->off2, 16);
-                }
+            for (j = 1; j < 4; ++j) {
+                src[j] = src[j - 1] + sx;
             }
-            mcs_dsp_mat_4col_wq(weights, wq, wq_dbl, bias, multiplier, shift, rq, cols, k,
-                                p->out_c, out_n + px * p->out_c, full, p->output_zp,
-                                p->act_min, p->act_max);
             pos.ox += 4;
             pos.ix += 4 * p->stride_w;
             if (pos.ox == p->out_w) {
@@ -802,22 +795,20 @@ conv_4col(const int8_t *in_n, const int8_t *weights, const int32_t *wq, int32_t 
                 pos.ix = -p->pad_left;
                 pos.iy += p->stride_h;
             }
-            continue;
-        }
-        for (j = 0; j < 4; ++j) {
-            at[j] = pos;
-            d[j] = ((j < valid) ? j : valid - 1) * p->out_c;
-            if (j + 1 < valid) {
-                conv_next(&pos, p);
-            }
-            inside = inside && conv_inside(g, at[j].iy, at[j].ix);
-        }
-        conv_next(&pos, p);
-        if (inside) {
-            const int8_t *src[4];
+        } else {
             for (j = 0; j < 4; ++j) {
+                at[j] = pos;
+                part[j] = ((j < valid) ? j : valid - 1) * p->out_c;
+                if (j + 1 < valid) {
+                    conv_next(&pos, p);
+                }
+                inside = inside && conv_inside(g, at[j].iy, at[j].ix);
                 src[j] = in_n + at[j].iy * in_row + at[j].ix * in_c;
             }
+            conv_next(&pos, p);
+            d = part;
+        }
+        if (inside) {
             if (g->kind == CONV_ROWS_G4) {
                 conv_quad_g4(src, g, p->kernel_h, cols);
             } else {
@@ -837,9 +828,8 @@ conv_4col(const int8_t *in_n, const int8_t *weights, const int32_t *wq, int32_t 
                 }
             }
         }
-        mcs_dsp_mat_4col_wq(weights, wq, wq_dbl, bias, multiplier, shift, rq, cols, k,
-                            p->out_c, out_n + px * p->out_c, d, p->output_zp, p->act_min,
-                            p->act_max);
+        mcs_dsp_mat_4col(weights, wq, wq_dbl, bias, multiplier, shift, rq, cols, k, p->out_c,
+                         out_n + px * p->out_c, d, p->output_zp, p->act_min, p->act_max);
     }
 }
 

@@ -1933,8 +1933,9 @@ static inline void mcs_dsp_pairs_q15(const int8_t *w, const int32_t *bias, const
     }
 }
 
-/* Whether a cache for `pixels` output pixels (per batch item) of k values should be doubled
- * (mcs_dsp_pairs_q15: its LSLs per four-pixel pass against its SADD16s per group, once). */
+/* Whether a cache for `pixels` output pixels (all batch items: it is built once per call) of
+ * k values should be doubled (mcs_dsp_pairs_q15: its LSLs per four-pixel pass against its
+ * SADD16s per group, once). */
 static inline int32_t mcs_dsp_wq_dbl(int32_t pixels, int32_t k)
 {
     return 2 * (pixels >> 2) > (k >> 2);
@@ -1957,12 +1958,12 @@ static inline int32_t mcs_dsp_wq_dbl(int32_t pixels, int32_t k)
  * weights' q15 cache (mcs_dsp_pairs_q15, doubled when wq_dbl; only where MCS_DSP_WQ), or
  * NULL.
  */
-static inline void mcs_dsp_mat_4col_wq(const int8_t *weights, const int32_t *wq,
-                                       int32_t wq_dbl, const int32_t *bias, const int32_t *multiplier,
-                                       const int32_t *shift, const int32_t *rq,
-                                       const int16_t *cols, int32_t k, int32_t out_c,
-                                       int8_t *out0, const int32_t *d, int32_t zp,
-                                       int32_t act_min, int32_t act_max)
+static inline void mcs_dsp_mat_4col(const int8_t *weights, const int32_t *wq, int32_t wq_dbl,
+                                    const int32_t *bias, const int32_t *multiplier,
+                                    const int32_t *shift, const int32_t *rq,
+                                    const int16_t *cols, int32_t k, int32_t out_c, int8_t *out0,
+                                    const int32_t *d, int32_t zp, int32_t act_min,
+                                    int32_t act_max)
 {
     int32_t o = 0;
 #if MCS_DSP_ASM_2X2
@@ -1987,16 +1988,6 @@ static inline void mcs_dsp_mat_4col_wq(const int8_t *weights, const int32_t *wq,
         mcs_dsp_4col_c(weights + o * k, n, o, bias, multiplier, shift, rq, cols, k, out0, d, zp,
                        act_min, act_max);
     }
-}
-
-static inline void mcs_dsp_mat_4col(const int8_t *weights, const int32_t *bias,
-                                    const int32_t *multiplier, const int32_t *shift,
-                                    const int32_t *rq, const int16_t *cols, int32_t k,
-                                    int32_t out_c, int8_t *out0, const int32_t *d,
-                                    int32_t zp, int32_t act_min, int32_t act_max)
-{
-    mcs_dsp_mat_4col_wq(weights, 0, 0, bias, multiplier, shift, rq, cols, k, out_c, out0, d,
-                        zp, act_min, act_max);
 }
 
 /*

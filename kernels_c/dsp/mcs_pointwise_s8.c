@@ -105,7 +105,7 @@ static void pointwise_1col(const int8_t *src, const int8_t *weights, const int32
  * mcusim, M33, 48x48x8 -> 16: 857,035 -> 611,634 cycles (16.6 per output).
  * k = 16 (pw16_channels): the eight weight words fill the registers, so bias and table entry
  * are reloaded per output from the frame; 24x24x16 -> 32: 558,300 -> 524,206 cycles (28.4
- * per output; the four-pixel kernel stays better below about 32 pixels).
+ * per output; the four-pixel kernel stays better below 64 pixels, measured at 16).
  */
 /* One output of the channel loop: the pixel's first two column words are in x0/x1 (loaded
  * at least two instructions earlier), its last two are loaded here, then the next pixel's
@@ -511,9 +511,9 @@ static void pointwise_4col(const int8_t *input, const int8_t *weights, const int
                 d = part;
             }
             mcs_dsp_quad_to_q15r4(src[0], src[1], src[2], src[3], scratch, c, -p->input_zp);
-            mcs_dsp_mat_4col_wq(weights, wq, wq_dbl, bias, multiplier, shift, rq, scratch, c,
-                                p->out_c, out_n + px * p->out_c, d, p->output_zp, p->act_min,
-                                p->act_max);
+            mcs_dsp_mat_4col(weights, wq, wq_dbl, bias, multiplier, shift, rq, scratch, c,
+                             p->out_c, out_n + px * p->out_c, d, p->output_zp, p->act_min,
+                             p->act_max);
         }
     }
 }

@@ -111,7 +111,9 @@ typedef struct {
     int32_t input_zp;               /* input zero point, [-128, 127] */
     int32_t output_zp;              /* output zero point, [-128, 127] */
     int32_t act_min, act_max;       /* fused activation clamp, int8 domain */
-    int32_t weights_paired;         /* 1 = paired rows (below), 0 = plain; not depthwise */
+    int32_t weights_paired;         /* 1 = paired rows (below), 0 = plain; not depthwise;
+                                     * 2 = paired, and the scratch holds the DSP kernel's q15
+                                     * weight cache (the compiler gives it the room) */
 } mcs_conv2d_s8_params_t;
 
 /*

@@ -36,7 +36,7 @@ def conv2d_bytes(kernel_h: int, kernel_w: int, in_c: int, out_c: int,
     nat = 2 * _even(k) if in_c % 4 else 0
     wpad = (out_c * k4 + 3) & ~3 if pad else 0
     cols = 2 * (4 if paired else 2) * k4
-    wq = 4 * (out_c // 2) * (k4 + 8) if paired and weight_cache else 0
+    wq = 4 * (out_c // 2) * (k4 + 8) if paired and weight_cache and k4 % 4 == 0 else 0
     return cols + nat + wpad + rq_table_bytes(out_c) + wq
 
 
