@@ -858,6 +858,9 @@ def _weight_cache_cases() -> list[kfw.KernelCase]:
         conv("wc_dbl_c4_px64_odd", (8, 8), 4, 7, (3, 3), pads=(1, 1, 1, 1), seed=101,
              paired=2, act=(-30, 60)),
         conv("wc_dbl_3x9_px63", (7, 9), 3, 6, (3, 3), pads=(1, 1, 1, 1), seed=102, paired=2),
+        # K % 4 != 0 (a shape the compiler does not pair): no cache, the int8 rows
+        conv("wc_c1_k9_nocache", (6, 6), 1, 4, (3, 3), seed=109, paired=2),
+        conv("wc_3x9_dil_w2_k27", (7, 11), 3, 4, (3, 3), dilation=(1, 2), seed=110, paired=2),
         # pointwise: plain (few passes) and doubled caches, a lone last pixel (int8 rows),
         # odd out_c, clamps, stride 2, a batch of 2, no table (the int8 path)
         pw("wc_pw_c64_px25", (5, 5), 64, 64, seed=103, paired=2),
