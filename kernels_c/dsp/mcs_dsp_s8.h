@@ -1380,8 +1380,10 @@ static inline void mcs_dsp_4col_c(const int8_t *w, int32_t n, int32_t o0, const 
  * through st.rq (`rqsrc`, `rqnext`, then `wback` restores wp) or, in the cache, at wp), the
  * clamp, the eight stores (register offsets from out0 and out0 + 1: 3 cycles fewer than
  * adding each column's offset). */
-#define MCS_DSP_4COL_ASM_(init, dbl, rqsrc, rqnext, wback, clamp)                          \
+#define MCS_DSP_4COL_ASM_(pro, init, dbl, rqsrc, rqnext, wback, clamp, ops, iops)          \
     __asm__ volatile(                                                                      \
+        "ldr   %[wp], %[wpos]\n\t"                                                          \
+        pro                                                                                \
         init                                                                               \
         "4:\n\t"                                                                           \
         rqsrc                                                                              \
@@ -1456,53 +1458,84 @@ static inline void mcs_dsp_4col_c(const int8_t *w, int32_t n, int32_t o0, const 
         "bne   1b\n\t"                                                                     \
         : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [b0] "=&r"(b0), \
           [b1] "=&r"(b1), [b2] "=&r"(b2), [b3] "=&r"(b3), [ea] "=&r"(ea), [eb] "=&r"(eb),  \
-          [x0] "=&r"(x0), [x1] "=&r"(x1), [wp] "+r"(wp), [c] "=&r"(c),                   \
-          [bias] "+m"(st.bias), [rq] "+m"(st.rq), [out0] "+m"(st.out0),                   \
-          [wpos] "+m"(st.wpos)                                                            \
+          [x0] "=&r"(x0), [x1] "=&r"(x1), [wp] "=&r"(wp), [c] "=&r"(c),                  \
+          [out0] "+m"(st.out0), ops                                                        \
         : [cols] "m"(st.cols), [cend] "m"(st.cend), [d1] "m"(st.d1), [d2] "m"(st.d2),     \
-          [d3] "m"(st.d3), [wend] "m"(st.wend), [bounds] "m"(st.bounds)                   \
+          [d3] "m"(st.d3), [wend] "m"(st.wend), [bounds] "m"(st.bounds) iops              \
         : "cc", "memory")
 
-/* The groups from c on (any count; cend already loaded in register `end`): one odd, then
- * two, then four per iteration, from LSLS #26 of the bytes left (32 per group). */
-#define MCS_DSP_4COL_REST(group, end)                                                      \
-    "sub   %[x0], %[" end "], %[c]\n\t"                                                    \
-    "lsls  %[x0], %[x0], #26\n\t"   /* N: an odd group, C: two more (groups % 4) */        \
-    "bpl   2f\n\t"                                                                         \
-    group("")                                                                              \
-    "2:\n\t"                                                                               \
-    "bcc   5f\n\t"                  /* the groups set no flags */                          \
-    group("")                                                                              \
-    group("")                                                                              \
-    "5:\n\t"                                                                               \
-    "ldr   %[x0], %[cend]\n\t"                                                             \
-    "cmp   %[c], %[x0]\n\t"                                                                \
-    "beq   4f\n\t"                                                                         \
+/* The groups from c on: a jump (BX to the address in register `entry`) into a block of
+ * MCS_DSP_4COL_UNROLL groups, so that the first pass does groups % 16 of them (all 16 when
+ * that is 0; none, straight to the end test, when there are none), then whole blocks while c
+ * has not reached cend. Every instruction of a group has a 32-bit encoding, so the entry is
+ * the block's start plus a multiple of the group's size. Against the dispatch it replaces (an
+ * odd group, two, then four per iteration, each iteration with the end test and its taken
+ * branch: about 8 cycles per pair plus 4 per four groups), 3 to 5 per pair and 4 per 16
+ * groups. mcusim, M33: pointwise 6x6x128 -> 128 (q15 cache) 621,066 -> 607,456 cycles;
+ * 24x24x32 -> 32 (cache) 743,877 -> 736,753; 3x3x256 -> 256 (int8 rows) 678,228 -> 665,278. */
+#define MCS_DSP_4COL_UNROLL 16
+#define MCS_DSP_4COL_JUMP(group, entry, check)                                             \
+    "bx    %[" entry "]\n\t"                                                               \
     "3:\n\t"                                                                               \
     group("")                                                                              \
-    group("")                                                                              \
-    group("")                                                                              \
-    group("ldr   %[x0], %[cend]\n\t")                                                      \
+    "6:\n\t"                                                                               \
+    group("") group("") group("") group("") group("") group("") group("")                  \
+    group("") group("") group("") group("") group("") group("") group("") group("")       \
+    check                                                                                  \
+    "ldr   %[x0], %[cend]\n\t"                                                             \
     "cmp   %[c], %[x0]\n\t"                                                                \
     "bne   3b\n\t"
 
-/* int8 rows: the bias from its array into the eight accumulators, the groups (an odd one
- * first, then two, then four per iteration); the table's entries through st.rq. */
+/* int8 rows: the entry is not measured per call (one operand too many, see
+ * MCS_DSP_4COL_ASM) but computed in C from the group's size, 32 instructions of 4 bytes,
+ * which the assembler checks (the .if after the block). */
+#define MCS_DSP_4COL_GROUP8_BYTES 128
+#define MCS_DSP_STR_(x) #x
+#define MCS_DSP_STR(x) MCS_DSP_STR_(x)
+
+/* Once per call, before the pairs: st.entry (the groups the first pass skips) becomes the
+ * address to jump to, Thumb bit set (the block's start plus that many times the size of
+ * its first group, measured here from the labels). */
+#define MCS_DSP_4COL_ENTRY                                                                 \
+    "adr.w %[x0], 3f\n\t"                                                                  \
+    "adr.w %[x1], 6f\n\t"                                                                  \
+    "ldr   %[c], %[entry]\n\t"                                                             \
+    "sub   %[x1], %[x1], %[x0]\n\t"                                                        \
+    "mul   %[x1], %[x1], %[c]\n\t"                                                         \
+    "add   %[x0], %[x0], %[x1]\n\t"                                                        \
+    "orr   %[x0], %[x0], #1\n\t"                                                           \
+    "str   %[x0], %[entry]\n\t"
+
+/* The groups the first pass of MCS_DSP_4COL_JUMP skips for g groups after the set-up. */
+static inline int32_t mcs_dsp_4col_skip(int32_t g)
+{
+    const int32_t r = g % MCS_DSP_4COL_UNROLL;
+    return (r != 0) ? MCS_DSP_4COL_UNROLL - r : ((g == 0) ? MCS_DSP_4COL_UNROLL : 0);
+}
+
+/* int8 rows: the bias from its array into the eight accumulators, the jump into the groups
+ * (st.entry: the byte offset of the first group to run, plus the Thumb bit); the table's
+ * entries through st.rq. */
 #define MCS_DSP_4COL_INIT8                                                                 \
     "1:\n\t"                                                                           \
     "ldr   %[x1], %[bias]\n\t"                                                         \
     "ldr   %[c], %[cols]\n\t"                                                          \
     "ldr   %[a0], [%[x1]], #4\n\t"                                                     \
     "ldr   %[b0], [%[x1]], #4\n\t"                                                     \
-    "ldr   %[x0], %[cend]\n\t"                                                         \
+    "ldr   %[x0], %[entry]\n\t"                                                        \
     "str   %[x1], %[bias]\n\t"                                                         \
+    "adr.w %[x1], 3f\n\t"                                                              \
     "mov   %[a1], %[a0]\n\t"                                                           \
     "mov   %[a2], %[a0]\n\t"                                                           \
     "mov   %[a3], %[a0]\n\t"                                                           \
     "mov   %[b1], %[b0]\n\t"                                                           \
     "mov   %[b2], %[b0]\n\t"                                                           \
     "mov   %[b3], %[b0]\n\t"                                                           \
-    MCS_DSP_4COL_REST(MCS_DSP_4X2_GROUP, "x0")
+    "add   %[x0], %[x0], %[x1]\n\t"                                                    \
+    MCS_DSP_4COL_JUMP(MCS_DSP_4X2_GROUP, "x0",                                             \
+                      ".if (6b - 3b) - " MCS_DSP_STR(MCS_DSP_4COL_GROUP8_BYTES) "\n\t"     \
+                      ".error \"mcs_dsp_s8.h: MCS_DSP_4COL_GROUP8_BYTES is wrong\"\n\t"     \
+                      ".endif\n\t")
 
 /* The q15 cache (mcs_dsp_pairs_q15: per pair its two biases, the groups, its six table words):
  * the biases come with the pair, the first group takes them as its accumulator inputs (the
@@ -1540,24 +1573,31 @@ static inline void mcs_dsp_4col_c(const int8_t *w, int32_t n, int32_t o0, const 
     "ldr   %[x0], [%[c], #-4]\n\t"                                                         \
     "smlad %[a2], %[x1], %[ea], %[a2]\n\t"                                                 \
     "smlad %[b2], %[x1], %[eb], %[b2]\n\t"                                                 \
-    "ldr   %[x1], %[cend]\n\t"                                                             \
+    "ldr   %[x1], %[entry]\n\t"                                                            \
     "smlad %[a3], %[x0], %[ea], %[a3]\n\t"                                                 \
     "smlad %[b3], %[x0], %[eb], %[b3]\n\t"                                                 \
-    MCS_DSP_4COL_REST(MCS_DSP_4X2_GROUP_Q, "x1")
+    MCS_DSP_4COL_JUMP(MCS_DSP_4X2_GROUP_Q, "x1", "")
 
 /* The requantization doubles each accumulator (SMMLAR takes 2 * acc), unless the weights
  * and biases already are (a doubled cache). */
 #define MCS_DSP_DBL(r) "lsl   %[" #r "], %[" #r "], #1\n\t"
 #define MCS_DSP_NODBL(r) ""
 
+#define MCS_DSP_COMMA ,
+/* (GCC takes at most 30 operands, a "+m" counting twice: with the int8 rows' three walking
+ * pointers the entry can only be an input, hence its two computations.) */
 #define MCS_DSP_4COL_ASM(clamp)                                                            \
-    MCS_DSP_4COL_ASM_(MCS_DSP_4COL_INIT8, MCS_DSP_DBL,                                     \
+    MCS_DSP_4COL_ASM_("", MCS_DSP_4COL_INIT8, MCS_DSP_DBL,                                 \
                       "str   %[wp], %[wpos]\n\tldr   %[wp], %[rq]\n\t",                     \
-                      "str   %[wp], %[rq]\n\t", "ldr   %[wp], %[wpos]\n\t", clamp)
+                      "str   %[wp], %[rq]\n\t", "ldr   %[wp], %[wpos]\n\t", clamp,          \
+                      [bias] "+m"(st.bias) MCS_DSP_COMMA [rq] "+m"(st.rq) MCS_DSP_COMMA    \
+                      [wpos] "+m"(st.wpos), MCS_DSP_COMMA [entry] "m"(st.entry))
 #define MCS_DSP_4COL_ASM_Q(clamp)                                                          \
-    MCS_DSP_4COL_ASM_(MCS_DSP_4COL_INITQ, MCS_DSP_DBL, "", "", "", clamp)
+    MCS_DSP_4COL_ASM_(MCS_DSP_4COL_ENTRY, MCS_DSP_4COL_INITQ, MCS_DSP_DBL, "", "", "",     \
+                      clamp, [entry] "+m"(st.entry), MCS_DSP_COMMA [wpos] "m"(st.wpos))
 #define MCS_DSP_4COL_ASM_Q2(clamp)                                                         \
-    MCS_DSP_4COL_ASM_(MCS_DSP_4COL_INITQ, MCS_DSP_NODBL, "", "", "", clamp)
+    MCS_DSP_4COL_ASM_(MCS_DSP_4COL_ENTRY, MCS_DSP_4COL_INITQ, MCS_DSP_NODBL, "", "", "",   \
+                      clamp, [entry] "+m"(st.entry), MCS_DSP_COMMA [wpos] "m"(st.wpos))
 
 /* All channel pairs of mcs_dsp_mat_4col in assembly (bias, table, k % 4 == 0, k >= 4,
  * out_c >= 2): weights in paired int8 rows, or (wq != NULL) their q15 cache, doubled when
@@ -1576,6 +1616,7 @@ static inline void mcs_dsp_4col_asm(const int8_t *weights, const int32_t *wq, in
         const int16_t *cend;
         const int8_t *wend;
         int32_t d1, d2, d3, bounds;
+        int32_t entry; /* MCS_DSP_4COL_ENTRY */
     } st;
     const int8_t *wp = (wq != 0) ? (const int8_t *)(const void *)wq : weights;
     int32_t a0, a1, a2, a3, b0, b1, b2, b3, ea, eb, x0, x1;
@@ -1592,6 +1633,9 @@ static inline void mcs_dsp_4col_asm(const int8_t *weights, const int32_t *wq, in
     st.d2 = d[2];
     st.d3 = d[3];
     st.bounds = (int32_t)(((uint32_t)act_min & 0xFFFFu) | ((uint32_t)act_max << 16));
+    /* the q15 cache's set-up does the first group (MCS_DSP_4COL_INITQ) */
+    st.entry = (wq != 0) ? mcs_dsp_4col_skip((k >> 2) - 1)
+                         : mcs_dsp_4col_skip(k >> 2) * MCS_DSP_4COL_GROUP8_BYTES + 1;
     /* the bounds as one word: act_min in the low halfword, act_max in the high one */
 #define MCS_DSP_4COL_BOUNDS                                                                \
     "ldr   %[x1], %[bounds]\n\t"                                                           \
@@ -2005,6 +2049,75 @@ mcs_dsp_1col_pair(const int16_t *c, const int8_t *w, int32_t *a, int32_t *b)
     *b = __smlad(xh, mcs_dsp_sxtb16_ror8(wb), *b);
 }
 
+#if MCS_DSP_ASM_2X2
+/* One group of mcs_dsp_1col_quad: the column's two words, then each pair's two weight words
+ * (row a's 4 values, row b's), SXTB16 ROR 8 first (its result is read two instructions
+ * later: a rotated operand has a 2-cycle result on the M33), no load read before it is
+ * ready: 22 cycles per 16 MACs. */
+#define MCS_DSP_1COL_QUAD_GROUP                                                            \
+    "ldr    %[xl], [%[c]], #8\n\t"                                                         \
+    "ldr    %[wa], [%[w]], #8\n\t"                                                         \
+    "ldr    %[xh], [%[c], #-4]\n\t"                                                        \
+    "ldr    %[wb], [%[w], #-4]\n\t"                                                        \
+    "sxtb16 %[t], %[wa], ror #8\n\t"                                                       \
+    "sxtb16 %[wa], %[wa]\n\t"                                                              \
+    "smlad  %[a], %[xh], %[t], %[a]\n\t"                                                   \
+    "sxtb16 %[t], %[wb], ror #8\n\t"                                                       \
+    "smlad  %[a], %[xl], %[wa], %[a]\n\t"                                                  \
+    "sxtb16 %[wb], %[wb]\n\t"                                                              \
+    "ldr    %[wa], [%[w2]], #8\n\t"                                                        \
+    "smlad  %[b], %[xh], %[t], %[b]\n\t"                                                   \
+    "smlad  %[b], %[xl], %[wb], %[b]\n\t"                                                  \
+    "ldr    %[wb], [%[w2], #-4]\n\t"                                                       \
+    "sxtb16 %[t], %[wa], ror #8\n\t"                                                       \
+    "sxtb16 %[wa], %[wa]\n\t"                                                              \
+    "smlad  %[e], %[xh], %[t], %[e]\n\t"                                                   \
+    "sxtb16 %[t], %[wb], ror #8\n\t"                                                       \
+    "smlad  %[e], %[xl], %[wa], %[e]\n\t"                                                  \
+    "sxtb16 %[wb], %[wb]\n\t"                                                              \
+    "smlad  %[f], %[xh], %[t], %[f]\n\t"                                                   \
+    "smlad  %[f], %[xl], %[wb], %[f]\n\t"
+
+/* Two channel pairs (paired rows at w and w + 2k) times one q15r column of `groups` >= 1
+ * groups, accumulated into acc[0..3] (a, b of the first pair, then of the second): two groups
+ * per iteration, an odd one first. GCC's code for the same C (mcs_dsp_1col_pair twice) took
+ * 1.93 cycles per MAC on the M33 (loads read at once, SXTB16 results too); this loop 1.47.
+ * VWW's 3x3x256 pointwise layer (its ninth pixel alone): 699,712 -> 678,228 cycles. */
+static inline void mcs_dsp_1col_quad(const int16_t *col, const int8_t *weights, int32_t k,
+                                     int32_t groups, int32_t *acc)
+{
+    int32_t a = acc[0], b = acc[1], e = acc[2], f = acc[3];
+    int32_t xl, xh, wa, wb, t;
+    const int16_t *c = col;
+    const int16_t *const cend = col + 4 * groups;
+    const int8_t *w = weights;
+    const int8_t *w2 = weights + 2 * k;
+    __asm__ volatile(
+        "ldr    %[t], %[n]\n\t"
+        "tst    %[t], #1\n\t"
+        "beq    1f\n\t"
+        MCS_DSP_1COL_QUAD_GROUP
+        "cmp    %[c], %[cend]\n\t"
+        "beq    2f\n"
+        "1:\n\t"
+        MCS_DSP_1COL_QUAD_GROUP
+        MCS_DSP_1COL_QUAD_GROUP
+        "cmp    %[c], %[cend]\n\t"
+        "bne    1b\n"
+        "2:"
+        : [a] "+r"(a), [b] "+r"(b), [e] "+r"(e), [f] "+r"(f), [c] "+r"(c), [w] "+r"(w),
+          [w2] "+r"(w2), [xl] "=&r"(xl), [xh] "=&r"(xh), [wa] "=&r"(wa), [wb] "=&r"(wb),
+          [t] "=&r"(t)
+        : [cend] "r"(cend), [n] "m"(groups)
+        : "cc", "memory");
+    (void)xl; (void)xh; (void)wa; (void)wb; (void)t;
+    acc[0] = a;
+    acc[1] = b;
+    acc[2] = e;
+    acc[3] = f;
+}
+#endif
+
 /*
  * One q15r column (k values: groups of 4 as x0 x2 x1 x3, then the k % 4 tail in order) times
  * all out_c channels, weights in paired rows: the last pixel of a four-pixel kernel's layer
@@ -2033,12 +2146,24 @@ static inline void mcs_dsp_mat_1col_paired(const int8_t *weights, const int32_t 
             int32_t b = (bias != 0) ? bias[o + 1] : 0;
             int32_t e = (bias != 0) ? bias[o + 2] : 0;
             int32_t f = (bias != 0) ? bias[o + 3] : 0;
+#if MCS_DSP_ASM_2X2
+            int32_t acc[4] = {a, b, e, f};
+            (void)c;
+            if (groups > 0) {
+                mcs_dsp_1col_quad(col, w, k, groups, acc);
+            }
+            a = acc[0];
+            b = acc[1];
+            e = acc[2];
+            f = acc[3];
+#else
             for (g = groups; g > 0; --g) {
                 mcs_dsp_1col_pair(c, w, &a, &b);
                 mcs_dsp_1col_pair(c, w + 2 * k, &e, &f);
                 c += 4;
                 w += 8;
             }
+#endif
             out[o] = mcs_dsp_4col_out(a, o, rq, multiplier, shift, zp, act_min, act_max);
             out[o + 1] = mcs_dsp_4col_out(b, o + 1, rq, multiplier, shift, zp, act_min, act_max);
             out[o + 2] = mcs_dsp_4col_out(e, o + 2, rq, multiplier, shift, zp, act_min, act_max);

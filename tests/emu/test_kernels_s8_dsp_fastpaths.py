@@ -677,6 +677,9 @@ def _paired_pointwise_cases() -> list[kfw.KernelCase]:
            paired=True),
         pw("pp_lone_c36_relu", (3, 3), 36, 9, act=(0, 127), seed=75, paired=True),
         pw("pp_lone_s2", (5, 5), 8, 6, stride=2, seed=76, paired=True),
+        # mcs_dsp_1col_quad (M4/M33): one group (its odd first group only), 9 groups above
+        # (odd, then pairs), 2 groups (pairs only, pp_lone_s2)
+        pw("pp_lone_c4_one_group", (1, 5), 4, 8, seed=77, paired=True),
         # 9 groups: the M7 loop (4 groups per iteration) entered at its first group, twice
         pw("pp_c36_px11_relu_odd_out", (1, 11), 36, 7, act=(0, 127), seed=74, paired=True),
     ]
@@ -870,6 +873,11 @@ def _weight_cache_cases() -> list[kfw.KernelCase]:
         pw("wc_pw_c8_left_shift", (1, 6), 8, 4, shift=np.array([1, -3, 0, -5]), seed=107,
            paired=2),
         _with_cache(_pw8_batch("wc_pw_c16_batch2", (4, 5), 10, 2, seed=108, cin=16)),
+        # the jump into the block of 16 groups (MCS_DSP_4COL_JUMP) after the set-up's
+        # group: none left (k = 4), exactly one block (k = 68), two blocks (k = 132)
+        pw("wc_pw_c4_one_group", (2, 4), 4, 6, seed=111, paired=2),
+        pw("wc_pw_c68_one_block", (2, 4), 68, 4, seed=112, paired=2),
+        pw("wc_pw_c132_two_blocks", (1, 5), 132, 4, seed=113, paired=2),
     ]
 
 
