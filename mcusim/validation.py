@@ -11,12 +11,32 @@ from pathlib import Path
 import numpy as np
 
 from mcusim.compiler.analyze import kernel_scratch_bytes
-from mcusim.errors import McusimError
+from mcusim.compiler.ir import DType
+from mcusim.errors import BuildError, McusimError
 
 DEFAULTS = {"float32": {"min_cosine": 0.99999, "max_abs": 1e-4}, "int8": {"min_cosine": 0.99, "max_abs": None}}
 
 
+def _host_input(c, name: str):
+    """The tensor a sample gives for model input `name`: the model's own, or for an ``--io
+    int8`` input its float32 ONNX-shaped counterpart (`pipeline.build` quantizes it)."""
+    t = c.lowered.tensors[name]
+    spec = ((c.lowered.meta.get("io") or {}).get("inputs") or {}).get(name)
+    return t.replace(shape=tuple(spec["onnx_shape"]), dtype=DType.FLOAT32) if spec else t
+
+
+def _flash_overflow(err: Exception, board) -> bool:
+    """Whether a build failed because the image overflowed a read-only (flash) region."""
+    from mcusim.linker import link_regions
+
+    msg = str(err)
+    return "does not fit" in msg and any(
+        f"region {r.name} " in msg for r in link_regions(board) if "w" not in r.attrs)
+
+
 def make_samples(c, inputs_path, n: int, seed: int):
+    """(samples, origin): float32 data in ONNX layout for float inputs and ``--io int8`` ones
+    (a file may give int8 data for those, see `load_npz_inputs`)."""
     from mcusim.compiler.pipeline import load_npz_inputs
 
     if inputs_path:
@@ -24,14 +44,13 @@ def make_samples(c, inputs_path, n: int, seed: int):
     ds = getattr(c.source.zoo, "dataset", None)
     if ds is not None and getattr(ds, "test_inputs", None) is not None and len(ds.test_inputs):
         name = c.lowered.inputs[0]
-        t = c.lowered.tensors[name]
+        t = _host_input(c, name)
         arr = np.asarray(ds.test_inputs[:n])
         return [{name: a.reshape(t.shape).astype(t.dtype.np)} for a in arr], f"zoo test set ({ds.source or 'zoo'})"
     rng = np.random.default_rng(seed)
-    return [
-        {i: rng.standard_normal(c.lowered.tensors[i].shape).astype(c.lowered.tensors[i].dtype.np) for i in c.lowered.inputs}
-        for _ in range(n)
-    ], f"random normal (seed {seed})"
+    ts = [_host_input(c, i) for i in c.lowered.inputs]
+    return [{t.name: rng.standard_normal(t.shape).astype(t.dtype.np) for t in ts} for _ in range(n)], \
+        f"random normal (seed {seed})"
 
 
 def run_checked(elf: Path, board) -> dict:
@@ -121,7 +140,7 @@ def outputs_from_run(run: dict, graph, names: list[str]) -> list[list[np.ndarray
 
 def validate_model(model, board_name, dtype="float32", input_shapes=(), inputs_path=None, n_samples=8, seed=0,
                    min_cosine=None, max_abs=None, out_dir=None, layer_rel_tol=1e-4, calib=None,
-                   calib_method="auto") -> dict:
+                   calib_method="auto", io="float32") -> dict:
     from mcusim.boards import load_board
     from mcusim.compiler.pipeline import parse_input_shapes, prepare, resolve
 
@@ -131,13 +150,15 @@ def validate_model(model, board_name, dtype="float32", input_shapes=(), inputs_p
     max_abs = DEFAULTS[dtype]["max_abs"] if max_abs is None else max_abs
     shapes = parse_input_shapes(input_shapes)
     c = prepare(src, board=board, dtype=dtype, input_shapes=shapes, calibration=calib,
-                quant_options={"method": calib_method})
+                quant_options={"method": calib_method, "io": io})
     if not inputs_path:
-        # embedded samples take flash: keep what fits beside the weights and the code (96 KiB:
-        # vww_mobilenet int8 with the DSP kernels has 63 KiB of .text, harness included)
+        # embedded samples take flash: keep what fits beside the weights and the code (192 KiB:
+        # vww_mobilenet int8 with the DSP kernels on the U545 took 121-127 KB of .text, harness
+        # included, and 27 KB of .rodata beside weights and samples, 149-155 KB in all; when
+        # the estimate is short, _validate halves the samples until the image fits)
         from mcusim.compiler.pipeline import sample_bytes
 
-        room = board.flash_bytes - sum(t.nbytes for t in c.lowered.constants()) - 96 * 1024
+        room = board.flash_bytes - sum(t.nbytes for t in c.lowered.constants()) - 192 * 1024
         n_samples = max(1, min(n_samples, room // max(1, sample_bytes(c.lowered))))
     samples, origin = make_samples(c, inputs_path, n_samples, seed)
     tmp = None if out_dir else tempfile.TemporaryDirectory(prefix="mcusim-validate-")
@@ -151,17 +172,35 @@ def validate_model(model, board_name, dtype="float32", input_shapes=(), inputs_p
 
 def _validate(c, src, board, samples, origin, work, min_cosine, max_abs, shapes, layer_rel_tol, keep):
     from mcusim.compiler.metrics import compare
-    from mcusim.compiler.pipeline import build, onnx_reference
+    from mcusim.compiler.pipeline import build, io_report, onnx_reference
     from mcusim.compiler.twin import run_graph
 
-    gen, res = build(c, board, work / "firmware", samples=samples)
+    io_int8 = "io" in c.lowered.meta  # --io int8: the firmware reads and writes int8
+    if io_int8:
+        from mcusim.compiler.quantize import host_float_inputs, host_inputs, host_outputs
+
+        fw_samples = [host_inputs(c.lowered, s) for s in samples]  # as `build` embeds them
+        samples = [host_float_inputs(c.lowered, s) for s in samples]  # int8 data from a file
+    else:
+        fw_samples = samples
+    while True:  # embedded samples that overflow the flash: half as many, down to one
+        try:
+            gen, res = build(c, board, work / "firmware", samples=fw_samples)
+            break
+        except BuildError as e:
+            if len(fw_samples) <= 1 or not _flash_overflow(e, board):
+                raise
+            keep = len(fw_samples) // 2
+            fw_samples, samples = fw_samples[:keep], samples[:keep]
     run = run_checked(res.elf, board)
-    got = outputs_from_run(run, c.lowered, list(c.lowered.outputs))
+    got_raw = outputs_from_run(run, c.lowered, list(c.lowered.outputs))
     ref = onnx_reference(src.onnx_path, [{k: v.reshape(c.graph.tensors[k].shape) for k, v in s.items()} for s in samples], shapes,
                          dequantized=c.dtype == "float32" and "qdq_params" in c.graph.meta)  # issue 6: QDQ model as float32
-    twin = [run_graph(c.lowered, s) for s in samples]
+    twin = [run_graph(c.lowered, s) for s in fw_samples]
+    # --io int8: int8 outputs dequantized on the host as the model's DequantizeLinear would
+    got = [host_outputs(c.lowered, o) for o in got_raw] if io_int8 else got_raw
     m = compare(ref, got)
-    m_twin = compare(twin, got)
+    m_twin = compare([host_outputs(c.lowered, o) for o in twin] if io_int8 else twin, got)
     passed = m["cosine"] >= min_cosine and (max_abs is None or m["max_abs"] <= max_abs) and len(got) == len(samples)
     int8_extras = {}
     if c.dtype == "int8":  # bit-exactness against the int8 twin, accuracy against float32 (issue 6)
@@ -169,7 +208,7 @@ def _validate(c, src, board, samples, origin, work, min_cosine, max_abs, shapes,
 
         ds = getattr(c.source.zoo, "dataset", None)
         test = getattr(ds, "test_inputs", None)
-        int8_extras = validation_extras(c, samples, got, test_samples=test,
+        int8_extras = validation_extras(c, fw_samples, got_raw, test_samples=samples if test is None else test,
                                         test_labels=getattr(ds, "test_labels", None),
                                         metric=getattr(ds, "metric", None),
                                         calibration=getattr(ds, "calibration", None))
@@ -177,6 +216,7 @@ def _validate(c, src, board, samples, origin, work, min_cosine, max_abs, shapes,
     scratch_b = kernel_scratch_bytes(c.lowered, board)
     report = {
         "model": src.name, "sha256": src.sha256, "board": board.name, "dtype": c.dtype,
+        **({"io": io_report(c)} if c.dtype == "int8" else {}),
         "passed": bool(passed), "n_samples": len(samples), "inputs": origin,
         "thresholds": {"min_cosine": min_cosine, "max_abs": max_abs},
         "metrics": m, "vs_twin": m_twin,
@@ -186,6 +226,7 @@ def _validate(c, src, board, samples, origin, work, min_cosine, max_abs, shapes,
         "flash_bytes": res.flash_used,
         "peak_ram_bytes": c.plan.arena_bytes + scratch_b, "kernel_scratch_bytes": scratch_b,
         "ram_bytes": res.ram_used, "arena_bytes": gen.arena_bytes,
+        "io_bytes": sum(c.lowered.tensors[t].nbytes for t in (*c.lowered.inputs, *c.lowered.outputs)),
         "layers": len(gen.layers), "elf": str(res.elf) if keep else None,
         "first_divergent_layer": None,
         **int8_extras,
@@ -193,7 +234,7 @@ def _validate(c, src, board, samples, origin, work, min_cosine, max_abs, shapes,
     if not passed:
         # the sample with the worst error, replayed by a debug build that dumps every layer
         worst = int(np.argmax([compare([r], [g])["max_abs"] for r, g in zip(ref, got)])) if got else 0
-        sample = samples[worst]
+        sample = fw_samples[worst]
         _, tdump = run_graph(c.lowered, sample, dump=True)
         report["first_divergent_layer"] = _first_divergent(c, board, sample, tdump, work, max_abs, layer_rel_tol)
         if report["first_divergent_layer"]:

@@ -9,6 +9,7 @@ used, peak RAM (the activation arena plus the int8 kernels' scratch) and whether
     .venv/bin/python tools/bench_zoo.py                        # all models, 3 boards
     .venv/bin/python tools/bench_zoo.py --models kws_dscnn,ic_resnet8 --boards nucleo-u545re-q
     .venv/bin/python tools/bench_zoo.py --dtypes int8 --json
+    .venv/bin/python tools/bench_zoo.py --dtypes int8 --io int8   # int8 inputs and outputs
 
 Cycle counts are the emulator's model (mcusim/emu/cycles), not a board measurement. Rows
 that do not fit or fail to build are reported with the one-line error instead of numbers.
@@ -36,15 +37,17 @@ def zoo_models() -> list[dict]:
     return [{"name": n, "macs": model_zoo.model_info(n).macs} for n in model_zoo.model_names()]
 
 
-def bench_one(model: str, dtype: str, board: str, macs: int) -> dict:
-    """One row: validate `model` as `dtype` on `board` and keep the performance figures."""
+def bench_one(model: str, dtype: str, board: str, macs: int, io: str = "float32") -> dict:
+    """One row: validate `model` as `dtype` on `board` and keep the performance figures
+    (`io`: the int8 model's input/output dtype, ``--io``)."""
     from mcusim.errors import McusimError
     from mcusim.validation import validate_model
 
-    row = {"model": model, "dtype": dtype, "board": board, "macs": macs}
+    io = io if dtype == "int8" else "float32"
+    row = {"model": model, "dtype": dtype, "io": io, "board": board, "macs": macs}
     t0 = time.monotonic()
     try:
-        rep = validate_model(model, board, dtype=dtype, n_samples=1)
+        rep = validate_model(model, board, dtype=dtype, n_samples=1, io=io)
     except McusimError as exc:
         row["error"] = str(exc).splitlines()[0]
         return row
@@ -99,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--models", help="comma-separated zoo model names (default: all)")
     ap.add_argument("--boards", help=f"comma-separated boards (default: {','.join(BOARDS)})")
     ap.add_argument("--dtypes", help="comma-separated: float32,int8 (default: both)")
+    ap.add_argument("--io", choices=("float32", "int8"), default="float32",
+                    help="int8 rows: dtype of the model's inputs and outputs (mcusim --io)")
     ap.add_argument("--json", action="store_true", help="print the rows as JSON")
     args = ap.parse_args(argv)
 
@@ -132,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         task = progress.add_task("bench", total=len(jobs))
         for m, d, b in jobs:
             progress.update(task, description=f"{m} {d} {b}")
-            rows.append(bench_one(m, d, b, int(zoo[m].get("macs") or 0)))
+            rows.append(bench_one(m, d, b, int(zoo[m].get("macs") or 0), io=args.io))
             progress.advance(task)
     if args.json:
         print(json.dumps({"rows": rows}, indent=2))

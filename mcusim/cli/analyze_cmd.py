@@ -10,7 +10,7 @@ from mcusim.cli.common import console, emit_json, json_option
 from mcusim.cli.model_opts import model_options
 
 
-def run_analysis(model: str, board_name: str, dtype: str, input_shapes=(), measure_code: bool = True):
+def run_analysis(model: str, board_name: str, dtype: str, input_shapes=(), measure_code: bool = True, io: str = "float32"):
     from mcusim.boards import load_board
     from mcusim.compiler.analyze import analyze
     from mcusim.compiler.pipeline import parse_input_shapes, prepare, resolve
@@ -18,7 +18,7 @@ def run_analysis(model: str, board_name: str, dtype: str, input_shapes=(), measu
 
     board = load_board(board_name)
     src = resolve(model)
-    c = prepare(src, board=board, dtype=dtype, input_shapes=parse_input_shapes(input_shapes))
+    c = prepare(src, board=board, dtype=dtype, input_shapes=parse_input_shapes(input_shapes), quant_options={"io": io})
     code = None
     if measure_code and sum(t.nbytes for t in c.lowered.constants()) > board.flash_bytes:
         measure_code = False  # the weights alone do not fit: no point compiling them
@@ -43,9 +43,9 @@ def run_analysis(model: str, board_name: str, dtype: str, input_shapes=(), measu
 @model_options
 @click.option("--no-code-size", is_flag=True, help="Skip measuring kernel/harness code with the cross compiler.")
 @json_option
-def analyze(model: str, board: str, dtype: str, input_shapes, no_code_size: bool, as_json: bool) -> None:
+def analyze(model: str, board: str, dtype: str, io: str, input_shapes, no_code_size: bool, as_json: bool) -> None:
     """Per-layer MACs, weight and activation bytes; peak RAM, flash estimate, fit."""
-    a = run_analysis(model, board, dtype, input_shapes, measure_code=not no_code_size)
+    a = run_analysis(model, board, dtype, input_shapes, measure_code=not no_code_size, io=io)
     if as_json:
         emit_json(a.to_json())
     else:

@@ -28,7 +28,7 @@ from mcusim.validation import validate_model
 @click.option("--calib", type=click.Path(path_type=Path), help="int8: calibration inputs (.npz, leading samples axis); default: the zoo's calibration set.")
 @click.option("--calib-method", type=click.Choice(["auto", "minmax", "percentile", "mse"]), default="auto", show_default=True, help="int8: how activation ranges are chosen (auto: the method closest to float32 on the calibration set).")
 @json_option
-def validate(model, st_path, network, board, dtype, input_shapes, inputs_path, n_samples, seed, min_cosine, max_abs, out_dir, force, calib, calib_method, as_json) -> None:
+def validate(model, st_path, network, board, dtype, io, input_shapes, inputs_path, n_samples, seed, min_cosine, max_abs, out_dir, force, calib, calib_method, as_json) -> None:
     """Compile MODEL, run it in the emulator, and compare with onnxruntime and the twin.
 
     With --st PATH, run the ST Edge AI package in the emulator instead, compared with MODEL
@@ -40,6 +40,8 @@ def validate(model, st_path, network, board, dtype, input_shapes, inputs_path, n
     decision at the float model's calibration threshold for the autoencoder).
     """
     if st_path is not None:
+        if io != "float32":
+            raise click.UsageError("--io applies to mcusim's own build, not to --st packages")
         _validate_st(st_path, model, network, board, inputs_path, n_samples, seed, min_cosine, max_abs,
                      out_dir, force, as_json)
         return
@@ -49,7 +51,7 @@ def validate(model, st_path, network, board, dtype, input_shapes, inputs_path, n
         prepare_output_dir(out_dir, force)
     with err_console.status(f"validating {model} on {board}"):
         rep = validate_model(model, board, dtype, input_shapes, inputs_path, n_samples, seed, min_cosine, max_abs, out_dir,
-                             calib=calib, calib_method=calib_method)
+                             calib=calib, calib_method=calib_method, io=io)
     if as_json:
         emit_json(rep)
     else:
@@ -63,6 +65,11 @@ def validate(model, st_path, network, board, dtype, input_shapes, inputs_path, n
         console.print(t)
         console.print(f"{rep['cycles']:,} cycles, {rep['latency_ms']:.3f} ms, {rep['energy_uj']:.2f} uJ per inference; "
                       f"flash {rep['flash_bytes']:,} B, peak RAM {rep['peak_ram_bytes']:,} B (arena + {rep['kernel_scratch_bytes']:,} B kernel scratch)")
+        if (rep.get("io") or {}).get("dtype") == "int8":
+            for kind in ("inputs", "outputs"):
+                for t in rep["io"][kind]:
+                    console.print(f"int8 I/O: {kind[:-1]} {t['name']} int8 {t['shape']} {t.get('layout', '')}, "
+                                  f"scale {t['scale']:.6g}, zero point {t['zero_point']}")
         if "twin_bit_exact" in rep:
             vs = rep["vs_float32"]
             dec = vs.get("decision") or {}

@@ -530,6 +530,32 @@ def _tensor_info(name: str, t: Tensor) -> str:
     return f"    {{{c_str(name)}, {_MCS_DTYPE[t.dtype]}, {len(t.shape)}, {_ints(shape)}, {t.nbytes}u, {scale}, {zp}}},"
 
 
+def _io_defines(graph: Graph) -> str:
+    """model.h lines describing the int8 inputs and outputs of an ``--io int8`` model (none for
+    float32 I/O): dtype, shape, layout and, as defines, scale, zero point and bytes, so the
+    caller converts its data as the QuantizeLinear / DequantizeLinear the model does not run
+    would (`mcusim.compiler.quantize.host_inputs`)."""
+    io = graph.meta.get("io")
+    if not io:
+        return ""
+    lines = ["", "/* int8 inputs and outputs (--io int8): real = scale * (q - zero_point). A float input x",
+             " * becomes q = saturate(rintf(x / scale) + zero_point) to [-128, 127] (float32 division,",
+             " * round half to even), stored in the layout given (NHWC / NLC: channels last). */"]
+    for kind, names, specs in (("INPUT", graph.inputs, io.get("inputs") or {}),
+                               ("OUTPUT", graph.outputs, io.get("outputs") or {})):
+        for k, name in enumerate(names):
+            spec, t = specs.get(name), graph.tensors[name]
+            if spec is None or t.quant is None:
+                continue
+            how = f", ONNX {spec['onnx_shape']} permuted by {spec['perm']}" if spec.get("perm") else ""
+            scale, zp = t.quant.scale[0], int(t.quant.zero_point[0])
+            lines += [f"/* {kind.lower()} {k} {name}: int8 {list(t.shape)} {spec['layout']}{how} */",
+                      f"#define MCS_MODEL_{kind}_{k}_SCALE {c_float(scale)} /* {float(np.float32(scale))!r} */",
+                      f"#define MCS_MODEL_{kind}_{k}_ZERO_POINT ({zp})",
+                      f"#define MCS_MODEL_{kind}_{k}_BYTES {t.nbytes}u"]
+    return "\n".join(lines) + "\n"
+
+
 def generate(graph: Graph, plan: MemoryPlan, *, model_name: str | None = None, target: Target | None = None, dump_layers: bool | frozenset = False,
              arena_section: str = ".mcs_arena") -> GeneratedModel:
     """Render `model.c` / `model.h` for a lowered graph and its memory plan."""
@@ -623,7 +649,7 @@ def generate(graph: Graph, plan: MemoryPlan, *, model_name: str | None = None, t
 #define MCS_MODEL_N_LAYERS {len(layers)}u
 #define MCS_MODEL_ARENA_BYTES {arena}u
 #define MCS_MODEL_WEIGHT_BYTES {wbytes}u
-
+{_io_defines(graph)}
 #endif /* MCS_GENERATED_MODEL_H */
 """
     layer_names = ",\n".join(f"    {c_str(f'{lay.node.name} ({lay.node.op.value})')}" for lay in layers) or "    0"

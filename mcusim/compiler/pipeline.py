@@ -6,7 +6,9 @@
 int8 hook (issue 6): `--dtype int8` calls `mcusim.compiler.quantize.quantize_graph(graph,
 calibration, **options) -> Graph` on the lowered float32 graph, and codegen then finds the
 `(op, DType.INT8)` emitters that module registers in `codegen.KERNELS`. Until that module
-exists, int8 is refused with a one-line error.
+exists, int8 is refused with a one-line error. ``quant_options["io"] = "int8"`` (``--io
+int8``) makes the int8 model's inputs and outputs int8 (`passes.fuse_int8.int8_io`); `build`
+then quantizes float32 samples on the host as the model's QuantizeLinear would have.
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ import numpy as np
 from mcusim import __version__
 from mcusim.compiler.codegen import GeneratedModel, Target, generate, inputs_source, kernel_sources
 from mcusim.compiler.importer import import_onnx
-from mcusim.compiler.ir import Graph
+from mcusim.compiler.ir import DType, Graph
 from mcusim.compiler.passes import lower
 from mcusim.compiler.planner import MemoryPlan, plan_memory
 from mcusim.errors import McusimError, ModelError
 
 DTYPES = ("float32", "int8")
+#: ``--io``: dtype of the model's inputs and outputs (int8 only for ``--dtype int8``).
+IO_DTYPES = ("float32", "int8")
 
 
 @dataclass
@@ -114,6 +118,12 @@ def prepare(source: ModelSource, *, board=None, dtype: str = "float32", input_sh
     """Import, lower, (quantize), plan."""
     if dtype not in DTYPES:
         raise McusimError(f"unknown dtype {dtype!r}", hint=f"choose one of {', '.join(DTYPES)}")
+    io = (quant_options or {}).get("io", "float32")
+    if io not in IO_DTYPES:
+        raise McusimError(f"unknown --io {io!r}", hint=f"choose one of {', '.join(IO_DTYPES)}")
+    if io != "float32" and dtype != "int8":
+        raise McusimError(f"--io {io} needs --dtype int8 (a {dtype} model takes and returns {dtype})",
+                          hint="add --dtype int8, or drop --io")
     graph = import_onnx(source.onnx_path, input_shapes, name=source.name)
     graph = graph.replace(meta={**graph.meta, "sha256": source.sha256})
     lowered = lower(graph)
@@ -141,6 +151,11 @@ def prepare(source: ModelSource, *, board=None, dtype: str = "float32", input_sh
 
 
 def io_meta(graph: Graph, names: list[str]) -> list[dict]:
+    """Name, dtype, shape, scale and zero point of model inputs or outputs (``layer:`` names:
+    dumped layers); an ``--io int8`` input or output adds its ``layout``, ``onnx_shape`` and
+    the ``perm`` from ONNX order to its order (`passes.fuse_int8.int8_io`)."""
+    io = graph.meta.get("io") or {}
+    specs = {**(io.get("inputs") or {}), **(io.get("outputs") or {})}
     out = []
     for n in names:
         t = graph.tensors[n.removeprefix("layer:")] if n.startswith("layer:") else graph.tensors[n]
@@ -148,8 +163,21 @@ def io_meta(graph: Graph, names: list[str]) -> list[dict]:
             "name": n, "dtype": t.dtype.value, "shape": list(t.shape),
             "scale": float(t.quant.scale[0]) if t.quant else None,
             "zero_point": int(t.quant.zero_point[0]) if t.quant else None,
+            **(specs.get(n) or {}),
         })
     return out
+
+
+def model_io(c: Compiled) -> str:
+    """``int8`` when the compiled model takes and returns int8 (``--io int8``), else ``float32``."""
+    return str((c.lowered.meta.get("io") or {}).get("dtype", "float32"))
+
+
+def io_report(c: Compiled) -> dict:
+    """The model's I/O as the JSON reports give it: ``dtype`` (``--io``) and `io_meta` of
+    every input and output."""
+    g = c.lowered
+    return {"dtype": model_io(c), "inputs": io_meta(g, list(g.inputs)), "outputs": io_meta(g, list(g.outputs))}
 
 
 def _pad(n: int, to: int) -> int:
@@ -205,6 +233,10 @@ def build(c: Compiled, board, out_dir: Path, *, samples: list[dict[str, np.ndarr
     c.gen = gen
     sources = gen.write(src_dir)
     n_samples = 1
+    if samples and "io" in c.lowered.meta:  # --io int8: float samples quantized as the MCU would
+        from mcusim.compiler.quantize import host_inputs
+
+        samples = [host_inputs(c.lowered, s) for s in samples]
     if samples:
         (src_dir / "inputs.c").write_text(inputs_source(c.lowered, samples))
         sources.append(src_dir / "inputs.c")
@@ -215,7 +247,8 @@ def build(c: Compiled, board, out_dir: Path, *, samples: list[dict[str, np.ndarr
     meta = {
         "kind": "model",
         "model": {
-            "name": c.source.name, "sha256": c.source.sha256, "dtype": c.dtype, "generator": f"mcusim {__version__}",
+            "name": c.source.name, "sha256": c.source.sha256, "dtype": c.dtype, "io": model_io(c),
+            "generator": f"mcusim {__version__}",
             "arena_bytes": gen.arena_bytes, "weight_bytes": gen.weight_bytes, "dump_layers": bool(dump_layers),
         },
         "inputs": io_meta(g, list(g.inputs)),
@@ -230,9 +263,13 @@ def build(c: Compiled, board, out_dir: Path, *, samples: list[dict[str, np.ndarr
 
 
 def load_npz_inputs(path: Path, graph: Graph) -> list[dict[str, np.ndarray]]:
-    """`--inputs data.npz`: one array per input, one sample or a leading samples axis."""
+    """`--inputs data.npz`: one array per input, one sample or a leading samples axis.
+
+    An ``--io int8`` input takes float32 data in its ONNX shape (`build` quantizes it as the
+    model's QuantizeLinear would) or int8 data in the int8 input's own shape and layout."""
     from mcusim.datasets import open_npz
 
+    io = (graph.meta.get("io") or {}).get("inputs") or {}
     data = open_npz(path, what="inputs file", hint="save it with numpy.savez(path, <input name>=array)")
     missing = [n for n in graph.inputs if n not in data.files]
     if missing:
@@ -242,6 +279,8 @@ def load_npz_inputs(path: Path, graph: Graph) -> list[dict[str, np.ndarray]]:
     for name in graph.inputs:
         t = graph.tensors[name]
         a = data[name]
+        if name in io and a.dtype != np.int8:  # float data for an int8 input: its ONNX shape
+            t = t.replace(shape=tuple(io[name]["onnx_shape"]), dtype=DType.FLOAT32)
         if tuple(a.shape) == tuple(t.shape):
             a = a[None]
         elif not (a.ndim == len(t.shape) + 1 and tuple(a.shape[1:]) == tuple(t.shape)):

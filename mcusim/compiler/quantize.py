@@ -14,7 +14,9 @@ last, BatchNorm folded, activations fused) and returns the int8 graph:
   (`mcusim.quant.ops`) compute the same integers.
 * Ops with an int8 kernel run in int8; any other op runs in float32 between a
   DequantizeLinear and a QuantizeLinear ("float island"), so every lowered graph quantizes.
-  Graph inputs and outputs stay float32: QuantizeLinear / DequantizeLinear at the boundaries.
+  Graph inputs and outputs stay float32: QuantizeLinear / DequantizeLinear at the boundaries;
+  with ``io="int8"`` (``--io int8``) they become int8 instead (`passes.fuse_int8.int8_io`),
+  and `host_inputs` / `host_outputs` convert on the host exactly as those nodes would.
 * Pass-through ops (pooling, Relu/Clip, Reshape, Transpose, Pad) keep their input's
   quantization (TFLite convention); Softmax/Sigmoid output (1/256, -128), Tanh (1/128, 0).
 
@@ -40,7 +42,7 @@ from mcusim.compiler.codegen import Ctx, Emit, Target, broadcast_params
 from mcusim.compiler.ir import DType, Graph, Layout, Node, Op, Tensor, verify
 from mcusim.compiler.ir import QuantParams as IRQuantParams
 from mcusim.compiler.ops import registry
-from mcusim.compiler.passes.fuse_int8 import fuse_int8, quantize_geometry
+from mcusim.compiler.passes.fuse_int8 import fuse_int8, int8_io, quantize_geometry
 from mcusim.errors import McusimError
 from mcusim.quant import fixedpoint as fp
 from mcusim.quant import layouts, scratch
@@ -676,9 +678,13 @@ class _Quantizer:
         self._emit(node, [xq], qx, {"value_q": vq})
 
 
+#: ``io`` choices of `quantize_graph` (``--io``): the model's input and output dtype.
+IO_CHOICES = ("float32", "int8")
+
+
 def quantize_graph(graph: Graph, calibration: Any, *, method: str = "auto",
                    percentile: float = 99.99, max_samples: int = DEFAULT_MAX_SAMPLES,
-                   **_ignored: Any) -> Graph:
+                   io: str = "float32", **_ignored: Any) -> Graph:
     """Post-training static quantization of a lowered float32 graph (see module docstring).
 
     Args:
@@ -691,10 +697,24 @@ def quantize_graph(graph: Graph, calibration: Any, *, method: str = "auto",
             ``meta["quantization"]``.
         percentile: kept upper percentile for ``percentile``.
         max_samples: calibration samples used at most.
+        io: ``float32`` (default): the model takes and returns float32 in ONNX layout;
+            ``int8``: int8 inputs and outputs with their calibrated scale and zero point
+            (`passes.fuse_int8.int8_io`; ``meta["io"]`` describes them).
 
     Returns:
         The int8 graph; ``meta["float_islands"]`` lists the nodes left in float32.
     """
+    if io not in IO_CHOICES:
+        raise QuantizationError(f"unknown --io {io!r}", hint=f"choose one of {', '.join(IO_CHOICES)}")
+    g = _quantize_graph(graph, calibration, method, percentile, max_samples)
+    if io == "int8":
+        g = int8_io(g)
+        verify(g)
+    return g
+
+
+def _quantize_graph(graph: Graph, calibration: Any, method: str, percentile: float,
+                    max_samples: int) -> Graph:
     graph_params = graph_quant_params(graph)
     if graph_params is not None:  # already-quantized ONNX (QDQ / QOperator)
         params = graph_params
@@ -1326,6 +1346,84 @@ _install_codegen()
 # =========================================================================================
 
 
+# =========================================================================================
+# --io int8: the conversions the model no longer runs, done on the host
+# =========================================================================================
+
+
+def host_inputs(graph: Graph, sample: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """One sample as `graph`'s inputs take it (what the firmware embeds and the twin runs).
+
+    An int8 input of an ``--io int8`` graph (``meta["io"]["inputs"]``) takes float data in
+    the ONNX input's shape converted exactly as the QuantizeLinear the model no longer runs:
+    float32 quotient ``x / scale``, rounded half to even, plus the zero point, saturated to
+    [-128, 127] (`quantize_f32`, the twin of `mcs_quantize_s8`), then transposed by the
+    input's ``perm`` (e.g. NCHW -> NHWC); int8 data already in the input's shape is taken as
+    it is. Any other input is its data cast to the input's dtype.
+
+    Raises:
+        QuantizationError: a sample's size does not match the input.
+    """
+    io = (graph.meta.get("io") or {}).get("inputs") or {}
+    out = {}
+    for name in graph.inputs:
+        t = graph.tensors[name]
+        v = np.asarray(sample[name])
+        spec = io.get(name)
+        if spec is None or (v.dtype == np.int8 and v.shape == tuple(t.shape)):
+            out[name] = np.ascontiguousarray(v, dtype=t.dtype.np)
+            continue
+        shape = tuple(spec["onnx_shape"])
+        if v.size != int(np.prod(shape, dtype=np.int64)):
+            raise QuantizationError(f"input {name!r}: a sample of shape {list(v.shape)} for a model "
+                                    f"input of shape {list(shape)}",
+                                    hint=f"give float32 {list(shape)} or int8 {list(t.shape)}")
+        q = t.quant
+        x = quantize_f32(v.reshape(shape), q.scale[0], q.zero_point[0])
+        out[name] = np.ascontiguousarray(np.transpose(x, spec["perm"]) if spec["perm"] else x)
+    return out
+
+
+def host_float_inputs(graph: Graph, sample: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The float32 ONNX-layout view of a sample of `graph` (the reference models' input).
+
+    int8 data of an ``--io int8`` input is dequantized (``(q - zp) * scale``) and put back
+    in the ONNX order; anything else is returned as it is.
+    """
+    io = (graph.meta.get("io") or {}).get("inputs") or {}
+    out = {}
+    for name in graph.inputs:
+        v = np.asarray(sample[name])
+        spec = io.get(name)
+        if spec is None or v.dtype != np.int8:
+            out[name] = v
+            continue
+        q = graph.tensors[name].quant
+        f = dequantize_f32(v.reshape(graph.tensors[name].shape), q.scale[0], q.zero_point[0])
+        out[name] = np.ascontiguousarray(np.transpose(f, np.argsort(spec["perm"])) if spec["perm"] else f)
+    return out
+
+
+def host_outputs(graph: Graph, outputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """`graph`'s outputs (in `graph.outputs` order) as float32: an int8 output of an
+    ``--io int8`` graph dequantized exactly as the DequantizeLinear the model no longer runs
+    (`dequantize_f32`: float32 ``(q - zp) * scale``); any other output as it is."""
+    io = (graph.meta.get("io") or {}).get("outputs") or {}
+    out = []
+    for name, v in zip(graph.outputs, outputs):
+        q = graph.tensors[name].quant
+        out.append(dequantize_f32(np.asarray(v), q.scale[0], q.zero_point[0]) if name in io else v)
+    return out
+
+
+def run_float_io(graph: Graph, feed: Mapping[str, np.ndarray]) -> list[np.ndarray]:
+    """The twin of `graph` on a float32 ONNX-layout feed, float32 outputs: for an ``--io
+    int8`` graph, with the conversions the float-I/O model would run done on the host."""
+    from mcusim.compiler.twin import run_graph
+
+    return host_outputs(graph, run_graph(graph, host_inputs(graph, feed)))
+
+
 def compare_with_float(float_graph: Graph, int8_graph: Graph,
                        samples: Sequence[Mapping[str, np.ndarray]], *,
                        collapse_threshold: float = 0.98, layer_samples: int = 8,
@@ -1361,7 +1459,7 @@ def compare_with_float(float_graph: Graph, int8_graph: Graph,
     f_out, q_out, inputs = [], [], []
     for feed in samples:
         f = [np.asarray(o, np.float64).ravel() for o in run_graph(float_graph, feed)]
-        q = [np.asarray(o, np.float64).ravel() for o in run_graph(int8_graph, feed)]
+        q = [np.asarray(o, np.float64).ravel() for o in run_float_io(int8_graph, feed)]
         f_out.append(f[0])
         q_out.append(q[0])
         inputs.append(np.asarray(feed[float_graph.inputs[0]], np.float64).ravel())
@@ -1466,7 +1564,8 @@ def layer_errors(float_graph: Graph, int8_graph: Graph,
     for feed in samples:
         _, fenv = run_graph(float_graph, feed, dump=True)
         fenv.update(feed)
-        _, qenv = run_graph(int8_graph, feed, dump=True)
+        qfeed = host_inputs(int8_graph, feed)  # --io int8: the int8 inputs
+        _, qenv = run_graph(int8_graph, qfeed, dump=True)
         for name, node in producers.items():
             ref = fenv.get(base(name))
             if ref is None or name not in qenv or np.shape(ref) != np.shape(qenv[name]):
@@ -1482,6 +1581,8 @@ def layer_errors(float_graph: Graph, int8_graph: Graph,
                     ins.append(None)
                 elif t.is_const:
                     ins.append(t.data)
+                elif i in int8_graph.inputs:
+                    ins.append(qfeed[i])
                 elif base(i) in fenv:
                     f = np.asarray(fenv[base(i)], np.float32)
                     ins.append(quantize_f32(f, t.quant.scale[0], t.quant.zero_point[0]))
@@ -1508,8 +1609,9 @@ def layer_errors(float_graph: Graph, int8_graph: Graph,
     return rows
 
 
-__all__ = ["QuantizationError", "calibrate", "calibration_samples", "compare_with_float",
-           "layer_errors", "quantize_graph"]
+__all__ = ["IO_CHOICES", "QuantizationError", "calibrate", "calibration_samples",
+           "compare_with_float", "host_float_inputs", "host_inputs", "host_outputs",
+           "layer_errors", "quantize_graph", "run_float_io"]
 
 
 def weight_footprint(float_graph: Graph, int8_graph: Graph) -> dict:
@@ -1536,9 +1638,10 @@ def validation_extras(compiled: Any, samples: Sequence[Mapping[str, np.ndarray]]
     Args:
         compiled: `mcusim.compiler.pipeline.Compiled` of an int8 build.
         samples: the samples the firmware ran.
-        firmware_outputs: its outputs, per sample, per graph output.
-        test_samples: the model's test set (default: `samples`) for the float32 comparison,
-            in any form `calibration_samples` accepts (e.g. the zoo's ``test_inputs`` array).
+        firmware_outputs: its outputs, per sample, per graph output (int8 for ``--io int8``).
+        test_samples: the model's test set (default: `samples`, dequantized for int8
+            inputs) for the float32 comparison, float32 in ONNX layout, in any form
+            `calibration_samples` accepts (e.g. the zoo's ``test_inputs`` array).
         test_labels, metric: the test set's labels and the zoo's metric name, for the task
             metric of float32 and int8 (`compare_with_float`).
         calibration: the calibration set (any form `calibration_samples` accepts); for an
@@ -1558,7 +1661,7 @@ def validation_extras(compiled: Any, samples: Sequence[Mapping[str, np.ndarray]]
     qgraph = compiled.lowered
     mismatch = None
     for k, (feed, got) in enumerate(zip(samples, firmware_outputs)):
-        want = run_graph(qgraph, feed)
+        want = run_graph(qgraph, host_inputs(qgraph, feed))
         for name, g, w in zip(qgraph.outputs, got, want):
             g, w = np.asarray(g), np.asarray(w)
             if g.shape != w.shape or g.tobytes() != w.astype(g.dtype).tobytes():
@@ -1568,10 +1671,10 @@ def validation_extras(compiled: Any, samples: Sequence[Mapping[str, np.ndarray]]
                 break
         if mismatch:
             break
-    fgraph = lower(compiled.graph)
-    test = (calibration_samples(test_samples, qgraph, max_samples=max_test)
-            if test_samples is not None else list(samples))
-    normal = (calibration_samples(calibration, qgraph, max_samples=max_test)
+    fgraph = lower(compiled.graph)  # same inputs as an --io float32 qgraph: float32, ONNX layout
+    test = (calibration_samples(test_samples, fgraph, max_samples=max_test)
+            if test_samples is not None else [host_float_inputs(qgraph, s) for s in samples])
+    normal = (calibration_samples(calibration, fgraph, max_samples=max_test)
               if calibration is not None and metric == "auc" else None)
     vs = compare_with_float(fgraph, qgraph, test, labels=test_labels, metric=metric,
                             threshold_samples=normal)

@@ -77,3 +77,22 @@ def test_bad_define(tmp_path):
     assert parse_defines(("A=1", "B")) == {"A": "1", "B": None}
     with pytest.raises(McusimError):
         parse_defines(("1X=2",))
+
+
+def test_flash_overflow_is_told_apart_from_ram_overflow(tmp_path):
+    """validate halves its embedded samples only when the image overflows the flash (the
+    linker's message as mcusim.build words it), not for a RAM region or another error."""
+    from mcusim.boards import load_board
+    from mcusim.build import _link_error
+    from mcusim.linker import link_regions
+    from mcusim.validation import _flash_overflow
+
+    board = load_board("nucleo-u545re-q")
+    regions = link_regions(board)
+    flash = next(r.name for r in regions if "w" not in r.attrs)
+    ram = next(r.name for r in regions if "w" in r.attrs)
+    over = "ld: firmware.elf section `.rodata' will not fit in region `{}'\n" \
+           "ld: region `{}' overflowed by 3480 bytes\n"
+    assert _flash_overflow(_link_error(over.format(flash, flash), board, tmp_path), board)
+    assert not _flash_overflow(_link_error(over.format(ram, ram), board, tmp_path), board)
+    assert not _flash_overflow(BuildError("link failed: undefined reference to `f'"), board)

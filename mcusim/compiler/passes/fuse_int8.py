@@ -11,6 +11,10 @@ placed every int8 node, because both need the int8 parameters the float passes d
   same integers as the separate layer.
 
 Both change no value: the fused graph's twin gives the same int8 tensors as before.
+
+`int8_io` (``--io int8``, applied by `quantize_graph` after these) changes the model's
+interface instead: the boundary QuantizeLinear and DequantizeLinear leave the model, so the
+caller passes int8 inputs and receives int8 outputs (see its docstring).
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from mcusim.compiler.ir import Graph, Node, Op
+from mcusim.compiler.ir import DType, Graph, Node, Op
+from mcusim.errors import McusimError
 
 
 def quantize_geometry(shape: Sequence[int], perm: Sequence[int] | None) -> tuple[int, int, int]:
@@ -116,10 +121,94 @@ def _fuse_one_add_activation(graph: Graph) -> Graph | None:
     return None
 
 
+class Int8IOError(McusimError):
+    """``--io int8`` on a graph whose inputs or outputs cannot be int8."""
+
+
+_IO_HINT = "build it with --io float32 (the default)"
+
+
+def int8_io(graph: Graph) -> Graph:
+    """``--io int8``: every float32 graph input and output of the int8 graph becomes int8.
+
+    An input's QuantizeLinear (with or without the fused channels-last ``perm``) leaves the
+    graph: the input takes that node's output tensor, with its shape, layout and
+    quantization, under the input's ONNX name, so the caller hands over what the
+    QuantizeLinear would have produced (an NHWC int8 image for a channels-last model) and
+    no layer runs before the first int8 one. An output's DequantizeLinear leaves likewise:
+    the output is the int8 tensor it read, in the same (ONNX) shape. The integers every
+    layer computes are unchanged; only the conversion moves to the caller
+    (`mcusim.compiler.quantize.host_inputs` / `host_outputs` do it as the MCU did).
+
+    ``meta["io"]`` records, per converted input and output, its layout, its ONNX shape and
+    the ``perm`` from ONNX order to the int8 tensor's order (None: the same order; outputs
+    always); non-float inputs (e.g. int64 indices) are left as they are.
+
+    Raises:
+        Int8IOError: an input read by a float32 layer (a float island) or by nothing int8,
+            or an output computed in float32 or read by a float32 layer.
+    """
+    consumers = graph.consumers()
+    producers = graph.producers()
+    rename: dict[str, str] = {}
+    dropped: set[str] = set()
+    tensors = dict(graph.tensors)
+    io_inputs: dict[str, dict] = {}
+    io_outputs: dict[str, dict] = {}
+    for name in graph.inputs:
+        t = graph.tensors[name]
+        if t.dtype != DType.FLOAT32:
+            continue
+        readers = consumers.get(name, [])
+        quant = [n for n in readers if n.op == Op.QUANTIZE and n.attr("int8")]
+        floats = sorted(f"{n.name!r} ({n.op.value})" for n in readers if n not in quant)
+        if floats or len(quant) != 1 or quant[0].outputs[0] in graph.outputs:
+            why = (f"is read by float32 layer(s) {', '.join(floats)}" if floats
+                   else "has no int8 layer reading it")
+            raise Int8IOError(f"--io int8: model input {name!r} {why}, so it cannot be int8",
+                              hint=_IO_HINT)
+        q = quant[0]
+        y = graph.tensors[q.outputs[0]]
+        perm = q.attr("perm")
+        rename[y.name] = name
+        dropped.add(q.name)
+        del tensors[y.name]
+        tensors[name] = y.replace(name=name)
+        io_inputs[name] = {"layout": y.layout.value, "onnx_shape": list(t.shape),
+                           "perm": [int(p) for p in perm] if perm else None}
+    for name in graph.outputs:
+        t = graph.tensors[name]
+        if t.dtype != DType.FLOAT32:
+            continue
+        d = producers.get(name)
+        src = d.inputs[0] if d is not None else None
+        if d is None or d.op != Op.DEQUANTIZE or not d.attr("int8") or consumers.get(name) \
+                or src in graph.inputs or src in rename or src in graph.outputs:
+            why = ("is a model input" if d is None else
+                   f"is computed in float32 by layer {d.name!r} ({d.op.value})"
+                   if d.op != Op.DEQUANTIZE or not d.attr("int8") else
+                   "is also read by float32 layers" if consumers.get(name) else
+                   "is another input or output's int8 tensor")
+            raise Int8IOError(f"--io int8: model output {name!r} {why}, so it cannot be int8",
+                              hint=_IO_HINT)
+        rename[src] = name
+        dropped.add(d.name)
+        tensors[name] = graph.tensors[src].replace(name=name)
+        del tensors[src]
+        io_outputs[name] = {"layout": graph.tensors[src].layout.value,
+                            "onnx_shape": list(t.shape), "perm": None}
+    nodes = tuple(
+        n.replace(inputs=tuple(rename.get(i, i) for i in n.inputs),
+                  outputs=tuple(rename.get(o, o) for o in n.outputs))
+        for n in graph.nodes if n.name not in dropped)
+    meta = {**graph.meta, "io": {"dtype": "int8", "inputs": io_inputs, "outputs": io_outputs}}
+    return graph.replace(tensors=tensors, nodes=nodes, meta=meta).pruned()
+
+
 def fuse_int8(graph: Graph) -> Graph:
     """Every int8 fusion above, in order."""
     return fuse_add_activation(fuse_input_quantize_transpose(graph))
 
 
-__all__ = ["fuse_add_activation", "fuse_input_quantize_transpose", "fuse_int8",
-           "quantize_geometry"]
+__all__ = ["Int8IOError", "fuse_add_activation", "fuse_input_quantize_transpose", "fuse_int8",
+           "int8_io", "quantize_geometry"]
