@@ -35,6 +35,25 @@
  * of row pair j at DW3_PPAIR j + 16 x, so at most DW3_PCOLS columns. */
 #define DW3_PPAIR 128
 #define DW3_PCOLS (DW3_PPAIR / DW3_SLOT)
+/* The wide plane (Cortex-M33, see dw3_wide_ok): the same with DW3_WPAIR bytes between row
+ * pairs, so 9 .. DW3_WCOLS padded columns (VWW's 12x12 maps: 14, or 13 for stride 2). */
+#define DW3_WPAIR 240
+#define DW3_WCOLS (DW3_WPAIR / DW3_SLOT)
+
+/* Its loops are assembly with 14 registers: not at -O0, where GCC keeps r7 as the frame
+ * pointer. A debug build runs every shape through the general path (which then builds no
+ * requantization table for the planar shapes: the scratch it has is the same). The wide
+ * plane's one-piece columns (DW3_PCOL_ASM) are the Cortex-M33's (ARMv8-M Mainline) only. */
+#if defined(__OPTIMIZE__)
+#define DW3_ASM 1
+#else
+#define DW3_ASM 0
+#endif
+#if DW3_ASM && defined(__ARM_ARCH_8M_MAIN__)
+#define DW3_WIDE 1
+#else
+#define DW3_WIDE 0
+#endif
 
 /* The planar path's shapes. Vertical stride 2 with fewer than four output rows stays on
  * the general path: with no whole group of rows, converting twice as many input rows as
@@ -55,7 +74,42 @@ static int32_t dw3_pairs(const mcs_conv2d_s8_params_t *p)
     return (p->stride_h == 1) ? 2 * groups + 1 : 4 * groups + 1;
 }
 
+#if DW3_ASM
+/* Row pairs of the plane: those the row groups read, up to padded input row
+ * (out_h - 1) stride_h + 2. */
+static int32_t dw3_plane_pairs(const mcs_conv2d_s8_params_t *p)
+{
+    return (((p->out_h - 1) * p->stride_h + 2) >> 1) + 1;
+}
+
+#endif
+
+#if DW3_WIDE
+/* The wide plane's shapes: 9 .. DW3_WCOLS padded columns, and the rows of the one-piece
+ * columns dw3_pcol_group has for them, six of vertical stride 1 or 2, twelve of stride 1
+ * (VWW's 12x12x64 and 12x12x64 -> 6x6, which the ring took before: its C loop per column
+ * and its three-slot rotation cost more than the plane's one conversion call per group of
+ * channels). */
+static inline int32_t dw3_wide_ok(const mcs_conv2d_s8_params_t *p)
+{
+    const int32_t cols = (p->out_w - 1) * p->stride_w + 3; /* padded columns read */
+    return cols > DW3_PCOLS && cols <= DW3_WCOLS && p->out_c == p->in_c &&
+           p->kernel_h == 3 && p->kernel_w == 3 && p->dilation_h == 1 && p->dilation_w == 1 &&
+           ((p->stride_h == 1 && (p->out_h == 6 || p->out_h == 12)) ||
+            (p->stride_h == 2 && p->out_h == 6));
+}
+#endif
+
+/* The scratch of the ring and the general path (dw3_plane_ok: whether the plane fits in
+ * it); on the Cortex-M33 not inlined, so that dw3_plane_ok's call stays as it was before
+ * the wide plane (mcusim's model, VWW's 6x6x128 and 3x3 layers: 62 cycles per call more
+ * with the wide plane's test in it), elsewhere the public function itself. */
+#if DW3_WIDE
+static __attribute__((noinline)) int32_t dw3_bytes(const mcs_conv2d_s8_params_t *p)
+#else
+#define dw3_bytes mcs_depthwise_conv2d_s8_get_buffer_size
 int32_t mcs_depthwise_conv2d_s8_get_buffer_size(const mcs_conv2d_s8_params_t *p)
+#endif
 {
     /* planar path: the ring; general path: per channel one int32 correction and one
      * zero-point byte (the padding row), then, for the shapes the planar path does not
@@ -68,6 +122,18 @@ int32_t mcs_depthwise_conv2d_s8_get_buffer_size(const mcs_conv2d_s8_params_t *p)
                               : 0;
     return (planar > general) ? planar : general;
 }
+
+#if DW3_WIDE
+/* and the wide plane's (mcusim/quant/scratch.py: wide_plane) */
+int32_t mcs_depthwise_conv2d_s8_get_buffer_size(const mcs_conv2d_s8_params_t *p)
+{
+    const int32_t bytes = dw3_bytes(p);
+    if (dw3_wide_ok(p) && DW3_WPAIR * dw3_plane_pairs(p) > bytes) {
+        return DW3_WPAIR * dw3_plane_pairs(p);
+    }
+    return bytes;
+}
+#endif
 
 /* ====================================================================================== */
 /* The general path                                                                        */
@@ -377,15 +443,6 @@ static void dw_general(const int8_t *input, const int8_t *weights, const int32_t
 /* The planar 3x3 path                                                                      */
 /* ====================================================================================== */
 
-/* Its loops are assembly with 14 registers: not at -O0, where GCC keeps r7 as the frame
- * pointer. A debug build runs every shape through the general path (which then builds no
- * requantization table for the planar shapes: the scratch it has is the same). */
-#if defined(__OPTIMIZE__)
-#define DW3_ASM 1
-#else
-#define DW3_ASM 0
-#endif
-
 #if DW3_ASM
 
 /* 1 when the last group of four rows takes the single row left (out_h % 4 == 1). */
@@ -646,6 +703,9 @@ static inline void dw3_rows4_p(const int8_t *src, int32_t rs, uint8_t *d, int32_
 #endif
 /* the plane's (dw3_plane_cols): *sp and *dp move past the n row pairs */
 DW3_ROWS4_FN(dw3_rows4_plane, 128)
+#if DW3_WIDE
+DW3_ROWS4_FN(dw3_rows4_wide, 240) /* the wide plane's (DW3_WPAIR; STR's post-index: < 256) */
+#endif
 
 /* The per-call constants of the planar path. Where the input rows land in the ring (the
  * same for every column): row pairs [j0, j1) hold input rows (padded row 2j is input row
@@ -719,16 +779,23 @@ static __attribute__((noinline)) void dw3_convert4(const dw3_call_t *k, const in
  * (pad_top odd: row = 1); the bottom one's is where dw3_rows4_plane leaves s. */
 static inline __attribute__((always_inline)) void
 dw3_plane_cols(const int8_t *s, int32_t rs, uint8_t *dst, int32_t n, int32_t ch, int32_t full,
-               int32_t zw4, const int32_t top, const int32_t bottom)
+               int32_t zw4, const int32_t top, const int32_t bottom, const int32_t ps)
 {
     for (; n > 0; --n, s += ch, dst += DW3_SLOT) {
         const int8_t *r = s;
         uint8_t *d = dst;
         if (top) {
             dw3_pair4(d, zw4, mcs_dsp_ld_s8x4(r - rs));
-            d += DW3_PPAIR;
+            d += ps;
         }
-        dw3_rows4_plane(&r, rs, &d, full);
+#if DW3_WIDE
+        if (ps == DW3_WPAIR) {
+            dw3_rows4_wide(&r, rs, &d, full);
+        } else
+#endif
+        {
+            dw3_rows4_plane(&r, rs, &d, full);
+        }
         if (bottom) {
             dw3_pair4(d, mcs_dsp_ld_s8x4(r), zw4);
         }
@@ -741,22 +808,36 @@ dw3_plane_cols(const int8_t *s, int32_t rs, uint8_t *dst, int32_t n, int32_t ch,
  * mcusim's models, VWW's 6x6x128 Cortex-M33 114,951 -> 107,807 cycles, 6x6x128 -> 3x3
  * 61,607 -> 55,615, 3x3x256 97,673 -> 92,481; Cortex-M7 85,299 -> 80,015, 44,626 -> 39,470,
  * 71,762 -> 67,662. */
-static __attribute__((noinline)) void dw3_convert4_plane(const dw3_call_t *k, const int8_t *col,
-                                                         uint8_t *dst, int32_t n, int32_t ch)
+static inline __attribute__((always_inline)) void
+dw3_convert4_ps(const dw3_call_t *k, const int8_t *col, uint8_t *dst, int32_t n, int32_t ch,
+                const int32_t ps)
 {
     const int8_t *s = col + k->row * k->rs;
     if (k->top) {
         if (k->bottom) {
-            dw3_plane_cols(s, k->rs, dst, n, ch, k->full, k->zw4, 1, 1);
+            dw3_plane_cols(s, k->rs, dst, n, ch, k->full, k->zw4, 1, 1, ps);
         } else {
-            dw3_plane_cols(s, k->rs, dst, n, ch, k->full, k->zw4, 1, 0);
+            dw3_plane_cols(s, k->rs, dst, n, ch, k->full, k->zw4, 1, 0, ps);
         }
     } else if (k->bottom) {
-        dw3_plane_cols(s, k->rs, dst, n, ch, k->full, k->zw4, 0, 1);
+        dw3_plane_cols(s, k->rs, dst, n, ch, k->full, k->zw4, 0, 1, ps);
     } else {
-        dw3_plane_cols(s, k->rs, dst, n, ch, k->full, k->zw4, 0, 0);
+        dw3_plane_cols(s, k->rs, dst, n, ch, k->full, k->zw4, 0, 0, ps);
     }
 }
+static __attribute__((noinline)) void dw3_convert4_plane(const dw3_call_t *k, const int8_t *col,
+                                                         uint8_t *dst, int32_t n, int32_t ch)
+{
+    dw3_convert4_ps(k, col, dst, n, ch, DW3_PPAIR);
+}
+#if DW3_WIDE
+/* the wide plane's (DW3_WPAIR) */
+static __attribute__((noinline)) void dw3_convert4_wide(const dw3_call_t *k, const int8_t *col,
+                                                        uint8_t *dst, int32_t n, int32_t ch)
+{
+    dw3_convert4_ps(k, col, dst, n, ch, DW3_WPAIR);
+}
+#endif
 
 /* A column of a partial group (g < 4 channels) inside the input -> dst (row pair j0), byte by
  * byte (a word load could run past the input); the other channels' words get zero points. */
@@ -1833,12 +1914,20 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
     "str    %[z], %[o]\n\t"                                                                \
     DW3_P6_COLUMN(slot, ld_lo, clamp)
 
+/* Twelve rows of the wide plane: DW3_P12_COLUMN, then b and z back to the column's row
+ * pair 0 and output row 0 (z -= 6 os, x = os; b -= 3 DW3_PS) for DW3_PCOL_NEXT. */
+#define DW3_P12_BACK                                                                       \
+    "sub    %[z], %[z], %[x], lsl #2\n\t"                                                  \
+    "sub    %[z], %[z], %[x], lsl #1\n\t"                                                  \
+    "sub    %[b], %[b], #(3 * DW3_PS)\n\t"
+
 /* Per channel: its block (w; blk moves to the next), output column 0 (o0 moves by one
  * byte), b and the column count; every column (DW3_P6_COLUMN or DW3_P3_COLUMN); then the
- * next channel while nch > 0. */
-#define DW3_PCOL_ASM(column)                                                               \
+ * next channel while nch > 0. ps: the plane's bytes between row pairs, DW3_PPAIR or
+ * DW3_WPAIR. */
+#define DW3_PCOL_ASM(ps, column)                                                           \
     __asm__ volatile(                                                                      \
-        ".set   DW3_PS, 128\n\t"                                                           \
+        ".set   DW3_PS, " ps "\n\t"                                                        \
         "0:\n\t"                                                                           \
         "ldr    %[w], %[blk]\n\t"                                                          \
         "ldr    %[a1], %[o0]\n\t"                                                          \
@@ -1943,54 +2032,110 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
  * has kernel column k in slot k). */
 #define DW3_Q "w"
 
+/* The frame of DW3_PCOL_ASM for channels blk[0 .. g) (o: channel 0's output at row 0,
+ * column 0); returns the clamp variant (0: none, 1: act_min, 2: both). */
+static inline int32_t dw3_col_frame(dw3_asm_t *st, const mcs_conv2d_s8_params_t *p,
+                                    const dw3_chan_t *blk, int32_t g, int8_t *o)
+{
+    st->blk = blk;
+    st->o0 = o;
+    st->nch = g;
+    st->cstep = DW3_SLOT * p->stride_w;
+    st->ncols = p->out_w;
+    st->ostep = p->in_c;
+    st->amin = p->act_min;
+    st->amax = p->act_max;
+    st->os = p->out_w * p->in_c;
+    return (p->act_min == -128 && p->act_max == 127) ? 0 : (p->act_max == 127) ? 1 : 2;
+}
+
 /* One-piece columns (DW3_PCOL_ASM) for channels blk[0 .. g) (o: channel 0's output at row
  * 0, column 0): six rows of vertical stride 1, or three rows (dw3_pcol_ok). */
 static __attribute__((noinline)) void dw3_pcol_group(const mcs_conv2d_s8_params_t *p,
                                                      const dw3_chan_t *blk, int32_t g,
                                                      int8_t *o)
 {
-    const int32_t clamp = (p->act_min == -128 && p->act_max == 127) ? 0
-                          : (p->act_max == 127)                     ? 1
-                                                                    : 2;
     dw3_asm_t st;
+    const int32_t clamp = dw3_col_frame(&st, p, blk, g, o);
     int32_t b, w, n, a0, a1, a2, a3, a4, a5, x, y, z, wa, wb;
-    st.blk = blk;
-    st.o0 = o;
-    st.nch = g;
-    st.cstep = DW3_SLOT * p->stride_w;
-    st.ncols = p->out_w;
-    st.ostep = p->in_c;
-    st.amin = p->act_min;
-    st.amax = p->act_max;
-    st.os = p->out_w * p->in_c;
     switch ((p->out_h == 6) ? clamp : (p->stride_h == 1) ? 3 + clamp : 6 + clamp) {
     case 0:
-        DW3_PCOL_ASM(DW3_P6_COLUMN(DW3_P6_SLOT, "", ""));
+        DW3_PCOL_ASM("128", DW3_P6_COLUMN(DW3_P6_SLOT, "", ""));
         break;
     case 1:
-        DW3_PCOL_ASM(DW3_P6_COLUMN(DW3_P6_SLOT, DW3_LD_LO, DW3_CLAMP6("lt")));
+        DW3_PCOL_ASM("128", DW3_P6_COLUMN(DW3_P6_SLOT, DW3_LD_LO, DW3_CLAMP6("lt")));
         break;
     case 2:
-        DW3_PCOL_ASM(
-            DW3_P6_COLUMN(DW3_P6_SLOT, DW3_LD_LO, DW3_CLAMP6("lt") DW3_HI(6)));
+        DW3_PCOL_ASM("128",
+                     DW3_P6_COLUMN(DW3_P6_SLOT, DW3_LD_LO, DW3_CLAMP6("lt") DW3_HI(6)));
         break;
     case 3:
-        DW3_PCOL_ASM(DW3_P3_COLUMN(DW3_P3_SLOT1, "", ""));
+        DW3_PCOL_ASM("128", DW3_P3_COLUMN(DW3_P3_SLOT1, "", ""));
         break;
     case 4:
-        DW3_PCOL_ASM(DW3_P3_COLUMN(DW3_P3_SLOT1, DW3_LD_LO, DW3_CLAMP3("lt")));
+        DW3_PCOL_ASM("128", DW3_P3_COLUMN(DW3_P3_SLOT1, DW3_LD_LO, DW3_CLAMP3("lt")));
         break;
     case 5:
-        DW3_PCOL_ASM(DW3_P3_COLUMN(DW3_P3_SLOT1, DW3_LD_LO, DW3_CLAMP3("lt") DW3_HI(3)));
+        DW3_PCOL_ASM("128",
+                     DW3_P3_COLUMN(DW3_P3_SLOT1, DW3_LD_LO, DW3_CLAMP3("lt") DW3_HI(3)));
         break;
     case 6:
-        DW3_PCOL_ASM(DW3_P3_COLUMN(DW3_P3_SLOT2, "", ""));
+        DW3_PCOL_ASM("128", DW3_P3_COLUMN(DW3_P3_SLOT2, "", ""));
         break;
     case 7:
-        DW3_PCOL_ASM(DW3_P3_COLUMN(DW3_P3_SLOT2, DW3_LD_LO, DW3_CLAMP3("lt")));
+        DW3_PCOL_ASM("128", DW3_P3_COLUMN(DW3_P3_SLOT2, DW3_LD_LO, DW3_CLAMP3("lt")));
         break;
     default:
-        DW3_PCOL_ASM(DW3_P3_COLUMN(DW3_P3_SLOT2, DW3_LD_LO, DW3_CLAMP3("lt") DW3_HI(3)));
+        DW3_PCOL_ASM("128",
+                     DW3_P3_COLUMN(DW3_P3_SLOT2, DW3_LD_LO, DW3_CLAMP3("lt") DW3_HI(3)));
+        break;
+    }
+    (void)b; (void)w; (void)n; (void)a0; (void)a1; (void)a2; (void)a3; (void)a4; (void)a5;
+    (void)x; (void)y; (void)z; (void)wa; (void)wb;
+}
+
+/* The same in the wide plane (DW3_WPAIR, dw3_wide_ok): six rows of vertical stride 1 or 2,
+ * twelve of stride 1 (two six-row pieces, DW3_P12_COLUMN, then back to the column's top:
+ * DW3_P12_BACK). A function of its own, so that the plane's calls test nothing more (VWW's
+ * 6x6x128, Cortex-M33: one function for both planes took 7 cycles more per group). */
+static __attribute__((noinline)) void dw3_wcol_group(const mcs_conv2d_s8_params_t *p,
+                                                     const dw3_chan_t *blk, int32_t g,
+                                                     int8_t *o)
+{
+    dw3_asm_t st;
+    const int32_t clamp = dw3_col_frame(&st, p, blk, g, o);
+    int32_t b, w, n, a0, a1, a2, a3, a4, a5, x, y, z, wa, wb;
+    switch ((p->out_h == 12) ? 6 + clamp : (p->stride_h == 1) ? clamp : 3 + clamp) {
+    case 0:
+        DW3_PCOL_ASM("240", DW3_P6_COLUMN(DW3_P6_SLOT, "", ""));
+        break;
+    case 1:
+        DW3_PCOL_ASM("240", DW3_P6_COLUMN(DW3_P6_SLOT, DW3_LD_LO, DW3_CLAMP6("lt")));
+        break;
+    case 2:
+        DW3_PCOL_ASM("240",
+                     DW3_P6_COLUMN(DW3_P6_SLOT, DW3_LD_LO, DW3_CLAMP6("lt") DW3_HI(6)));
+        break;
+    case 3:
+        DW3_PCOL_ASM("240", DW3_P6_COLUMN(DW3_P6_SLOT2, "", ""));
+        break;
+    case 4:
+        DW3_PCOL_ASM("240", DW3_P6_COLUMN(DW3_P6_SLOT2, DW3_LD_LO, DW3_CLAMP6("lt")));
+        break;
+    case 5:
+        DW3_PCOL_ASM("240",
+                     DW3_P6_COLUMN(DW3_P6_SLOT2, DW3_LD_LO, DW3_CLAMP6("lt") DW3_HI(6)));
+        break;
+    case 6:
+        DW3_PCOL_ASM("240", DW3_P12_COLUMN(DW3_P6_SLOT, "", "", "3") DW3_P12_BACK);
+        break;
+    case 7:
+        DW3_PCOL_ASM("240", DW3_P12_COLUMN(DW3_P6_SLOT, DW3_LD_LO, DW3_CLAMP6("lt"), "3")
+                                DW3_P12_BACK);
+        break;
+    default:
+        DW3_PCOL_ASM("240", DW3_P12_COLUMN(DW3_P6_SLOT, DW3_LD_LO,
+                                           DW3_CLAMP6("lt") DW3_HI(6), "3") DW3_P12_BACK);
         break;
     }
     (void)b; (void)w; (void)n; (void)a0; (void)a1; (void)a2; (void)a3; (void)a4; (void)a5;
@@ -2829,13 +2974,6 @@ static void dw3_planar(const int8_t *input, const int8_t *weights, const int32_t
     }
 }
 
-/* Row pairs of the plane: those the row groups read, up to padded input row
- * (out_h - 1) stride_h + 2. */
-static int32_t dw3_plane_pairs(const mcs_conv2d_s8_params_t *p)
-{
-    return (((p->out_h - 1) * p->stride_h + 2) >> 1) + 1;
-}
-
 /*
  * The plane: small maps (VWW's 6x6 and 3x3 ones: a few rows, so the planar path's costs per
  * channel and column outweighed its rows) whose padded columns fit DW3_PCOLS and whose
@@ -2848,7 +2986,7 @@ static int32_t dw3_plane_ok(const mcs_conv2d_s8_params_t *p)
            p->dilation_h == 1 && p->dilation_w == 1 &&
            (p->stride_h == 1 || p->stride_h == 2) &&
            (p->out_w - 1) * p->stride_w + 3 <= DW3_PCOLS &&
-           DW3_PPAIR * dw3_plane_pairs(p) <= mcs_depthwise_conv2d_s8_get_buffer_size(p);
+           DW3_PPAIR * dw3_plane_pairs(p) <= dw3_bytes(p);
 }
 
 /* Per group of four channels: the input's columns into the plane (padding columns and rows
@@ -2945,6 +3083,71 @@ static void dw3_plane(const int8_t *input, const int8_t *weights, const int32_t 
     }
 }
 
+#if DW3_WIDE
+/* The wide plane (dw3_wide_ok): dw3_plane's loop on the Cortex-M33 (DW3_SU, DW3_PCOL) with
+ * DW3_WPAIR bytes between row pairs and dw3_wcol_group's columns. A function of its own, so
+ * that the plane's calls test nothing more. VWW's 12x12x64 on the Cortex-M33, mcusim's model
+ * (kernel cases, no clamp, zero points -128): 213,983 -> 182,928 cycles (the ring before),
+ * 12x12x64 -> 6x6 90,939 -> 70,816. */
+static void dw3_wide(const int8_t *input, const int8_t *weights, const int32_t *bias,
+                     const int32_t *multiplier, const int32_t *shift, int16_t *scratch,
+                     int8_t *output, const mcs_conv2d_s8_params_t *p)
+{
+    const int32_t ch = p->in_c;
+    const int32_t pairs = dw3_plane_pairs(p);
+    const int32_t x0 = (p->pad_left > 0) ? p->pad_left : 0;
+    const int32_t s1 = p->stride_h == 1;
+    int32_t x1 = (p->out_w - 1) * p->stride_w + 3; /* padded columns read */
+    dw3_call_t k;
+    dw3_chan_t blk[4];
+    uint8_t *dst; /* the plane's column x0 at row pair j0 */
+    int32_t n, c0, x;
+
+    if (x1 > p->pad_left + p->in_w) {
+        x1 = p->pad_left + p->in_w;
+    }
+    dw3_call_init(&k, p, (uint8_t *)scratch, pairs, DW3_WPAIR);
+    dw3_fill(k.ring, p->input_zp, DW3_WPAIR * pairs);
+    dw3_blocks_init(blk, k.ring, DW3_WPAIR, p);
+    dst = k.ring + DW3_SLOT * x0 + k.j0 * DW3_WPAIR;
+    for (n = 0; n < p->batch; ++n) {
+        const int8_t *in_n = input + n * p->in_h * p->in_w * ch;
+        int8_t *out_n = output + n * p->out_h * p->out_w * ch;
+        const int8_t *src = in_n + (x0 - p->pad_left) * ch; /* column x0 */
+        dw3_su_t q;
+        dw3_su_init(&q, weights, bias, multiplier, shift, p);
+        for (c0 = 0; c0 + 4 <= ch; c0 += 4) {
+            dw3_convert4_wide(&k, src + c0, dst, x1 - x0, ch);
+            dw3_setup4_asm(blk, &q, s1, 0);
+            dw3_wcol_group(p, blk, 4, out_n + c0);
+        }
+        if (c0 < ch) {
+            const int32_t g = ch - c0;
+            for (x = x0; x < x1; ++x) {
+                dw3_convert_part(&k, in_n + (x - p->pad_left) * ch + c0, g,
+                                 k.ring + DW3_SLOT * x + k.j0 * DW3_WPAIR);
+            }
+            dw3_setup(blk, weights, bias, multiplier, shift, c0, g, DW3_WPAIR, p);
+            dw3_wcol_group(p, blk, g, out_n + c0);
+        }
+    }
+}
+
+/* dw3_wide when the call is its (1), else 0. Not inlined: GCC merged its tests with
+ * dw3_plane_ok's, which cost the plane 4 cycles per call (VWW's 6x6x128). */
+static __attribute__((noinline)) int32_t
+dw3_wide_call(const int8_t *input, const int8_t *weights, const int32_t *bias,
+              const int32_t *multiplier, const int32_t *shift, int16_t *scratch, int8_t *output,
+              const mcs_conv2d_s8_params_t *p)
+{
+    if (dw3_wide_ok(p) && dw3_rq_ok(bias, shift, p)) {
+        dw3_wide(input, weights, bias, multiplier, shift, scratch, output, p);
+        return 1;
+    }
+    return 0;
+}
+#endif
+
 #endif /* DW3_ASM */
 
 void mcs_depthwise_conv2d_s8(const int8_t *input, const int8_t *weights, const int32_t *bias,
@@ -2956,6 +3159,15 @@ void mcs_depthwise_conv2d_s8(const int8_t *input, const int8_t *weights, const i
         dw3_plane(input, weights, bias, multiplier, shift, scratch, output, p);
         return;
     }
+#if DW3_WIDE
+    /* (the column count's test before the call: VWW's ring layers, Cortex-M33, pay 3 to 4
+     * cycles per call for the wide plane instead of 40) */
+    if ((uint32_t)((p->out_w - 1) * p->stride_w + 3 - (DW3_PCOLS + 1)) <
+            (uint32_t)(DW3_WCOLS - DW3_PCOLS) &&
+        dw3_wide_call(input, weights, bias, multiplier, shift, scratch, output, p)) {
+        return;
+    }
+#endif
     if (dw3_shape_ok(p) && dw3_rq_ok(bias, shift, p)) {
         dw3_planar(input, weights, bias, multiplier, shift, scratch, output, p);
         return;

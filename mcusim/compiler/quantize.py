@@ -1024,7 +1024,8 @@ def layer_scratch_bytes(target: Target, graph: Graph, node: Node,
     if g["kind"] == "depthwise":
         mult = g["oc"] // g["ic"]
         return scratch.depthwise_bytes(g["oc"], mult, g["kh"], g["kw"], g["oh"], g["geo"][0],
-                                       (g["geo"][2], g["geo"][3]))
+                                       (g["geo"][2], g["geo"][3]), g["ow"], g["geo"][1],
+                                       bool(target.dsp) and target.core == "cortex-m33")
     if g["kind"] == "pointwise":
         return scratch.pointwise_bytes(g["ic"], g["oc"], paired, weight_cache)
     return scratch.conv2d_bytes(g["kh"], g["kw"], g["ic"], g["oc"], paired, weight_cache)

@@ -286,7 +286,10 @@ def depthwise_case(name: str, hw: tuple[int, int], cin: int, k: tuple[int, int],
                       "mcs_conv2d_s8_params_t", params, _CONV_ARGS, y,
                       macs=y.size * k[0] * k[1],
                       scratch_bytes=scratch.depthwise_bytes(cout, depth_multiplier, k[0], k[1],
-                                                            y.shape[1], stride[0], dilation))
+                                                            y.shape[1], stride[0], dilation,
+                                                            y.shape[2], stride[1],
+                                                            # every core's need
+                                                            wide_plane=True))
 
 
 def fully_connected_case(name: str, batch: int, k: int, n: int, seed: int = 0,

@@ -56,22 +56,31 @@ def pointwise_bytes(in_c: int, out_c: int, paired: bool = False,
 
 def depthwise_bytes(out_c: int, depth_multiplier: int = 1, kernel_h: int = 3,
                     kernel_w: int = 3, out_h: int = 1, stride_h: int = 1,
-                    dilation: tuple[int, int] = (1, 1)) -> int:
-    """`mcs_depthwise_conv2d_s8` (multiplier 1 only): the larger of its two paths' needs.
+                    dilation: tuple[int, int] = (1, 1), out_w: int = 1, stride_w: int = 1,
+                    wide_plane: bool = False) -> int:
+    """`mcs_depthwise_conv2d_s8` (multiplier 1 only): the largest of its paths' needs.
     Planar path (3x3, dilation 1, vertical stride 1, or 2 with at least four output rows): a
     ring of three int16 columns of four channels, 48 bytes per pair of input rows, for whole
     groups of four output rows and the next group's first pair. General path: per channel
     one int32 and one padding byte, then for the shapes the planar path does not take the
-    requantization table of the channels in whole groups of four."""
+    requantization table of the channels in whole groups of four. With `wide_plane` (the
+    Cortex-M33's optimized build, ``DW3_WIDE``): the wide plane of 3x3 maps whose padded
+    columns read, (out_w - 1) stride_w + 3, are 9 to 15 and whose rows are six (vertical
+    stride 1 or 2) or twelve (stride 1): 240 bytes per pair of padded input rows up to row
+    (out_h - 1) stride_h + 2."""
     if depth_multiplier != 1:
         return 0
-    planar = 0
-    if (kernel_h, kernel_w) == (3, 3) and tuple(dilation) == (1, 1) and (
-            stride_h == 1 or (stride_h == 2 and out_h >= 4)):
-        groups = (out_h + 3) // 4
-        planar = 48 * ((2 if stride_h == 1 else 4) * groups + 1)
+    planar = plane = 0
+    if (kernel_h, kernel_w) == (3, 3) and tuple(dilation) == (1, 1):
+        if stride_h == 1 or (stride_h == 2 and out_h >= 4):
+            groups = (out_h + 3) // 4
+            planar = 48 * ((2 if stride_h == 1 else 4) * groups + 1)
+        cols = (out_w - 1) * stride_w + 3
+        if wide_plane and 8 < cols <= 15 and (
+                (stride_h == 1 and out_h in (6, 12)) or (stride_h == 2 and out_h == 6)):
+            plane = 240 * (((out_h - 1) * stride_h + 2) // 2 + 1)
     general = 4 * out_c + ((out_c + 3) & ~3) + (0 if planar else rq_table_bytes(out_c & ~3))
-    return max(general, planar)
+    return max(general, planar, plane)
 
 
 def fully_connected_bytes(in_features: int, batch: int = 2, out_features: int = 0) -> int:

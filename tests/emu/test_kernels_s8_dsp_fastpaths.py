@@ -272,20 +272,53 @@ def _depthwise_ring12_cases() -> list[kfw.KernelCase]:
     """Twelve output rows in the ring (the Cortex-M33's one-piece columns of two six-row
     pieces, VWW's 12x12 maps), both vertical strides under every clamp variant: partial
     groups of four channels, horizontal strides 2 and 3 (the ring slots' rotation), batches
-    of two."""
+    of two. Vertical stride 1's maps have more padded columns than the Cortex-M33's wide
+    plane takes (15)."""
     d = kfw.depthwise_case
     zoo = {"act": None, "zero_points": (-128, -128)}
     return [
-        d("dw3_ring12_c8_s1_zoo", (12, 7), 8, (3, 3), pads=(1, 1, 1, 1), seed=173, **zoo),
-        d("dw3_ring12_c7_s1_relu", (12, 9), 7, (3, 3), pads=(1, 1, 1, 1), seed=174),
+        d("dw3_ring12_c8_s1_zoo", (12, 16), 8, (3, 3), pads=(1, 1, 1, 1), seed=173, **zoo),
+        d("dw3_ring12_c7_s1_relu", (12, 17), 7, (3, 3), pads=(1, 1, 1, 1), seed=174),
         d("dw3_ring12_c12_s1x2_clip", (12, 6), 12, (3, 3), (1, 2), (1, 1, 1, 1),
           act=(-50, 60), zero_points=(3, -7), seed=175),
-        d("dw3_ring12_c5_s1x3_hi_batch2", (12, 10), 5, (3, 3), (1, 3), (1, 1, 1, 1),
+        d("dw3_ring12_c5_s1x3_hi_batch2", (12, 16), 5, (3, 3), (1, 3), (1, 1, 1, 1),
           act=(-300, 30), seed=176, batch=2),
         d("dw3_ring12_c8_s2_zoo", (24, 9), 8, (3, 3), (2, 2), (0, 0, 1, 1), seed=177, **zoo),
         d("dw3_ring12_c6_s2_relu", (23, 11), 6, (3, 3), (2, 2), (1, 1, 1, 1), seed=178),
         d("dw3_ring12_c13_s2x3_clip_batch2", (24, 10), 13, (3, 3), (2, 3), (0, 0, 1, 1),
           act=(-50, 60), zero_points=(5, -9), seed=179, batch=2),
+    ]
+
+
+def _depthwise_wide_cases() -> list[kfw.KernelCase]:
+    """The Cortex-M33's wide plane (9 to 15 padded columns; the ring on the other cores):
+    twelve rows of vertical stride 1, six of stride 1 and of stride 2, each with no clamp,
+    act_min only and both; 9 and 15 columns, horizontal strides 2 and 3, partial groups of
+    four channels (and a group of one alone), both padding styles, no bias, batches of two.
+    (dw3_rq_c12_left_lane0 of the rq_check set: a wide call the requantization check
+    rejects.)"""
+    d = kfw.depthwise_case
+    zoo = {"act": None, "zero_points": (-128, -128)}
+    p1, p0 = (1, 1, 1, 1), (0, 0, 1, 1)
+    return [
+        d("dw3_wide12_c8_cols9_zoo", (12, 7), 8, (3, 3), pads=p1, seed=230, **zoo),
+        d("dw3_wide12_c7_cols15_relu", (12, 13), 7, (3, 3), pads=p1, seed=231),
+        d("dw3_wide12_c12_s1x2_clip", (12, 12), 12, (3, 3), (1, 2), p1, act=(-50, 60),
+          zero_points=(3, -7), seed=232),
+        d("dw3_wide12_c5_hi_pad0_batch2", (13, 12), 5, (3, 3), pads=p0, act=(-300, 30),
+          zero_points=(2, -20), seed=233, batch=2),
+        d("dw3_wide12_c6_s1x3_zoo", (12, 14), 6, (3, 3), (1, 3), p1, seed=234, **zoo),
+        d("dw3_wide6_c8_s1_zoo", (6, 13), 8, (3, 3), pads=p1, seed=235, **zoo),
+        d("dw3_wide6_c5_s1_relu", (6, 9), 5, (3, 3), pads=p1, seed=236),
+        d("dw3_wide6_c4_s1_hi", (6, 10), 4, (3, 3), pads=p1, act=(-300, 30), seed=237),
+        d("dw3_wide6_c8_s2_zoo", (12, 12), 8, (3, 3), (2, 2), p0, seed=238, **zoo),
+        d("dw3_wide6_c6_s2_relu_cols15", (11, 14), 6, (3, 3), (2, 2), p1, seed=239),
+        d("dw3_wide6_c13_s2x3_clip_batch2", (12, 13), 13, (3, 3), (2, 3), p1, act=(-50, 60),
+          zero_points=(5, -9), seed=240, batch=2),
+        d("dw3_wide6_c4_s2_hi_cols9", (12, 8), 4, (3, 3), (2, 2), p0, act=(-300, 30),
+          seed=241),
+        _dw_no_bias("dw3_wide6_c9_s2_nobias", (12, 10), 9, (2, 2), p0, seed=242),
+        _dw_no_bias("dw3_wide12_c1_nobias", (12, 9), 1, (1, 1), p1, seed=243),
     ]
 
 
@@ -336,15 +369,16 @@ def _depthwise_rq_check_cases() -> list[kfw.KernelCase]:
 def _depthwise_ring6_cases() -> list[kfw.KernelCase]:
     """Six output rows in the ring (wide maps; the Cortex-M33's one-piece columns there too,
     DW3_RCOL_ASM), both vertical strides: every clamp variant, partial groups of four
-    channels, horizontal stride 3 (a ring slot per output column)."""
+    channels, horizontal stride 3 (a ring slot per output column). More than 15 padded
+    columns: narrower ones take the Cortex-M33's wide plane."""
     d = kfw.depthwise_case
     zoo = {"act": None, "zero_points": (-128, -128)}
     return [
-        d("dw3_ring6_c8_s1_zoo", (6, 12), 8, (3, 3), pads=(1, 1, 1, 1), seed=132, **zoo),
-        d("dw3_ring6_c7_s2_relu", (12, 12), 7, (3, 3), (2, 2), (1, 1, 1, 1), seed=133),
-        d("dw3_ring6_c6_s2_clip", (12, 10), 6, (3, 3), (2, 2), (0, 0, 1, 1), act=(-50, 60),
+        d("dw3_ring6_c8_s1_zoo", (6, 16), 8, (3, 3), pads=(1, 1, 1, 1), seed=132, **zoo),
+        d("dw3_ring6_c7_s2_relu", (12, 16), 7, (3, 3), (2, 2), (1, 1, 1, 1), seed=133),
+        d("dw3_ring6_c6_s2_clip", (12, 18), 6, (3, 3), (2, 2), (0, 0, 1, 1), act=(-50, 60),
           zero_points=(3, -7), seed=134),
-        d("dw3_ring6_c4_s2x3_zoo", (12, 14), 4, (3, 3), (2, 3), (1, 1, 1, 1), seed=135,
+        d("dw3_ring6_c4_s2x3_zoo", (12, 17), 4, (3, 3), (2, 3), (1, 1, 1, 1), seed=135,
           **zoo),
     ]
 
@@ -397,7 +431,7 @@ def _depthwise_setup4_cases() -> list[kfw.KernelCase]:
         _dw_no_bias("dw3_su_plane_c8_s1_nobias", (6, 6), 8, (1, 1), (1, 1, 1, 1), seed=190),
         _dw_no_bias("dw3_su_plane_c14_s2_nobias_batch2", (6, 6), 14, (2, 2), (0, 0, 1, 1),
                     seed=191, batch=2),
-        _dw_no_bias("dw3_su_ring_c12_s1_nobias", (12, 9), 12, (1, 1), (1, 1, 1, 1), seed=192),
+        _dw_no_bias("dw3_su_ring_c12_s1_nobias", (12, 16), 12, (1, 1), (1, 1, 1, 1), seed=192),
         _dw_no_bias("dw3_su_ring_c10_s2_nobias_batch2", (16, 12), 10, (2, 2), (0, 0, 1, 1),
                     seed=193, batch=2),
         d("dw3_su_ring_c12_s2_batch3", (9, 11), 12, (3, 3), (2, 2), (1, 1, 1, 1), seed=194,
@@ -412,18 +446,19 @@ def _depthwise_rows4_cases() -> list[kfw.KernelCase]:
     """The ring's column conversion (dw3_rows4: four row pairs per iteration, then two and
     one as the count's bits say; the Cortex-M4 and M33 take the bottom pair where it
     leaves its pointers): full row pairs 1 to 9 (every count mod 4 after none, one and
-    two iterations), with and without a top and a bottom pair, both vertical strides."""
+    two iterations), with and without a top and a bottom pair, both vertical strides. (Six
+    and twelve rows: more than 15 padded columns, the Cortex-M33's wide plane's limit.)"""
     d = kfw.depthwise_case
     zoo = {"act": None, "zero_points": (-128, -128)}
     p1, p0 = (1, 1, 1, 1), (0, 1, 2, 1)
     return [
         d("dw3_rows4_h3_n1", (3, 7), 4, (3, 3), pads=p1, seed=200, **zoo),
-        d("dw3_rows4_h6_n2_bottom", (6, 9), 4, (3, 3), pads=p1, seed=212),
+        d("dw3_rows4_h6_n2_bottom", (6, 16), 4, (3, 3), pads=p1, seed=212),
         d("dw3_rows4_h8_n3_bottom", (8, 8), 4, (3, 3), pads=p1, seed=201),
         d("dw3_rows4_h9_n4", (9, 7), 8, (3, 3), pads=p1, seed=202, **zoo),
         d("dw3_rows4_h11_n5", (11, 7), 4, (3, 3), pads=p1, seed=203),
-        d("dw3_rows4_h12_n5_bottom", (12, 7), 4, (3, 3), pads=p1, seed=204, **zoo),
-        d("dw3_rows4_h12_n6_pad0", (12, 7), 4, (3, 3), pads=p0, seed=205, **zoo),
+        d("dw3_rows4_h12_n5_bottom", (12, 16), 4, (3, 3), pads=p1, seed=204, **zoo),
+        d("dw3_rows4_h12_n6_pad0", (12, 16), 4, (3, 3), pads=p0, seed=205, **zoo),
         d("dw3_rows4_h14_n6_bottom", (14, 7), 4, (3, 3), pads=p1, seed=206),
         d("dw3_rows4_h15_n7", (15, 7), 4, (3, 3), pads=p1, seed=207),
         d("dw3_rows4_h17_n8_pad0_bottom", (17, 7), 4, (3, 3), pads=p0, seed=208, **zoo),
@@ -591,6 +626,7 @@ _DEPTHWISE_SETS = {
     "ring8": _depthwise_ring8_cases,
     "setup4": _depthwise_setup4_cases,
     "rows4": _depthwise_rows4_cases,
+    "wide": _depthwise_wide_cases,
 }
 
 
@@ -605,6 +641,29 @@ def test_depthwise_ring8_cases_take_every_clamp():
     """The eight-row group's cases: no clamp, act_min and/or act_max."""
     assert [c.params[-3] > -128 or c.params[-2] < 127 for c in _depthwise_ring8_cases()] == [
         False, True, True, True, False, True, True]
+
+
+def test_depthwise_wide_cases_cover_the_wide_plane():
+    """Every case is a wide-plane shape (9 to 15 padded columns: (out_w - 1) stride_w + 3;
+    six rows of either vertical stride, twelve of stride 1), each kind of rows under the
+    kernel's three clamp variants (none, act_min only, act_max too), 9 and 15 columns,
+    partial groups, both paddings, batches of two; and no case of the ring sets is one (they
+    test the ring on the Cortex-M33 too)."""
+    def wide(c):
+        oh, ow, sh, sw = c.params[4], c.params[5], c.params[9], c.params[10]
+        cols = (ow - 1) * sw + 3
+        return 8 < cols <= 15 and ((sh == 1 and oh in (6, 12)) or (sh == 2 and oh == 6))
+
+    cases = _depthwise_wide_cases()
+    assert all(wide(c) for c in cases)
+    kinds = {(c.params[4], c.params[9],
+              2 if c.params[-2] < 127 else int(c.params[-3] > -128)) for c in cases}
+    assert kinds == {(h, s, v) for h, s in ((12, 1), (6, 1), (6, 2)) for v in (0, 1, 2)}
+    assert {(c.params[5] - 1) * c.params[10] + 3 for c in cases} >= {9, 15}
+    assert any(c.params[3] % 4 for c in cases) and any(c.params[0] == 2 for c in cases)
+    assert {tuple(c.params[13:15]) for c in cases} == {(1, 1), (0, 0)}  # pad_top, pad_left
+    for which in ("ring6", "ring12", "ring6n", "ring8", "rows4", "setup4"):
+        assert not any(wide(c) for c in _DEPTHWISE_SETS[which]()), which
 
 
 def test_depthwise_ring12_cases_take_every_clamp():
@@ -925,5 +984,56 @@ def test_dsp_kernels_debug_build_bit_exact(tmp_path, board):
     need_toolchain()
     cases = _debug_build_cases()
     run = kfw.run_cases(cases, board, "dsp", tmp_path, opt="-O0")
+    compare_cases(run.output, cases)
+    assert run.output == kfw.expected_output(cases)
+
+
+def _rgb_quad_cases() -> list[kfw.KernelCase]:
+    """The four-column converters of windows of 3 kernel rows of 9 bytes (mcs_conv2d_s8.c,
+    conv_slot_3x9q order; paired rows and their q15 cache): stride 2 over 3 channels
+    (conv_quad_3x9s2, each window's (b6 b8) words shared with the next) and other strides
+    (conv_quad_3x9), runs of passes along an output row, kernel rows above or below the input
+    read from the input_zp row (top, bottom, rows 2 apart; not when the windows are more than
+    6 bytes apart), border windows (conv_col_3x9q_edge: left and right cuts of one tap column,
+    the corners; a 3x9 kernel over 1 channel: 1 to 8 bytes of a row inside; a 3x1 kernel
+    over 9 channels: whole rows), output rows of 13 pixels (passes that start anywhere in a
+    row and straddle two), odd out_c, both clamp variants. Then the two-column path (plain
+    rows) with the 3x9 and 3x1 kernels, whose windows it used to address as 3 channels."""
+    conv = kfw.conv2d_case
+    return [
+        conv("rq_vww_s2_13x26", (13, 26), 3, 8, (3, 3), (2, 2), (0, 0, 1, 1), seed=130,
+             paired=2),
+        conv("rq_vww_s2_int8", (9, 26), 3, 6, (3, 3), (2, 2), (0, 0, 1, 1), seed=131,
+             paired=True, act=(-30, 60)),
+        conv("rq_s2_pad_all", (10, 17), 3, 5, (3, 3), (2, 2), (1, 1, 1, 1), seed=132,
+             paired=2, act=(-300, 300)),
+        conv("rq_s1_pad_all", (9, 11), 3, 4, (3, 3), pads=(1, 1, 1, 1), seed=133, paired=2),
+        conv("rq_s3_pad_all", (11, 16), 3, 6, (3, 3), (3, 3), (1, 1, 1, 1), seed=134,
+             paired=2),
+        conv("rq_s2_dil_h2", (12, 15), 3, 4, (3, 3), (2, 2), (2, 0, 2, 1), dilation=(2, 1),
+             seed=135, paired=2),
+        conv("rq_k3x9_c1_s2", (7, 20), 1, 6, (3, 9), (2, 2), (1, 4, 1, 4), seed=136,
+             paired=2),
+        conv("rq_k3x9_c1_s1", (5, 14), 1, 4, (3, 9), pads=(1, 3, 1, 2), seed=137, paired=True),
+        conv("rq_k3x1_c9_s2", (8, 9), 9, 4, (3, 1), (2, 2), (1, 0, 1, 0), seed=138, paired=2),
+        conv("rq_k3x1_c9_dil_h2", (9, 6), 9, 5, (3, 1), pads=(2, 0, 2, 0), dilation=(2, 1),
+             seed=139, paired=True),
+        conv("rq_k3x9_c1_plain", (6, 15), 1, 4, (3, 9), (1, 2), (1, 4, 1, 4), seed=140),
+        conv("rq_k3x1_c9_plain", (7, 6), 9, 4, (3, 1), pads=(1, 0, 1, 0), seed=141),
+    ]
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_dsp_conv_rgb_quads_bit_exact(tmp_path, board):
+    """A firmware of its own (the M4 board's RAM is full with the fast-path cases)."""
+    cases_bit_exact(_rgb_quad_cases(), board, tmp_path)
+
+
+@pytest.mark.slow
+def test_dsp_conv_rgb_quads_debug_build_bit_exact(tmp_path):
+    """At -O0 conv_quad_3x9s2 is its C version: the same bytes."""
+    need_toolchain()
+    cases = [c for c in _rgb_quad_cases() if c.name.startswith(("rq_vww", "rq_s2_pad"))]
+    run = kfw.run_cases(cases, "nucleo-u545re-q", "dsp", tmp_path, opt="-O0")
     compare_cases(run.output, cases)
     assert run.output == kfw.expected_output(cases)
