@@ -19,10 +19,13 @@
  * mcusim.quant.layouts): four output pixels per pass into a q15r4 set of columns and the
  * 4-pixel x 2-channel kernel mcs_dsp_mat_4col, whose loop has 8 accumulators where the 2x2
  * one has 4 (32 instead of 39 cycles per 32 MACs on the M33). in_c % 4 == 0 with
- * dilation_w == 1 (IC's 3x3 layers) converts kernel rows as for two columns; 3x3 windows over
- * 3 channels (RGB first layers) go through conv_col_3x9 with K padded to 28 (the paired
- * weights re-laid per call, conv_pad_weights); other shapes go tap by tap (conv_column),
- * K unpadded.
+ * dilation_w == 1 (IC's 3x3 layers) converts kernel rows as for two columns; 3 kernel rows
+ * of 9 bytes (RGB first layers: 3x3 windows over 3 channels) have K padded to 28 and an order
+ * of their own (conv_slot_3x9q; the paired weights re-laid per call, conv_pad_weights): four
+ * windows of an output row at a time (conv_quad_3x9s2 for stride 2, sharing the column two
+ * windows overlap in; conv_quad_3x9), rows in the padding read from an input_zp row, border
+ * windows with their cut rows staged (conv_col_3x9q_edge); other shapes go tap by tap
+ * (conv_column), K unpadded.
  */
 #include "mcs_dsp_s8.h"
 
@@ -95,25 +98,56 @@ int32_t mcs_conv2d_s8_get_buffer_size(const mcs_conv2d_s8_params_t *p)
            conv_wpad_bytes(p) + MCS_DSP_RQ_TABLE_BYTES(p->out_c) + conv_wq_bytes(p);
 }
 
+/*
+ * K order of the four-column path's windows of 3 kernel rows of 9 bytes (paired weight rows,
+ * conv_col_3x9q, conv_quad_3x9s2): value t = 9 * ky + b (byte b of kernel row ky) goes to
+ * slot conv_slot_3x9q(t) of k4 = 28. Per kernel row the groups (b0..b3) and (b5..b8), then
+ * (row 0 b4, row 2 b4, row 1 b4, pad). In q15r form (x0 x2, x1 x3) a row's four words are
+ * SXTAB16 of the words at b0 (b0 b2), at b1 (b1 b3) and at b5 (b5 b7; ROR #8: b6 b8): the
+ * words a window needs are the same for every window, and with stride 2 a window's (b6 b8)
+ * is the next one's (b0 b2). Both columns read only their 27 bytes.
+ */
+static inline int32_t conv_slot_3x9q(int32_t t)
+{
+    const int32_t ky = t / 9;
+    const int32_t b = t - 9 * ky;
+    if (b == 4) {
+        return 24 + ((ky == 0) ? 0 : (ky == 1) ? 2 : 1);
+    }
+    return 8 * ky + ((b < 4) ? b : b - 1);
+}
+
 /* The weights with K padded to k4 (one zero weight per row): plain rows [out_c][k] ->
  * [out_c][k4]; paired rows (mcs_s8_weight_row) -> the paired order of k4 values, whose last
- * group is each row's tail and a zero (an odd last row: plain, padded). */
+ * group is each row's tail and a zero (an odd last row: plain, padded). Paired rows (only
+ * the 3 kernel rows of 9 bytes have K padded then, conv_pads_k) also move each value to its
+ * conv_slot_3x9q slot. */
 static void conv_pad_weights(const int8_t *w, int8_t *wpad, int32_t k, int32_t k4,
                              const mcs_conv2d_s8_params_t *p)
 {
     const int32_t g4 = k & ~3;
     const int32_t tail = k - g4;
-    int32_t o = 0;
+    int32_t o = 0, t;
     if (p->weights_paired) {
+        /* value t of a pair's row r (0, 1) in the paired order: group t / 4 holds 4 values of
+         * row 0 then 4 of row 1; then the tails of row 0 and of row 1 (pair_rows) */
+        memset(wpad, 0, (size_t)(p->out_c * k4));
         for (; o + 1 < p->out_c; o += 2) {
             const int8_t *src = w + o * k;
             int8_t *dst = wpad + o * k4;
-            memcpy(dst, src, (size_t)(2 * g4));
-            memcpy(dst + 2 * g4, src + 2 * g4, (size_t)tail);
-            memset(dst + 2 * g4 + tail, 0, (size_t)(4 - tail));
-            memcpy(dst + 2 * g4 + 4, src + 2 * g4 + tail, (size_t)tail);
-            memset(dst + 2 * g4 + 4 + tail, 0, (size_t)(4 - tail));
+            for (t = 0; t < k; ++t) {
+                const int32_t s = conv_slot_3x9q(t);
+                const int32_t d = 8 * (s >> 2) + (s & 3);
+                dst[d] = src[(t < g4) ? 8 * (t >> 2) + (t & 3) : 2 * g4 + t - g4];
+                dst[d + 4] = src[(t < g4) ? 8 * (t >> 2) + 4 + (t & 3) : 2 * g4 + tail + t - g4];
+            }
         }
+        if (o < p->out_c) {
+            for (t = 0; t < k; ++t) {
+                wpad[o * k4 + conv_slot_3x9q(t)] = w[o * k + t];
+            }
+        }
+        return;
     }
     for (; o < p->out_c; ++o) {
         memcpy(wpad + o * k4, w + o * k, (size_t)k);
@@ -338,6 +372,208 @@ static inline void conv_col_3x9(const int8_t *r0, int32_t step, int16_t *cols, i
     mcs_dsp_st_s16x2(dst + 6 * gs + 2, t7);
 }
 
+/* SXTAB16 Rd, Rn, Rm, ROR #24: bytes 3 and 1. */
+static inline int32_t sxtab16_ror24(int32_t acc, int32_t x)
+{
+    int32_t r;
+    __asm__("sxtab16 %0, %1, %2, ror #24" : "=r"(r) : "r"(acc), "r"(x));
+    return r;
+}
+
+/* PKHTB Rd, Rn, Rm, ASR #16: the top halfword of hi over the top halfword of lo (bytes
+ * lo[2], lo[3], hi[2], hi[3]). */
+static inline int32_t pkhtb_asr16(int32_t hi, int32_t lo)
+{
+    int32_t r;
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(hi), "r"(lo));
+    return r;
+}
+
+/* The q15r4 group of the b4 bytes (conv_slot_3x9q): (row 0 b4, row 1 b4) from the top bytes
+ * of the words at b1 of rows 0 and 1 (PKHTB, then SXTAB16 ROR #8 takes bytes 1 and 3), then
+ * (row 2 b4, pad) by SXTAB16 ROR #24 (bytes 3 and 1): byte 1 of that word (b2) lands in the
+ * padding slot, whose weight is 0, so it adds nothing and needs no clearing. */
+static inline void conv_b4_3x9q(int16_t *dst, int32_t a0, int32_t a1, int32_t a2, int32_t off2)
+{
+    mcs_dsp_st_s16x2(dst, mcs_dsp_sxtab16_ror8(off2, pkhtb_asr16(a1, a0)));
+    mcs_dsp_st_s16x2(dst + 2, sxtab16_ror24(off2, a2));
+}
+
+/*
+ * Column dst (q15r4: groups 16 int16 apart) of a window in the conv_slot_3x9q order from
+ * its three kernel rows of 9 bytes at r0, r1, r2: per row three
+ * words (at b0, b1, b5) and four SXTAB16, reading the row's 9 bytes only. Interior windows
+ * straight from the input, border windows from rows staged by conv_col_3x9q_edge.
+ */
+static inline __attribute__((always_inline)) void
+conv_col_3x9q(const int8_t *__restrict r0, const int8_t *__restrict r1,
+              const int8_t *__restrict r2, int16_t *__restrict dst, int32_t off2)
+{
+    const int32_t w0 = mcs_dsp_ld_s8x4(r0), a0 = mcs_dsp_ld_s8x4(r0 + 1);
+    const int32_t b0 = mcs_dsp_ld_s8x4(r0 + 5);
+    const int32_t w1 = mcs_dsp_ld_s8x4(r1), a1 = mcs_dsp_ld_s8x4(r1 + 1);
+    const int32_t b1 = mcs_dsp_ld_s8x4(r1 + 5);
+    const int32_t w2 = mcs_dsp_ld_s8x4(r2), a2 = mcs_dsp_ld_s8x4(r2 + 1);
+    const int32_t b2 = mcs_dsp_ld_s8x4(r2 + 5);
+    mcs_dsp_st_s16x2(dst, mcs_dsp_sxtab16(off2, w0));
+    mcs_dsp_st_s16x2(dst + 2, mcs_dsp_sxtab16(off2, a0));
+    mcs_dsp_st_s16x2(dst + 16, mcs_dsp_sxtab16(off2, b0));
+    mcs_dsp_st_s16x2(dst + 18, mcs_dsp_sxtab16_ror8(off2, b0));
+    mcs_dsp_st_s16x2(dst + 32, mcs_dsp_sxtab16(off2, w1));
+    mcs_dsp_st_s16x2(dst + 34, mcs_dsp_sxtab16(off2, a1));
+    mcs_dsp_st_s16x2(dst + 48, mcs_dsp_sxtab16(off2, b1));
+    mcs_dsp_st_s16x2(dst + 50, mcs_dsp_sxtab16_ror8(off2, b1));
+    mcs_dsp_st_s16x2(dst + 64, mcs_dsp_sxtab16(off2, w2));
+    mcs_dsp_st_s16x2(dst + 66, mcs_dsp_sxtab16(off2, a2));
+    mcs_dsp_st_s16x2(dst + 80, mcs_dsp_sxtab16(off2, b2));
+    mcs_dsp_st_s16x2(dst + 82, mcs_dsp_sxtab16_ror8(off2, b2));
+    conv_b4_3x9q(dst + 96, a0, a1, a2, off2);
+}
+
+/* Four windows of one output row for conv_quad_3x9 and conv_quad_3x9s2: kernel row n of
+ * window j at rn + j * sx (sx = stride_w * in_c). A quad call moves rn on by 4 sx, to the
+ * next four windows of the row. */
+typedef struct {
+    const int8_t *r0;
+    const int8_t *r1;
+    const int8_t *r2;
+    int32_t off2;
+} conv_q3x9_t;
+
+/* The four q15r4 columns of the windows at *q (then q moves on), conv_slot_3x9q order: a call
+ * of its own, where GCC has every register. */
+static __attribute__((noinline)) void conv_quad_3x9(conv_q3x9_t *q, int32_t sx, int16_t *cols)
+{
+    const int8_t *r0 = q->r0, *r1 = q->r1, *r2 = q->r2;
+    const int32_t off2 = q->off2;
+    int32_t j;
+    for (j = 0; j < 4; ++j) {
+        conv_col_3x9q(r0, r1, r2, cols + 4 * j, off2);
+        r0 += sx;
+        r1 += sx;
+        r2 += sx;
+    }
+    q->r0 = r0;
+    q->r1 = r1;
+    q->r2 = r2;
+}
+
+/*
+ * The four q15r4 columns of the windows at *q with sx = 6 (stride 2 over 3 channels; then q
+ * moves on by 24 bytes), conv_slot_3x9q order: window j's (b6 b8) word of a row is window
+ * j + 1's (b0 b2), stored to both columns, so each window loads two words per kernel row (at
+ * b1 and b5; window 0 also its b0) and extends them with three SXTAB16 (window 0 four), plus
+ * two instructions for its b4 group: 27 loads, 51 extends or packs, 56 stores. Reads only
+ * rn[0..26].
+ *
+ * In assembly where optimizing: GCC's code for the same C (below), as a call of its own,
+ * spilled three values and saved nine registers, 172 cycles per call on the M33 (VWW's first
+ * layer, 48x96 band); this one, 155 as a call, has no stall in the M33's scoreboard: a
+ * loaded word is used two instructions later, an SXTAB16 result is stored at once (a store
+ * reads its data late), PKHTB's shifted result is used eight instructions later. Inlined at
+ * its one call in conv_4col: 16 cycles less per pass (the band M33 455,362 -> 451,111, M7
+ * 276,236 -> 272,496).
+ */
+#if defined(__OPTIMIZE__)
+/* Window j of conv_quad_3x9s2: o = 6 j (its bytes in a kernel row), e = 8 j (its column's
+ * bytes in a group); FWD: its (b6 b8) words also into window j + 1's (b0 b2) slots. */
+#define CONV_Q3_ST(e, at) "str   %[x], [%[d], #" #e "+" #at "]\n\t"
+#define CONV_Q3_WIN(o, e, FWD)                                                             \
+    "ldr     %[a0], [%[r0], #" #o "+1]\n\t"                                                \
+    "ldr     %[b], [%[r0], #" #o "+5]\n\t"                                                 \
+    "ldr     %[a1], [%[r1], #" #o "+1]\n\t"                                                \
+    "sxtab16 %[x], %[off2], %[a0]\n\t" CONV_Q3_ST(e, 4)                                    \
+    "sxtab16 %[x], %[off2], %[b]\n\t" CONV_Q3_ST(e, 32)                                    \
+    "sxtab16 %[x], %[off2], %[b], ror #8\n\t"                                              \
+    "ldr     %[b], [%[r1], #" #o "+5]\n\t" CONV_Q3_ST(e, 36) FWD(e, 8)                     \
+    "ldr     %[a2], [%[r2], #" #o "+1]\n\t"                                                \
+    "sxtab16 %[x], %[off2], %[a1]\n\t" CONV_Q3_ST(e, 68)                                   \
+    "sxtab16 %[x], %[off2], %[b]\n\t" CONV_Q3_ST(e, 96)                                    \
+    "sxtab16 %[x], %[off2], %[b], ror #8\n\t"                                              \
+    "ldr     %[b], [%[r2], #" #o "+5]\n\t" CONV_Q3_ST(e, 100) FWD(e, 72)                   \
+    "pkhtb   %[a0], %[a1], %[a0], asr #16\n\t"                                             \
+    "sxtab16 %[x], %[off2], %[a2]\n\t" CONV_Q3_ST(e, 132)                                  \
+    "sxtab16 %[x], %[off2], %[b]\n\t" CONV_Q3_ST(e, 160)                                   \
+    "sxtab16 %[x], %[off2], %[b], ror #8\n\t" CONV_Q3_ST(e, 164) FWD(e, 136)               \
+    "sxtab16 %[x], %[off2], %[a0], ror #8\n\t" CONV_Q3_ST(e, 192)                          \
+    "sxtab16 %[x], %[off2], %[a2], ror #24\n\t" CONV_Q3_ST(e, 196)
+#define CONV_Q3_NOFWD(e, at) ""
+#endif
+
+static inline __attribute__((always_inline)) void conv_quad_3x9s2(conv_q3x9_t *q,
+                                                                  int16_t *__restrict cols)
+{
+    const int8_t *__restrict r0 = q->r0;
+    const int8_t *__restrict r1 = q->r1;
+    const int8_t *__restrict r2 = q->r2;
+    const int32_t off2 = q->off2;
+    q->r0 = r0 + 24;
+    q->r1 = r1 + 24;
+    q->r2 = r2 + 24;
+#if defined(__OPTIMIZE__)
+    {
+        int32_t a0, a1, a2, b, x;
+        __asm__ volatile(
+            "ldr     %[a0], [%[r0]]\n\t"
+            "ldr     %[a1], [%[r1]]\n\t"
+            "ldr     %[a2], [%[r2]]\n\t"
+            "sxtab16 %[a0], %[off2], %[a0]\n\t"
+            "str     %[a0], [%[d]]\n\t"
+            "sxtab16 %[a1], %[off2], %[a1]\n\t"
+            "str     %[a1], [%[d], #64]\n\t"
+            "sxtab16 %[a2], %[off2], %[a2]\n\t"
+            "str     %[a2], [%[d], #128]\n\t"
+            CONV_Q3_WIN(0, 0, CONV_Q3_ST)
+            CONV_Q3_WIN(6, 8, CONV_Q3_ST)
+            CONV_Q3_WIN(12, 16, CONV_Q3_ST)
+            CONV_Q3_WIN(18, 24, CONV_Q3_NOFWD)
+            : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [b] "=&r"(b), [x] "=&r"(x)
+            : [r0] "r"(r0), [r1] "r"(r1), [r2] "r"(r2), [d] "r"(cols), [off2] "r"(off2)
+            : "memory");
+    }
+#else
+    {
+        int16_t *d = cols;
+        int32_t j;
+        mcs_dsp_st_s16x2(d, mcs_dsp_sxtab16(off2, mcs_dsp_ld_s8x4(r0)));
+        mcs_dsp_st_s16x2(d + 32, mcs_dsp_sxtab16(off2, mcs_dsp_ld_s8x4(r1)));
+        mcs_dsp_st_s16x2(d + 64, mcs_dsp_sxtab16(off2, mcs_dsp_ld_s8x4(r2)));
+        for (j = 0; j < 4; ++j) {
+            const int32_t a0 = mcs_dsp_ld_s8x4(r0 + 1), b0 = mcs_dsp_ld_s8x4(r0 + 5);
+            const int32_t a1 = mcs_dsp_ld_s8x4(r1 + 1), b1 = mcs_dsp_ld_s8x4(r1 + 5);
+            const int32_t a2 = mcs_dsp_ld_s8x4(r2 + 1), b2 = mcs_dsp_ld_s8x4(r2 + 5);
+            const int32_t h0 = mcs_dsp_sxtab16_ror8(off2, b0);
+            const int32_t h1 = mcs_dsp_sxtab16_ror8(off2, b1);
+            const int32_t h2 = mcs_dsp_sxtab16_ror8(off2, b2);
+            mcs_dsp_st_s16x2(d + 2, mcs_dsp_sxtab16(off2, a0));
+            mcs_dsp_st_s16x2(d + 16, mcs_dsp_sxtab16(off2, b0));
+            mcs_dsp_st_s16x2(d + 18, h0);
+            mcs_dsp_st_s16x2(d + 34, mcs_dsp_sxtab16(off2, a1));
+            mcs_dsp_st_s16x2(d + 48, mcs_dsp_sxtab16(off2, b1));
+            mcs_dsp_st_s16x2(d + 50, h1);
+            mcs_dsp_st_s16x2(d + 66, mcs_dsp_sxtab16(off2, a2));
+            mcs_dsp_st_s16x2(d + 80, mcs_dsp_sxtab16(off2, b2));
+            mcs_dsp_st_s16x2(d + 82, h2);
+            conv_b4_3x9q(d + 96, a0, a1, a2, off2);
+            if (j < 3) {
+                mcs_dsp_st_s16x2(d + 4, h0);
+                mcs_dsp_st_s16x2(d + 36, h1);
+                mcs_dsp_st_s16x2(d + 68, h2);
+            }
+            r0 += 6;
+            r1 += 6;
+            r2 += 6;
+            d += 4;
+        }
+    }
+#endif
+}
+#if defined(__OPTIMIZE__)
+#undef CONV_Q3_ST
+#undef CONV_Q3_WIN
+#undef CONV_Q3_NOFWD
+#endif
+
 /*
  * Column j of a 3x3 window over 1 channel (grayscale first layers: K = 9, three kernel rows of
  * 3 bytes at r0, r1 = r0 + step, r2 = r1 + step) without staging: the groups
@@ -539,8 +775,8 @@ static void conv_stage(const int8_t *in_n, const mcs_conv2d_s8_params_t *p,
     stage_s8(b8, 0, 0, 0, g->k4 - g->k, zp); /* K padding: input_zp, i.e. 0 */
 }
 
-/* Column j of the q15r2 pair at cols for the window at (iy0, ix0), kernel rows path; with
- * ncols 4 (paired weight rows) of a q15r4 set, for the 3x9 rows only (layouts.conv_paired). */
+/* Column j of the q15r2 pair at cols for the window at (iy0, ix0), kernel rows path (the
+ * q15r4 columns of conv_4col's 3x9 windows: conv_col_3x9q_edge). */
 static void conv_column_rows(const int8_t *in_n, const mcs_conv2d_s8_params_t *p,
                              const conv_rows_t *g, int32_t iy0, int32_t ix0, int16_t *cols,
                              int32_t j, int8_t *b8, int32_t ncols)
@@ -730,8 +966,9 @@ conv_columns(const int8_t *in_n, const mcs_conv2d_s8_params_t *p, const conv_row
     }
     if (g->kind == CONV_ROWS_3X9 && conv_inside(g, a.iy, a.ix) && conv_inside(g, b.iy, b.ix)) {
         /* the bulk of an RGB first layer: both windows inside, no call */
-        const int32_t w3 = p->in_w * 3;
-        conv_pair_3x9(in_n + a.iy * w3 + a.ix * 3, in_n + b.iy * w3 + b.ix * 3, g->step,
+        const int32_t c = p->in_c; /* 3, or 1 (a 3x9 kernel), or 9 (3x1) */
+        const int32_t w3 = p->in_w * c;
+        conv_pair_3x9(in_n + a.iy * w3 + a.ix * c, in_n + b.iy * w3 + b.ix * c, g->step,
                       cols, g->off2);
         return;
     }
@@ -744,16 +981,103 @@ conv_columns(const int8_t *in_n, const mcs_conv2d_s8_params_t *p, const conv_row
     conv_column_rows(in_n, p, g, b.iy, b.ix, cols, 1, (int8_t *)nat, 2);
 }
 
+/* nat bytes of the four-column 3x9 path (conv_4col): 28 bytes of input_zp (a kernel row
+ * above or below the input, for up to four windows two pixels apart), then three staged
+ * kernel rows of 9 bytes (conv_col_3x9q_edge), 56 bytes in all (conv_nat_bytes). */
+#define CONV_3X9Q_STAGE 28
+
+/* Kernel row ky of conv_col_3x9q_edge: in place when inside the input, the input_zp row at
+ * zrow when above or below it (or when no tap is inside), else staged at b (its 9 bytes
+ * input_zp already): the n bytes of its taps inside (at src) copied to b + t0, as words
+ * where n >= 4 (the last one overlapping: no byte past them is read). */
+static inline const int8_t *conv_edge_row(const int8_t *src, int32_t iy, uint32_t in_h,
+                                          int32_t n, int32_t t0, int8_t *b,
+                                          const int8_t *zrow)
+{
+    int32_t t;
+    if ((uint32_t)iy >= in_h || n == 0) {
+        return zrow;
+    }
+    if (n == 9) {
+        return src;
+    }
+    if (n == 6) { /* 3x3 over 3 channels, one tap column in the padding */
+        st_s8x4(b + t0, mcs_dsp_ld_s8x4(src));
+        st_s8x4(b + t0 + 2, mcs_dsp_ld_s8x4(src + 2));
+    } else if (n >= 4) {
+        copy_s8(b + t0, src, n);
+    } else {
+        for (t = 0; t < n; ++t) {
+            b[t0 + t] = src[t];
+        }
+    }
+    return b;
+}
+
+/*
+ * Column dst (q15r4) of the window at (iy0, ix0) (3 kernel rows of 9 bytes), any position,
+ * conv_slot_3x9q order: a kernel row inside the input is read in place, a row above or below
+ * it is the input_zp row at nat (input_zp - input_zp = 0, the reference's padding value), a
+ * row cut by the left or right edge is staged at nat + CONV_3X9Q_STAGE as input_zp with its
+ * taps inside copied over it. M33, VWW's first layer's right-edge windows: see conv_4col.
+ */
+static __attribute__((noinline)) void
+conv_col_3x9q_edge(const int8_t *in_n, const mcs_conv2d_s8_params_t *p, const conv_rows_t *g,
+                   int32_t iy0, int32_t ix0, int16_t *dst, int8_t *nat)
+{
+    const int32_t c = p->in_c;
+    const uint32_t in_h = (uint32_t)p->in_h;
+    const int32_t dh = p->dilation_h;
+    const int32_t step = g->step;
+    int8_t *b = nat + CONV_3X9Q_STAGE;
+    int32_t t, lo, hi, n;
+    const int8_t *src, *r0, *r1, *r2;
+    conv_x_range(p, ix0, &lo, &hi);
+    n = c * (hi - lo); /* bytes of a row's taps inside the input */
+    if (n > 0 && n < 9) {
+        for (t = 0; t < 28; t += 4) {
+            st_s8x4(b + t, g->zp4);
+        }
+    }
+    src = in_n + (iy0 * p->in_w + ix0 + lo) * c;
+    r0 = conv_edge_row(src, iy0, in_h, n, c * lo, b, nat);
+    r1 = conv_edge_row(src + step, iy0 + dh, in_h, n, c * lo, b + 9, nat);
+    r2 = conv_edge_row(src + 2 * step, iy0 + 2 * dh, in_h, n, c * lo, b + 18, nat);
+    conv_col_3x9q(r0, r1, r2, dst, g->off2);
+}
+
+/* *q for the four windows of one output row from (iy0, ix0), all inside horizontally:
+ * kernel rows outside the input read the input_zp row at nat (when sx <= 6: conv_4col).
+ * Returns 1 when the three rows are inside the input (then q stays valid for the next four
+ * windows of the row). */
+static inline int32_t conv_rows_3x9q(conv_q3x9_t *q, const int8_t *in_n,
+                                     const mcs_conv2d_s8_params_t *p, const conv_rows_t *g,
+                                     int32_t iy0, int32_t ix0, const int8_t *nat)
+{
+    const uint32_t in_h = (uint32_t)p->in_h;
+    const int32_t dh = p->dilation_h;
+    const int32_t step = g->step;
+    const int8_t *r0 = in_n + (iy0 * p->in_w + ix0) * p->in_c;
+    q->r0 = ((uint32_t)iy0 < in_h) ? r0 : nat;
+    q->r1 = ((uint32_t)(iy0 + dh) < in_h) ? r0 + step : nat;
+    q->r2 = ((uint32_t)(iy0 + 2 * dh) < in_h) ? r0 + 2 * step : nat;
+    return (uint32_t)iy0 < (uint32_t)g->y_hi;
+}
+
 /*
  * Paired weight rows: four pixels per pass (q15r4 columns, mcs_dsp_mat_4col). The last pass
  * of fewer than four pixels repeats its last pixel in the unused columns, whose outputs go to
  * the same place (the same values). g: kernel-rows geometry when in_c % 4 == 0 and
  * dilation_w == 1 (whole groups per kernel row; four windows inside the input in one pass)
- * or for 3x3 windows over 3 channels (conv_col_3x9; border windows staged), else NULL (tap
- * by tap). Not inlined: the two-column loop of mcs_conv2d_s8 keeps its registers (VWW's first
- * layer on the M33, bench_kernels: 2.873 c/MAC inlined, 2.859 not). RGB first layers, cycles
+ * or for 3 kernel rows of 9 bytes (conv_slot_3x9q order: runs of four-window passes along an
+ * output row, border windows by conv_col_3x9q_edge), else NULL (tap by tap). Not inlined:
+ * the two-column loop of mcs_conv2d_s8 keeps its registers (VWW's first layer on the M33,
+ * bench_kernels: 2.873 c/MAC inlined, 2.859 not). RGB first layers, cycles
  * two-column -> here: VWW's 96x96x3 -> 8 stride 2 M33 1,195,798 -> 1,082,702, M7 625,058 ->
  * 595,129; IC's 32x32x3 -> 16 (kernel case) M33 1,014,309 -> 922,506, M7 526,819 -> 504,485.
+ * The conv_slot_3x9q converters (shared stride-2 columns, input_zp rows, runs, staged edges;
+ * conv_col_3x9 before), whole-model profiles: VWW's first layer M33 912,478 -> 815,697, M7
+ * 541,595 -> 491,951; IC's 32x32x3 -> 16 M33 730,286 -> 684,826.
  */
 static __attribute__((noinline)) void
 conv_4col(const int8_t *in_n, const int8_t *weights, const int32_t *wq, int32_t wq_dbl,
@@ -765,9 +1089,31 @@ conv_4col(const int8_t *in_n, const int8_t *weights, const int32_t *wq, int32_t 
     const int32_t pixels = p->out_h * p->out_w;
     const int32_t in_c = p->in_c;
     const int32_t in_row = p->in_w * in_c;
-    const int32_t full[4] = {0, p->out_c, 2 * p->out_c, 3 * p->out_c};
+    const int32_t out_c = p->out_c;
+    const int32_t out_w = p->out_w;
+    const int32_t stride_w = p->stride_w;
+    const int32_t zp = p->output_zp;
+    const int32_t act_min = p->act_min;
+    const int32_t act_max = p->act_max;
+    const int32_t full[4] = {0, out_c, 2 * out_c, 3 * out_c};
+    /* 3x9 windows: input bytes from one window to the next (a quad reads 3 sx + 9 bytes of
+     * each kernel row); four windows of one output row whose kernel rows may lie above or
+     * below the input when the input_zp row at nat (CONV_3X9Q_STAGE bytes) covers them */
+    const int32_t sx = stride_w * in_c;
+    const int32_t rows_out = g != 0 && g->kind == CONV_ROWS_3X9 && 3 * sx + 9 <= CONV_3X9Q_STAGE;
+    /* windows of output columns [0, ox_end) end before the right edge (x_hi < 0: none) */
+    const int32_t x_end = (g != 0 && g->x_hi >= 0) ? (g->x_hi + p->pad_left) / stride_w + 1 : 0;
+    const int32_t ox_end = (x_end < out_w) ? x_end : out_w;
     conv_pos_t pos, at[4];
+    conv_q3x9_t q;
+    int32_t run = 0; /* 3x9: passes left of a run of four-window passes (q holds the next) */
     int32_t px, j;
+    q.off2 = (g != 0) ? g->off2 : 0;
+    if (g != 0 && g->kind == CONV_ROWS_3X9) {
+        for (j = 0; j < CONV_3X9Q_STAGE; j += 4) {
+            st_s8x4((int8_t *)nat + j, g->zp4);
+        }
+    }
     pos.iy = -p->pad_top;
     pos.ix = -p->pad_left;
     pos.ox = 0;
@@ -777,20 +1123,41 @@ conv_4col(const int8_t *in_n, const int8_t *weights, const int32_t *wq, int32_t 
         const int8_t *src[4];
         int32_t part[4];
         int32_t inside = (g != 0);
-        if (inside && valid == 4 && pos.ox + 4 <= p->out_w &&
-            conv_inside(g, pos.iy, pos.ix) && conv_inside(g, pos.iy, pos.ix + 3 * p->stride_w)) {
-            /* four windows of one output row, all inside (the first and the last are): the
-             * sources one horizontal stride apart, the outputs consecutive, without the
-             * per-window positions and tests below. VWW's first layer on the M33 992,485 ->
-             * 909,751 cycles; bench_kernels' band M7 170,760 -> 161,869 */
-            const int32_t sx = p->stride_w * in_c;
-            src[0] = in_n + pos.iy * in_row + pos.ix * in_c;
-            for (j = 1; j < 4; ++j) {
-                src[j] = src[j - 1] + sx;
+        int32_t quad = 0; /* 3x9: the four windows at q */
+        if (run > 0) {
+            /* the next four windows of a run (pos is already past the run) */
+            --run;
+            quad = 1;
+        } else if (inside && valid == 4 && pos.ox + 4 <= ox_end && pos.ix >= 0 &&
+                   (rows_out || (uint32_t)pos.iy < (uint32_t)g->y_hi)) {
+            /* four windows of one output row, all inside horizontally (the first and the last
+             * are; kernel rows outside the input only with rows_out): the sources one
+             * horizontal stride apart, the outputs consecutive, without the per-window
+             * positions and tests below. VWW's first layer on the M33 992,485 -> 909,751
+             * cycles; bench_kernels' band M7 170,760 -> 161,869 */
+            if (g->kind == CONV_ROWS_G4) {
+                src[0] = in_n + pos.iy * in_row + pos.ix * in_c;
+                for (j = 1; j < 4; ++j) {
+                    src[j] = src[j - 1] + sx;
+                }
+                conv_quad_g4(src, g, p->kernel_h, cols);
+            } else {
+                /* a run: every four-window pass left in this output row before the right
+                 * edge (one pass when a kernel row is outside the input: the input_zp row
+                 * does not move on), pos moved past it at once, each further pass of it
+                 * above without these tests (the 48x96 band on the M33: 465,795 -> 450,788) */
+                const int32_t n = conv_rows_3x9q(&q, in_n, p, g, pos.iy, pos.ix,
+                                                 (const int8_t *)nat)
+                                      ? (ox_end - pos.ox) >> 2
+                                      : 1;
+                quad = 1;
+                run = n - 1;
+                pos.ox += 4 * run;
+                pos.ix += 4 * run * stride_w;
             }
             pos.ox += 4;
-            pos.ix += 4 * p->stride_w;
-            if (pos.ox == p->out_w) {
+            pos.ix += 4 * stride_w;
+            if (pos.ox == out_w) {
                 pos.ox = 0;
                 pos.ix = -p->pad_left;
                 pos.iy += p->stride_h;
@@ -798,7 +1165,7 @@ conv_4col(const int8_t *in_n, const int8_t *weights, const int32_t *wq, int32_t 
         } else {
             for (j = 0; j < 4; ++j) {
                 at[j] = pos;
-                part[j] = ((j < valid) ? j : valid - 1) * p->out_c;
+                part[j] = ((j < valid) ? j : valid - 1) * out_c;
                 if (j + 1 < valid) {
                     conv_next(&pos, p);
                 }
@@ -807,29 +1174,33 @@ conv_4col(const int8_t *in_n, const int8_t *weights, const int32_t *wq, int32_t 
             }
             conv_next(&pos, p);
             d = part;
-        }
-        if (inside) {
-            if (g->kind == CONV_ROWS_G4) {
+            if (inside && g->kind == CONV_ROWS_G4) {
                 conv_quad_g4(src, g, p->kernel_h, cols);
             } else {
                 for (j = 0; j < 4; ++j) {
-                    conv_col_3x9(src[j], g->step, cols, j, g->off2, 16);
-                }
-            }
-        } else {
-            for (j = 0; j < 4; ++j) {
-                if (g != 0 && g->kind == CONV_ROWS_G4) {
-                    conv_column_g4(in_n, p, g, at[j].iy, at[j].ix, cols, j, 4);
-                } else if (g != 0) {
-                    conv_column_rows(in_n, p, g, at[j].iy, at[j].ix, cols, j, (int8_t *)nat,
-                                     4);
-                } else {
-                    conv_column(in_n, p, at[j].iy, at[j].ix, cols, j, nat, 4);
+                    if (g != 0 && g->kind == CONV_ROWS_G4) {
+                        conv_column_g4(in_n, p, g, at[j].iy, at[j].ix, cols, j, 4);
+                    } else if (g != 0 && conv_inside(g, at[j].iy, at[j].ix)) {
+                        conv_col_3x9q(src[j], src[j] + g->step, src[j] + 2 * g->step,
+                                      cols + 4 * j, g->off2);
+                    } else if (g != 0) {
+                        conv_col_3x9q_edge(in_n, p, g, at[j].iy, at[j].ix, cols + 4 * j,
+                                           (int8_t *)nat);
+                    } else {
+                        conv_column(in_n, p, at[j].iy, at[j].ix, cols, j, nat, 4);
+                    }
                 }
             }
         }
-        mcs_dsp_mat_4col(weights, wq, wq_dbl, bias, multiplier, shift, rq, cols, k, p->out_c,
-                         out_n + px * p->out_c, d, p->output_zp, p->act_min, p->act_max);
+        if (quad) {
+            if (sx == 6) {
+                conv_quad_3x9s2(&q, cols);
+            } else {
+                conv_quad_3x9(&q, sx, cols);
+            }
+        }
+        mcs_dsp_mat_4col(weights, wq, wq_dbl, bias, multiplier, shift, rq, cols, k, out_c,
+                         out_n + px * out_c, d, zp, act_min, act_max);
     }
 }
 

@@ -36,7 +36,8 @@
 #define DW3_PPAIR 128
 #define DW3_PCOLS (DW3_PPAIR / DW3_SLOT)
 /* The wide plane (Cortex-M33, see dw3_wide_ok): the same with DW3_WPAIR bytes between row
- * pairs, so 9 .. DW3_WCOLS padded columns (VWW's 12x12 maps: 14, or 13 for stride 2). */
+ * pairs, so 9 .. DW3_WCOLS padded columns (VWW's 12x12 maps: 14, or 13 for stride 2), or
+ * two stripes of output columns of at most DW3_WCOLS each (VWW's 24x24 maps, dw3_wide). */
 #define DW3_WPAIR 240
 #define DW3_WCOLS (DW3_WPAIR / DW3_SLOT)
 
@@ -93,10 +94,19 @@ static int32_t dw3_plane_pairs(const mcs_conv2d_s8_params_t *p)
 static inline int32_t dw3_wide_ok(const mcs_conv2d_s8_params_t *p)
 {
     const int32_t cols = (p->out_w - 1) * p->stride_w + 3; /* padded columns read */
-    return cols > DW3_PCOLS && cols <= DW3_WCOLS && p->out_c == p->in_c &&
-           p->kernel_h == 3 && p->kernel_w == 3 && p->dilation_h == 1 && p->dilation_w == 1 &&
-           ((p->stride_h == 1 && (p->out_h == 6 || p->out_h == 12)) ||
-            (p->stride_h == 2 && p->out_h == 6));
+    if (p->out_c != p->in_c || p->kernel_h != 3 || p->kernel_w != 3 || p->dilation_h != 1 ||
+        p->dilation_w != 1 || cols <= DW3_PCOLS) {
+        return 0;
+    }
+    if (cols <= DW3_WCOLS) {
+        return (p->stride_h == 1 && (p->out_h == 6 || p->out_h == 12)) ||
+               (p->stride_h == 2 && p->out_h == 6);
+    }
+    /* two stripes (dw3_wide) whose first, the wider, fits: 6 k rows of vertical stride 1,
+     * 18 to 30 (the plane's 13 to 16 row pairs: at most 3,840 bytes), twelve of stride 2 */
+    return ((p->out_w + 1) / 2 - 1) * p->stride_w + 3 <= DW3_WCOLS &&
+           ((p->stride_h == 1 && p->out_h % 6 == 0 && p->out_h >= 18 && p->out_h <= 30) ||
+            (p->stride_h == 2 && p->out_h == 12));
 }
 #endif
 
@@ -1915,17 +1925,21 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
     DW3_P6_COLUMN(slot, ld_lo, clamp)
 
 /* Twelve rows of the wide plane: DW3_P12_COLUMN, then b and z back to the column's row
- * pair 0 and output row 0 (z -= 6 os, x = os; b -= 3 DW3_PS) for DW3_PCOL_NEXT. */
-#define DW3_P12_BACK                                                                       \
+ * pair 0 and output row 0 (z -= 6 os, x = os; b -= 3 DW3_PS, or 6 DW3_PS for vertical
+ * stride 2: `pairs`) for DW3_PCOL_NEXT. */
+#define DW3_P12_BACKN(pairs)                                                               \
     "sub    %[z], %[z], %[x], lsl #2\n\t"                                                  \
     "sub    %[z], %[z], %[x], lsl #1\n\t"                                                  \
-    "sub    %[b], %[b], #(3 * DW3_PS)\n\t"
+    "sub    %[b], %[b], #(" pairs " * DW3_PS)\n\t"
+#define DW3_P12_BACK DW3_P12_BACKN("3")
 
 /* Per channel: its block (w; blk moves to the next), output column 0 (o0 moves by one
  * byte), b and the column count; every column (DW3_P6_COLUMN or DW3_P3_COLUMN); then the
  * next channel while nch > 0. ps: the plane's bytes between row pairs, DW3_PPAIR or
  * DW3_WPAIR. */
-#define DW3_PCOL_ASM(ps, column)                                                           \
+#define DW3_PCOL_ASM(ps, column) DW3_PCOL_ASM_(ps, column, , )
+/* (oext, iext: more output and input operands, each after MCS_DSP_COMMA) */
+#define DW3_PCOL_ASM_(ps, column, oext, iext)                                              \
     __asm__ volatile(                                                                      \
         ".set   DW3_PS, " ps "\n\t"                                                        \
         "0:\n\t"                                                                           \
@@ -1947,9 +1961,9 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
         : [b] "=&r"(b), [w] "=&r"(w), [n] "=&r"(n), [a0] "=&r"(a0), [a1] "=&r"(a1),        \
           [a2] "=&r"(a2), [a3] "=&r"(a3), [a4] "=&r"(a4), [a5] "=&r"(a5), [x] "=&r"(x),    \
           [y] "=&r"(y), [z] "=&r"(z), [wa] "=&r"(wa), [wb] "=&r"(wb), [o] "+m"(st.o),      \
-          [blk] "+m"(st.blk), [o0] "+m"(st.o0), [nch] "+m"(st.nch)                         \
+          [blk] "+m"(st.blk), [o0] "+m"(st.o0), [nch] "+m"(st.nch) oext                    \
         : [ncols] "m"(st.ncols), [cstep] "m"(st.cstep), [ostep] "m"(st.ostep),             \
-          [os] "m"(st.os), [amin] "m"(st.amin), [amax] "m"(st.amax)                        \
+          [os] "m"(st.os), [amin] "m"(st.amin), [amax] "m"(st.amax) iext                   \
         : "cc", "memory")
 
 /* The ring's one-piece column of six rows (dw3_group): per channel its block q, its weights
@@ -2028,6 +2042,25 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
           [np] "m"(st.ncols)                                                               \
         : "cc", "memory")
 
+/* The wide plane's columns of 6 k rows (vertical stride 1, k > 2: the striped 24x24 maps,
+ * dw3_wide_ok): DW3_P6N_COLUMN's six-row pieces (3 row pairs and six output rows apart),
+ * then b and z back to the column's row pair 0 and output row 0 for DW3_PCOL_NEXT: after the
+ * last piece z = its o, x = os, so z -= 6 (k - 1) os and b -= 3 DW3_PS (k - 1) (MUL, MLS:
+ * the frame has no room for the column's b and o, GCC takes at most 30 operands). The piece
+ * count k in st.rem, its counter in st.a4 (neither is used by DW3_PCOL_ASM's columns). */
+#define DW3_WP6N_COLUMN(slot, ld_lo, clamp)                                                \
+    DW3_P6N_COLUMN(slot, ld_lo, clamp, "3")                                                \
+    "ldr    %[a0], %[np]\n\t"                                                              \
+    "movw   %[y], #(3 * DW3_PS)\n\t"                                                       \
+    "sub    %[a0], %[a0], #1\n\t"                                                          \
+    "mul    %[a1], %[a0], %[x]\n\t"                                                        \
+    "mls    %[b], %[a0], %[y], %[b]\n\t"                                                   \
+    "add    %[a1], %[a1], %[a1], lsl #1\n\t"                                               \
+    "sub    %[z], %[z], %[a1], lsl #1\n\t"
+#define DW3_WCOLN_ASM(column)                                                              \
+    DW3_PCOL_ASM_("240", column, MCS_DSP_COMMA[cnt] "=m"(st.a4),                            \
+                  MCS_DSP_COMMA[np] "m"(st.rem))
+
 /* The register holding the channel's block in DW3_PCOL_ASM (the weights' too: the plane
  * has kernel column k in slot k). */
 #define DW3_Q "w"
@@ -2094,18 +2127,29 @@ static __attribute__((noinline)) void dw3_pcol_group(const mcs_conv2d_s8_params_
     (void)x; (void)y; (void)z; (void)wa; (void)wb;
 }
 
-/* The same in the wide plane (DW3_WPAIR, dw3_wide_ok): six rows of vertical stride 1 or 2,
- * twelve of stride 1 (two six-row pieces, DW3_P12_COLUMN, then back to the column's top:
- * DW3_P12_BACK). A function of its own, so that the plane's calls test nothing more (VWW's
- * 6x6x128, Cortex-M33: one function for both planes took 7 cycles more per group). */
+/* The same in the wide plane (DW3_WPAIR, dw3_wide_ok) for `ncols` output columns (a stripe's,
+ * see dw3_wide): six rows of vertical stride 1 or 2, twelve of either (two six-row pieces,
+ * DW3_P12_COLUMN, then back to the column's top: DW3_P12_BACKN), 6 k > 12 of stride 1
+ * (DW3_WP6N_COLUMN). A function of its own, so that the plane's calls test nothing more
+ * (VWW's 6x6x128, Cortex-M33: one function for both planes took 7 cycles more per group). */
 static __attribute__((noinline)) void dw3_wcol_group(const mcs_conv2d_s8_params_t *p,
                                                      const dw3_chan_t *blk, int32_t g,
-                                                     int8_t *o)
+                                                     int8_t *o, int32_t ncols)
 {
     dw3_asm_t st;
     const int32_t clamp = dw3_col_frame(&st, p, blk, g, o);
     int32_t b, w, n, a0, a1, a2, a3, a4, a5, x, y, z, wa, wb;
-    switch ((p->out_h == 12) ? 6 + clamp : (p->stride_h == 1) ? clamp : 3 + clamp) {
+    int32_t kind;
+    st.ncols = ncols;
+    if (p->out_h == 6) {
+        kind = (p->stride_h == 1) ? clamp : 3 + clamp;
+    } else if (p->out_h == 12) {
+        kind = (p->stride_h == 1) ? 6 + clamp : 9 + clamp;
+    } else {
+        st.rem = p->out_h / 6; /* DW3_WP6N_COLUMN's pieces */
+        kind = 12 + clamp;
+    }
+    switch (kind) {
     case 0:
         DW3_PCOL_ASM("240", DW3_P6_COLUMN(DW3_P6_SLOT, "", ""));
         break;
@@ -2133,9 +2177,29 @@ static __attribute__((noinline)) void dw3_wcol_group(const mcs_conv2d_s8_params_
         DW3_PCOL_ASM("240", DW3_P12_COLUMN(DW3_P6_SLOT, DW3_LD_LO, DW3_CLAMP6("lt"), "3")
                                 DW3_P12_BACK);
         break;
-    default:
+    case 8:
         DW3_PCOL_ASM("240", DW3_P12_COLUMN(DW3_P6_SLOT, DW3_LD_LO,
                                            DW3_CLAMP6("lt") DW3_HI(6), "3") DW3_P12_BACK);
+        break;
+    case 9:
+        DW3_PCOL_ASM("240", DW3_P12_COLUMN(DW3_P6_SLOT2, "", "", "6") DW3_P12_BACKN("6"));
+        break;
+    case 10:
+        DW3_PCOL_ASM("240", DW3_P12_COLUMN(DW3_P6_SLOT2, DW3_LD_LO, DW3_CLAMP6("lt"), "6")
+                                DW3_P12_BACKN("6"));
+        break;
+    case 11:
+        DW3_PCOL_ASM("240", DW3_P12_COLUMN(DW3_P6_SLOT2, DW3_LD_LO,
+                                           DW3_CLAMP6("lt") DW3_HI(6), "6") DW3_P12_BACKN("6"));
+        break;
+    case 12:
+        DW3_WCOLN_ASM(DW3_WP6N_COLUMN(DW3_P6_SLOT, "", ""));
+        break;
+    case 13:
+        DW3_WCOLN_ASM(DW3_WP6N_COLUMN(DW3_P6_SLOT, DW3_LD_LO, DW3_CLAMP6("lt")));
+        break;
+    default:
+        DW3_WCOLN_ASM(DW3_WP6N_COLUMN(DW3_P6_SLOT, DW3_LD_LO, DW3_CLAMP6("lt") DW3_HI(6)));
         break;
     }
     (void)b; (void)w; (void)n; (void)a0; (void)a1; (void)a2; (void)a3; (void)a4; (void)a5;
@@ -3084,51 +3148,96 @@ static void dw3_plane(const int8_t *input, const int8_t *weights, const int32_t 
 }
 
 #if DW3_WIDE
-/* The wide plane (dw3_wide_ok): dw3_plane's loop on the Cortex-M33 (DW3_SU, DW3_PCOL) with
+/* Zero points into the plane's column x (DW3_WPAIR), row pairs [j0, j1): a stripe's padding
+ * column that the other stripe's conversion wrote. */
+static void dw3_wide_zcol(const dw3_call_t *k, int32_t x)
+{
+    const int32_t zw = dw3_pack(k->p->input_zp, k->p->input_zp);
+    uint8_t *d = k->ring + DW3_SLOT * x + k->j0 * DW3_WPAIR;
+    int32_t j;
+    for (j = k->j0; j < k->j1; ++j, d += DW3_WPAIR) {
+        dw3_st(d, zw);
+        dw3_st(d + 4, zw);
+        dw3_st(d + 8, zw);
+        dw3_st(d + 12, zw);
+    }
+}
+
+/*
+ * The wide plane (dw3_wide_ok): dw3_plane's loop on the Cortex-M33 (DW3_SU, DW3_PCOL) with
  * DW3_WPAIR bytes between row pairs and dw3_wcol_group's columns. A function of its own, so
  * that the plane's calls test nothing more. VWW's 12x12x64 on the Cortex-M33, mcusim's model
  * (kernel cases, no clamp, zero points -128): 213,983 -> 182,928 cycles (the ring before),
- * 12x12x64 -> 6x6 90,939 -> 70,816. */
+ * 12x12x64 -> 6x6 90,939 -> 70,816.
+ * Maps of more than DW3_WCOLS padded columns go in two stripes of output columns (the first
+ * ceil(out_w / 2), then the rest), each from plane column 0 and the whole height in the
+ * plane (VWW's 24x24x32: 26 padded columns, 13 row pairs; the whole map would need 13 x 416
+ * = 5,408 bytes of scratch, two stripes 3,120): per group of four channels each stripe's
+ * columns converted in one call, then its columns in one dw3_wcol_group call; the padding
+ * columns the other stripe wrote get their zero points back (dw3_wide_zcol). Against the
+ * ring (its C loop and DW3_CHANNEL per column and group of channels), Cortex-M33, mcusim's
+ * model, VWW's kernel cases: 24x24x32 391,142 -> 376,308 cycles, 24x24x32 -> 12x12 143,357 ->
+ * 134,408. (The 48x48 maps stay in the ring: 50 padded columns, 25 row pairs.)
+ */
 static void dw3_wide(const int8_t *input, const int8_t *weights, const int32_t *bias,
                      const int32_t *multiplier, const int32_t *shift, int16_t *scratch,
                      int8_t *output, const mcs_conv2d_s8_params_t *p)
 {
     const int32_t ch = p->in_c;
     const int32_t pairs = dw3_plane_pairs(p);
-    const int32_t x0 = (p->pad_left > 0) ? p->pad_left : 0;
     const int32_t s1 = p->stride_h == 1;
-    int32_t x1 = (p->out_w - 1) * p->stride_w + 3; /* padded columns read */
+    const int32_t in_x1 = p->pad_left + p->in_w; /* padded columns [pad_left, in_x1): input */
+    /* output columns of the first stripe (all when the map fits the plane) */
+    const int32_t n0 = ((p->out_w - 1) * p->stride_w + 3 <= DW3_WCOLS) ? p->out_w
+                                                                         : (p->out_w + 1) >> 1;
+    const int32_t two = n0 < p->out_w;
     dw3_call_t k;
     dw3_chan_t blk[4];
-    uint8_t *dst; /* the plane's column x0 at row pair j0 */
-    int32_t n, c0, x;
+    int32_t n, c0, x, s;
 
-    if (x1 > p->pad_left + p->in_w) {
-        x1 = p->pad_left + p->in_w;
-    }
     dw3_call_init(&k, p, (uint8_t *)scratch, pairs, DW3_WPAIR);
     dw3_fill(k.ring, p->input_zp, DW3_WPAIR * pairs);
     dw3_blocks_init(blk, k.ring, DW3_WPAIR, p);
-    dst = k.ring + DW3_SLOT * x0 + k.j0 * DW3_WPAIR;
     for (n = 0; n < p->batch; ++n) {
         const int8_t *in_n = input + n * p->in_h * p->in_w * ch;
         int8_t *out_n = output + n * p->out_h * p->out_w * ch;
-        const int8_t *src = in_n + (x0 - p->pad_left) * ch; /* column x0 */
         dw3_su_t q;
         dw3_su_init(&q, weights, bias, multiplier, shift, p);
-        for (c0 = 0; c0 + 4 <= ch; c0 += 4) {
-            dw3_convert4_wide(&k, src + c0, dst, x1 - x0, ch);
-            dw3_setup4_asm(blk, &q, s1, 0);
-            dw3_wcol_group(p, blk, 4, out_n + c0);
-        }
-        if (c0 < ch) {
-            const int32_t g = ch - c0;
-            for (x = x0; x < x1; ++x) {
-                dw3_convert_part(&k, in_n + (x - p->pad_left) * ch + c0, g,
-                                 k.ring + DW3_SLOT * x + k.j0 * DW3_WPAIR);
+        for (c0 = 0; c0 < ch; c0 += 4) {
+            const int32_t g = (ch - c0 < 4) ? ch - c0 : 4;
+            if (g == 4) {
+                dw3_setup4_asm(blk, &q, s1, 0);
+            } else {
+                dw3_setup(blk, weights, bias, multiplier, shift, c0, g, DW3_WPAIR, p);
             }
-            dw3_setup(blk, weights, bias, multiplier, shift, c0, g, DW3_WPAIR, p);
-            dw3_wcol_group(p, blk, g, out_n + c0);
+            for (s = 0; s <= two; ++s) {
+                const int32_t oc = s ? n0 : 0;           /* the stripe's first output column */
+                const int32_t nc = s ? p->out_w - n0 : n0; /* its output columns */
+                const int32_t xs = oc * p->stride_w;     /* padded column of plane column 0 */
+                const int32_t xe = xs + (nc - 1) * p->stride_w + 3;
+                const int32_t xa = (xs > p->pad_left) ? xs : p->pad_left;
+                const int32_t xb = (xe < in_x1) ? xe : in_x1;
+                if (two) {
+                    /* the other stripe wrote input columns where this one has padding */
+                    for (x = xs; x < xa; ++x) {
+                        dw3_wide_zcol(&k, x - xs);
+                    }
+                    for (x = xb; x < xe; ++x) {
+                        dw3_wide_zcol(&k, x - xs);
+                    }
+                }
+                if (g == 4) {
+                    dw3_convert4_wide(&k, in_n + (xa - p->pad_left) * ch + c0,
+                                      k.ring + DW3_SLOT * (xa - xs) + k.j0 * DW3_WPAIR, xb - xa,
+                                      ch);
+                } else {
+                    for (x = xa; x < xb; ++x) {
+                        dw3_convert_part(&k, in_n + (x - p->pad_left) * ch + c0, g,
+                                         k.ring + DW3_SLOT * (x - xs) + k.j0 * DW3_WPAIR);
+                    }
+                }
+                dw3_wcol_group(p, blk, g, out_n + c0 + oc * ch, nc);
+            }
         }
     }
 }
@@ -3160,10 +3269,11 @@ void mcs_depthwise_conv2d_s8(const int8_t *input, const int8_t *weights, const i
         return;
     }
 #if DW3_WIDE
-    /* (the column count's test before the call: VWW's ring layers, Cortex-M33, pay 3 to 4
-     * cycles per call for the wide plane instead of 40) */
+    /* (the column count's test before the call, 9 to 30 padded columns: one stripe or two;
+     * VWW's ring layers, Cortex-M33, pay 3 to 4 cycles per call for the wide plane instead
+     * of 40) */
     if ((uint32_t)((p->out_w - 1) * p->stride_w + 3 - (DW3_PCOLS + 1)) <
-            (uint32_t)(DW3_WCOLS - DW3_PCOLS) &&
+            (uint32_t)(2 * DW3_WCOLS - DW3_PCOLS) &&
         dw3_wide_call(input, weights, bias, multiplier, shift, scratch, output, p)) {
         return;
     }

@@ -66,8 +66,10 @@ def depthwise_bytes(out_c: int, depth_multiplier: int = 1, kernel_h: int = 3,
     requantization table of the channels in whole groups of four. With `wide_plane` (the
     Cortex-M33's optimized build, ``DW3_WIDE``): the wide plane of 3x3 maps whose padded
     columns read, (out_w - 1) stride_w + 3, are 9 to 15 and whose rows are six (vertical
-    stride 1 or 2) or twelve (stride 1): 240 bytes per pair of padded input rows up to row
-    (out_h - 1) stride_h + 2."""
+    stride 1 or 2) or twelve (stride 1), and of more columns in two stripes of output columns
+    when the first, ceil(out_w / 2) of them, reads at most 15 and the rows are 18 to 30 in
+    multiples of six (vertical stride 1) or twelve (stride 2): 240 bytes per pair of padded
+    input rows up to row (out_h - 1) stride_h + 2."""
     if depth_multiplier != 1:
         return 0
     planar = plane = 0
@@ -76,8 +78,12 @@ def depthwise_bytes(out_c: int, depth_multiplier: int = 1, kernel_h: int = 3,
             groups = (out_h + 3) // 4
             planar = 48 * ((2 if stride_h == 1 else 4) * groups + 1)
         cols = (out_w - 1) * stride_w + 3
-        if wide_plane and 8 < cols <= 15 and (
-                (stride_h == 1 and out_h in (6, 12)) or (stride_h == 2 and out_h == 6)):
+        half = ((out_w + 1) // 2 - 1) * stride_w + 3  # the first of two stripes
+        if wide_plane and ((8 < cols <= 15 and (
+                (stride_h == 1 and out_h in (6, 12)) or (stride_h == 2 and out_h == 6))) or (
+                cols > 15 and half <= 15 and (
+                    (stride_h == 1 and out_h % 6 == 0 and 18 <= out_h <= 30)
+                    or (stride_h == 2 and out_h == 12)))):
             plane = 240 * (((out_h - 1) * stride_h + 2) // 2 + 1)
     general = 4 * out_c + ((out_c + 3) & ~3) + (0 if planar else rq_table_bytes(out_c & ~3))
     return max(general, planar, plane)

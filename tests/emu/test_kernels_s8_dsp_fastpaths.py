@@ -322,6 +322,33 @@ def _depthwise_wide_cases() -> list[kfw.KernelCase]:
     ]
 
 
+def _depthwise_wide2_cases() -> list[kfw.KernelCase]:
+    """The Cortex-M33's wide plane in two stripes of output columns (more than 15 padded
+    columns, the first stripe's ceil(out_w / 2) at most 15; the ring on the other cores):
+    vertical stride 1 with 18, 24 and 30 rows (six-row pieces), stride 2 with twelve, each
+    with no clamp, act_min only and act_max too; 17 to 30 columns, stripes of equal and
+    unequal widths, horizontal strides 2 and 3, partial groups of four channels, pad_top and
+    pad_left 0 (no left padding column), no bias, batches of two."""
+    d = kfw.depthwise_case
+    zoo = {"act": None, "zero_points": (-128, -128)}
+    p1, p0 = (1, 1, 1, 1), (0, 0, 1, 1)
+    return [
+        d("dw3_wide2_h24_c8_s1_zoo", (24, 24), 8, (3, 3), pads=p1, seed=250, **zoo),
+        d("dw3_wide2_h18_c7_s1_relu_cols17", (18, 15), 7, (3, 3), pads=p1, seed=251),
+        d("dw3_wide2_h30_c5_s1_clip_cols28_batch2", (30, 26), 5, (3, 3), pads=p1,
+          act=(-50, 60), zero_points=(3, -7), seed=252, batch=2),
+        d("dw3_wide2_h24_c6_s1x2_hi_pad_top0", (24, 26), 6, (3, 3), (1, 2), (0, 1, 2, 1),
+          act=(-300, 30), zero_points=(2, -20), seed=253),
+        d("dw3_wide2_h12_c8_s2_zoo", (24, 24), 8, (3, 3), (2, 2), p0, seed=254, **zoo),
+        d("dw3_wide2_h12_c7_s2_relu", (23, 23), 7, (3, 3), (2, 2), p1, seed=255),
+        d("dw3_wide2_h12_c6_s2x3_clip_cols30_batch2", (24, 31), 6, (3, 3), (2, 3), p0,
+          act=(-50, 60), zero_points=(5, -9), seed=256, batch=2),
+        d("dw3_wide2_h12_c4_s2_hi_cols17", (23, 15), 4, (3, 3), (2, 2), p1, act=(-300, 30),
+          seed=257),
+        _dw_no_bias("dw3_wide2_h18_c9_s1_nobias", (18, 16), 9, (1, 1), p1, seed=258),
+    ]
+
+
 def _depthwise_ring6n_cases() -> list[kfw.KernelCase]:
     """Vertical stride 2's columns of 18, 24 and 30 rows in the ring (the Cortex-M33's loop of
     six-row pieces) under every clamp variant: partial groups of four channels, horizontal
@@ -627,6 +654,7 @@ _DEPTHWISE_SETS = {
     "setup4": _depthwise_setup4_cases,
     "rows4": _depthwise_rows4_cases,
     "wide": _depthwise_wide_cases,
+    "wide2": _depthwise_wide2_cases,
 }
 
 
@@ -664,6 +692,34 @@ def test_depthwise_wide_cases_cover_the_wide_plane():
     assert {tuple(c.params[13:15]) for c in cases} == {(1, 1), (0, 0)}  # pad_top, pad_left
     for which in ("ring6", "ring12", "ring6n", "ring8", "rows4", "setup4"):
         assert not any(wide(c) for c in _DEPTHWISE_SETS[which]()), which
+
+
+def _wide2(c: kfw.KernelCase) -> bool:
+    """A two-stripe wide-plane shape (dw3_wide_ok, scratch.depthwise_bytes)."""
+    oh, ow, sh, sw = c.params[4], c.params[5], c.params[9], c.params[10]
+    return (ow - 1) * sw + 3 > 15 and ((ow + 1) // 2 - 1) * sw + 3 <= 15 and (
+        (sh == 1 and oh % 6 == 0 and 18 <= oh <= 30) or (sh == 2 and oh == 12))
+
+
+def test_depthwise_wide2_cases_cover_the_stripes():
+    """Every case is a two-stripe shape, each kind of rows under the three clamp variants,
+    17 and 30 columns, partial groups, pad_left 0, batches of two; no case of another
+    depthwise set is one (the ring's and the one-stripe plane's keep testing those)."""
+    cases = _depthwise_wide2_cases()
+    assert all(_wide2(c) for c in cases)
+    kinds = {(c.params[4] == 12, 2 if c.params[-2] < 127 else int(c.params[-3] > -128))
+             for c in cases}
+    assert kinds == {(k, v) for k in (False, True) for v in (0, 1, 2)}
+    assert {c.params[4] for c in cases} >= {12, 18, 24, 30}
+    assert {(c.params[5] - 1) * c.params[10] + 3 for c in cases} >= {17, 30}
+    assert any(c.params[3] % 4 for c in cases) and any(c.params[0] == 2 for c in cases)
+    assert any(c.params[14] == 0 for c in cases)  # pad_left
+    for which, cases_of in _DEPTHWISE_SETS.items():
+        if which != "wide2":
+            assert not any(_wide2(c) for c in cases_of()), which
+    assert all(scratch.depthwise_bytes(c.params[3], 1, 3, 3, c.params[4], c.params[9],
+                                       (1, 1), c.params[5], c.params[10], wide_plane=True)
+               == 240 * (((c.params[4] - 1) * c.params[9] + 2) // 2 + 1) for c in cases)
 
 
 def test_depthwise_ring12_cases_take_every_clamp():
