@@ -1717,6 +1717,20 @@ typedef char dw3_check_asm[(offsetof(dw3_asm_t, blk) == 0 && offsetof(dw3_asm_t,
 
 /* The six variants of a row-group asm statement ASM (DW3_COLUMN_ASM, DW3_PLANE_ASM):
  * stride 1 (0..2) or 2 (3..5) x no clamp, lower clamp, both clamps. */
+/* Three cases of a column switch, from `base` on: without clamp, with act_min, with both
+ * bounds (DW3_CLAMP<n>: n outputs per piece); `run` runs column `col` of slot `slot`, with
+ * `post` after it and the column's further arguments in __VA_ARGS__ (each after a comma). */
+#define DW3_CLAMP_CASES(base, run, col, slot, n, post, ...)                                \
+    case base:                                                                             \
+        run(col(slot, "", "" __VA_ARGS__) post);                                           \
+        break;                                                                             \
+    case base + 1:                                                                         \
+        run(col(slot, DW3_LD_LO, DW3_CLAMP##n("lt") __VA_ARGS__) post);                    \
+        break;                                                                             \
+    case base + 2:                                                                         \
+        run(col(slot, DW3_LD_LO, DW3_CLAMP##n("lt") DW3_HI(n) __VA_ARGS__) post);          \
+        break;
+
 #define DW3_VARIANTS(ASM, variant)                                                         \
     switch (variant) {                                                                     \
     case 0:                                                                                \
@@ -2092,35 +2106,12 @@ static __attribute__((noinline)) void dw3_pcol_group(const mcs_conv2d_s8_params_
     const int32_t clamp = dw3_col_frame(&st, p, blk, g, o);
     int32_t b, w, n, a0, a1, a2, a3, a4, a5, x, y, z, wa, wb;
     switch ((p->out_h == 6) ? clamp : (p->stride_h == 1) ? 3 + clamp : 6 + clamp) {
-    case 0:
-        DW3_PCOL_ASM("128", DW3_P6_COLUMN(DW3_P6_SLOT, "", ""));
-        break;
-    case 1:
-        DW3_PCOL_ASM("128", DW3_P6_COLUMN(DW3_P6_SLOT, DW3_LD_LO, DW3_CLAMP6("lt")));
-        break;
-    case 2:
-        DW3_PCOL_ASM("128",
-                     DW3_P6_COLUMN(DW3_P6_SLOT, DW3_LD_LO, DW3_CLAMP6("lt") DW3_HI(6)));
-        break;
-    case 3:
-        DW3_PCOL_ASM("128", DW3_P3_COLUMN(DW3_P3_SLOT1, "", ""));
-        break;
-    case 4:
-        DW3_PCOL_ASM("128", DW3_P3_COLUMN(DW3_P3_SLOT1, DW3_LD_LO, DW3_CLAMP3("lt")));
-        break;
-    case 5:
-        DW3_PCOL_ASM("128",
-                     DW3_P3_COLUMN(DW3_P3_SLOT1, DW3_LD_LO, DW3_CLAMP3("lt") DW3_HI(3)));
-        break;
-    case 6:
-        DW3_PCOL_ASM("128", DW3_P3_COLUMN(DW3_P3_SLOT2, "", ""));
-        break;
-    case 7:
-        DW3_PCOL_ASM("128", DW3_P3_COLUMN(DW3_P3_SLOT2, DW3_LD_LO, DW3_CLAMP3("lt")));
-        break;
+#define DW3_PCOL128(column) DW3_PCOL_ASM("128", column)
+    DW3_CLAMP_CASES(0, DW3_PCOL128, DW3_P6_COLUMN, DW3_P6_SLOT, 6, , )
+    DW3_CLAMP_CASES(3, DW3_PCOL128, DW3_P3_COLUMN, DW3_P3_SLOT1, 3, , )
+    DW3_CLAMP_CASES(6, DW3_PCOL128, DW3_P3_COLUMN, DW3_P3_SLOT2, 3, , )
+#undef DW3_PCOL128
     default:
-        DW3_PCOL_ASM("128",
-                     DW3_P3_COLUMN(DW3_P3_SLOT2, DW3_LD_LO, DW3_CLAMP3("lt") DW3_HI(3)));
         break;
     }
     (void)b; (void)w; (void)n; (void)a0; (void)a1; (void)a2; (void)a3; (void)a4; (void)a5;
@@ -2150,56 +2141,15 @@ static __attribute__((noinline)) void dw3_wcol_group(const mcs_conv2d_s8_params_
         kind = 12 + clamp;
     }
     switch (kind) {
-    case 0:
-        DW3_PCOL_ASM("240", DW3_P6_COLUMN(DW3_P6_SLOT, "", ""));
-        break;
-    case 1:
-        DW3_PCOL_ASM("240", DW3_P6_COLUMN(DW3_P6_SLOT, DW3_LD_LO, DW3_CLAMP6("lt")));
-        break;
-    case 2:
-        DW3_PCOL_ASM("240",
-                     DW3_P6_COLUMN(DW3_P6_SLOT, DW3_LD_LO, DW3_CLAMP6("lt") DW3_HI(6)));
-        break;
-    case 3:
-        DW3_PCOL_ASM("240", DW3_P6_COLUMN(DW3_P6_SLOT2, "", ""));
-        break;
-    case 4:
-        DW3_PCOL_ASM("240", DW3_P6_COLUMN(DW3_P6_SLOT2, DW3_LD_LO, DW3_CLAMP6("lt")));
-        break;
-    case 5:
-        DW3_PCOL_ASM("240",
-                     DW3_P6_COLUMN(DW3_P6_SLOT2, DW3_LD_LO, DW3_CLAMP6("lt") DW3_HI(6)));
-        break;
-    case 6:
-        DW3_PCOL_ASM("240", DW3_P12_COLUMN(DW3_P6_SLOT, "", "", "3") DW3_P12_BACK);
-        break;
-    case 7:
-        DW3_PCOL_ASM("240", DW3_P12_COLUMN(DW3_P6_SLOT, DW3_LD_LO, DW3_CLAMP6("lt"), "3")
-                                DW3_P12_BACK);
-        break;
-    case 8:
-        DW3_PCOL_ASM("240", DW3_P12_COLUMN(DW3_P6_SLOT, DW3_LD_LO,
-                                           DW3_CLAMP6("lt") DW3_HI(6), "3") DW3_P12_BACK);
-        break;
-    case 9:
-        DW3_PCOL_ASM("240", DW3_P12_COLUMN(DW3_P6_SLOT2, "", "", "6") DW3_P12_BACKN("6"));
-        break;
-    case 10:
-        DW3_PCOL_ASM("240", DW3_P12_COLUMN(DW3_P6_SLOT2, DW3_LD_LO, DW3_CLAMP6("lt"), "6")
-                                DW3_P12_BACKN("6"));
-        break;
-    case 11:
-        DW3_PCOL_ASM("240", DW3_P12_COLUMN(DW3_P6_SLOT2, DW3_LD_LO,
-                                           DW3_CLAMP6("lt") DW3_HI(6), "6") DW3_P12_BACKN("6"));
-        break;
-    case 12:
-        DW3_WCOLN_ASM(DW3_WP6N_COLUMN(DW3_P6_SLOT, "", ""));
-        break;
-    case 13:
-        DW3_WCOLN_ASM(DW3_WP6N_COLUMN(DW3_P6_SLOT, DW3_LD_LO, DW3_CLAMP6("lt")));
-        break;
+#define DW3_PCOL240(column) DW3_PCOL_ASM("240", column)
+    DW3_CLAMP_CASES(0, DW3_PCOL240, DW3_P6_COLUMN, DW3_P6_SLOT, 6, , )
+    DW3_CLAMP_CASES(3, DW3_PCOL240, DW3_P6_COLUMN, DW3_P6_SLOT2, 6, , )
+    DW3_CLAMP_CASES(6, DW3_PCOL240, DW3_P12_COLUMN, DW3_P6_SLOT, 6, DW3_P12_BACK, , "3")
+    DW3_CLAMP_CASES(9, DW3_PCOL240, DW3_P12_COLUMN, DW3_P6_SLOT2, 6, DW3_P12_BACKN("6"), ,
+                    "6")
+    DW3_CLAMP_CASES(12, DW3_WCOLN_ASM, DW3_WP6N_COLUMN, DW3_P6_SLOT, 6, , )
+#undef DW3_PCOL240
     default:
-        DW3_WCOLN_ASM(DW3_WP6N_COLUMN(DW3_P6_SLOT, DW3_LD_LO, DW3_CLAMP6("lt") DW3_HI(6)));
         break;
     }
     (void)b; (void)w; (void)n; (void)a0; (void)a1; (void)a2; (void)a3; (void)a4; (void)a5;
@@ -2455,25 +2405,9 @@ static __attribute__((noinline)) void dw3_group(dw3_call_t *k, const int8_t *in_
         case DW3_KIND_PIECES: {
             int32_t q, w, a4, a5, wa, wb;
             switch (variant) {
-            case 0:
-                DW3_RCOLN_ASM(DW3_P6N_COLUMN(DW3_P6_SLOT, "", "", "3"));
-                break;
-            case 1:
-                DW3_RCOLN_ASM(DW3_P6N_COLUMN(DW3_P6_SLOT, DW3_LD_LO, DW3_CLAMP6("lt"), "3"));
-                break;
-            case 2:
-                DW3_RCOLN_ASM(
-                    DW3_P6N_COLUMN(DW3_P6_SLOT, DW3_LD_LO, DW3_CLAMP6("lt") DW3_HI(6), "3"));
-                break;
-            case 3:
-                DW3_RCOLN_ASM(DW3_P6N_COLUMN(DW3_P6_SLOT2, "", "", "6"));
-                break;
-            case 4:
-                DW3_RCOLN_ASM(DW3_P6N_COLUMN(DW3_P6_SLOT2, DW3_LD_LO, DW3_CLAMP6("lt"), "6"));
-                break;
+                DW3_CLAMP_CASES(0, DW3_RCOLN_ASM, DW3_P6N_COLUMN, DW3_P6_SLOT, 6, , , "3")
+                DW3_CLAMP_CASES(3, DW3_RCOLN_ASM, DW3_P6N_COLUMN, DW3_P6_SLOT2, 6, , , "6")
             default:
-                DW3_RCOLN_ASM(
-                    DW3_P6N_COLUMN(DW3_P6_SLOT2, DW3_LD_LO, DW3_CLAMP6("lt") DW3_HI(6), "6"));
                 break;
             }
             (void)q; (void)w; (void)a4; (void)a5; (void)wa; (void)wb;
@@ -2483,25 +2417,9 @@ static __attribute__((noinline)) void dw3_group(dw3_call_t *k, const int8_t *in_
         case DW3_KIND_12: {
             int32_t q, w, a4, a5, wa, wb;
             switch (variant) {
-            case 0:
-                DW3_RCOL_ASM(DW3_P12_COLUMN(DW3_P6_SLOT, "", "", "3"));
-                break;
-            case 1:
-                DW3_RCOL_ASM(DW3_P12_COLUMN(DW3_P6_SLOT, DW3_LD_LO, DW3_CLAMP6("lt"), "3"));
-                break;
-            case 2:
-                DW3_RCOL_ASM(
-                    DW3_P12_COLUMN(DW3_P6_SLOT, DW3_LD_LO, DW3_CLAMP6("lt") DW3_HI(6), "3"));
-                break;
-            case 3:
-                DW3_RCOL_ASM(DW3_P12_COLUMN(DW3_P6_SLOT2, "", "", "6"));
-                break;
-            case 4:
-                DW3_RCOL_ASM(DW3_P12_COLUMN(DW3_P6_SLOT2, DW3_LD_LO, DW3_CLAMP6("lt"), "6"));
-                break;
+                DW3_CLAMP_CASES(0, DW3_RCOL_ASM, DW3_P12_COLUMN, DW3_P6_SLOT, 6, , , "3")
+                DW3_CLAMP_CASES(3, DW3_RCOL_ASM, DW3_P12_COLUMN, DW3_P6_SLOT2, 6, , , "6")
             default:
-                DW3_RCOL_ASM(
-                    DW3_P12_COLUMN(DW3_P6_SLOT2, DW3_LD_LO, DW3_CLAMP6("lt") DW3_HI(6), "6"));
                 break;
             }
             (void)q; (void)w; (void)a4; (void)a5; (void)wa; (void)wb;
@@ -2511,25 +2429,9 @@ static __attribute__((noinline)) void dw3_group(dw3_call_t *k, const int8_t *in_
         case DW3_KIND_6: {
             int32_t q, w, a4, a5, wa, wb;
             switch (variant) {
-            case 0:
-                DW3_RCOL_ASM(DW3_P6_COLUMN(DW3_P6_SLOT, "", ""));
-                break;
-            case 1:
-                DW3_RCOL_ASM(DW3_P6_COLUMN(DW3_P6_SLOT, DW3_LD_LO, DW3_CLAMP6("lt")));
-                break;
-            case 2:
-                DW3_RCOL_ASM(
-                    DW3_P6_COLUMN(DW3_P6_SLOT, DW3_LD_LO, DW3_CLAMP6("lt") DW3_HI(6)));
-                break;
-            case 3:
-                DW3_RCOL_ASM(DW3_P6_COLUMN(DW3_P6_SLOT2, "", ""));
-                break;
-            case 4:
-                DW3_RCOL_ASM(DW3_P6_COLUMN(DW3_P6_SLOT2, DW3_LD_LO, DW3_CLAMP6("lt")));
-                break;
+                DW3_CLAMP_CASES(0, DW3_RCOL_ASM, DW3_P6_COLUMN, DW3_P6_SLOT, 6, , )
+                DW3_CLAMP_CASES(3, DW3_RCOL_ASM, DW3_P6_COLUMN, DW3_P6_SLOT2, 6, , )
             default:
-                DW3_RCOL_ASM(
-                    DW3_P6_COLUMN(DW3_P6_SLOT2, DW3_LD_LO, DW3_CLAMP6("lt") DW3_HI(6)));
                 break;
             }
             (void)q; (void)w; (void)a4; (void)a5; (void)wa; (void)wb;

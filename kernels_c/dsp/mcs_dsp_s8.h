@@ -1972,41 +1972,26 @@ static inline const int8_t *mcs_dsp_pairs_q15_groups(const int8_t *w, int32_t *d
 {
     int32_t a, b, ha, hb;
     int32_t *const end = dst + 4 * groups;
+    /* an odd group first, then two per iteration */
+#define MCS_DSP_Q15_LOOP(dbl)                                                              \
+    __asm__ volatile("tst    %[n], #1\n\t"                                                  \
+                     "beq    1f\n\t" MCS_DSP_Q15_GROUP(dbl)                                 \
+                     "cmp    %[d], %[end]\n\t"                                              \
+                     "beq    2f\n"                                                          \
+                     "1:\n\t" MCS_DSP_Q15_GROUP(dbl) MCS_DSP_Q15_GROUP(dbl)                  \
+                     "cmp    %[d], %[end]\n\t"                                              \
+                     "bne    1b\n"                                                          \
+                     "2:"                                                                   \
+                     : [w] "+r"(w), [d] "+r"(dst), [a] "=&r"(a), [b] "=&r"(b),              \
+                       [ha] "=&r"(ha), [hb] "=&r"(hb)                                       \
+                     : [end] "r"(end), [n] "r"(groups)                                      \
+                     : "cc", "memory")
     if (dbl) {
-        __asm__ volatile(
-            "tst    %[n], #1\n\t"
-            "beq    1f\n\t"
-            MCS_DSP_Q15_GROUP(MCS_DSP_Q15_DBL)
-            "cmp    %[d], %[end]\n\t"
-            "beq    2f\n"
-            "1:\n\t"
-            MCS_DSP_Q15_GROUP(MCS_DSP_Q15_DBL)
-            MCS_DSP_Q15_GROUP(MCS_DSP_Q15_DBL)
-            "cmp    %[d], %[end]\n\t"
-            "bne    1b\n"
-            "2:"
-            : [w] "+r"(w), [d] "+r"(dst), [a] "=&r"(a), [b] "=&r"(b), [ha] "=&r"(ha),
-              [hb] "=&r"(hb)
-            : [end] "r"(end), [n] "r"(groups)
-            : "cc", "memory");
+        MCS_DSP_Q15_LOOP(MCS_DSP_Q15_DBL);
     } else {
-        __asm__ volatile(
-            "tst    %[n], #1\n\t"
-            "beq    1f\n\t"
-            MCS_DSP_Q15_GROUP("")
-            "cmp    %[d], %[end]\n\t"
-            "beq    2f\n"
-            "1:\n\t"
-            MCS_DSP_Q15_GROUP("")
-            MCS_DSP_Q15_GROUP("")
-            "cmp    %[d], %[end]\n\t"
-            "bne    1b\n"
-            "2:"
-            : [w] "+r"(w), [d] "+r"(dst), [a] "=&r"(a), [b] "=&r"(b), [ha] "=&r"(ha),
-              [hb] "=&r"(hb)
-            : [end] "r"(end), [n] "r"(groups)
-            : "cc", "memory");
+        MCS_DSP_Q15_LOOP("");
     }
+#undef MCS_DSP_Q15_LOOP
     (void)a; (void)b; (void)ha; (void)hb;
     return w;
 }
