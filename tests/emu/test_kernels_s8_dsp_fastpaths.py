@@ -495,6 +495,63 @@ def _depthwise_rows4_cases() -> list[kfw.KernelCase]:
     ]
 
 
+def _dw3_plane_triple(c: kfw.KernelCase) -> tuple[int, int, int]:
+    """The plane's (top, full, bottom) row pairs of a column of c (dw3_call_init): a top pair
+    with only its second row inside the input (pad_top odd), full pairs, a bottom pair with
+    only its first row inside."""
+    in_h, oh, sh, pt = c.params[1], c.params[4], c.params[9], c.params[13]
+    pairs = ((oh - 1) * sh + 2) // 2 + 1
+    j0, j1 = pt // 2, min((pt + in_h + 1) // 2, pairs)
+    top = int(pt % 2 == 1 and j0 < j1)
+    row = 2 * (j0 + top) - pt
+    full = min((in_h - row) // 2, j1 - j0 - top)
+    return top, full, int(j0 + top + full < j1)
+
+
+def _depthwise_plane_conv_cases() -> list[kfw.KernelCase]:
+    """The Cortex-M33's plane conversion of whole columns in one piece (dw3_convert4_plane,
+    DW3_CCOL_ASM): every (top, full, bottom) it takes, at most six input rows, both vertical
+    strides, pad_top 0, 1 and 2, one and several columns, a partial group after whole ones,
+    a batch of two; and three it leaves to dw3_plane_cols (no full pair, four, three with a
+    top pair). Many channels: the plane must fit the scratch (scratch.depthwise_bytes)."""
+    d = kfw.depthwise_case
+    zoo = {"act": None, "zero_points": (-128, -128)}
+    return [
+        d("dw3_pconv_121_clip", (6, 5), 106, (3, 3), pads=(1, 1, 1, 1), act=(-50, 60),
+          zero_points=(7, -3), seed=300),
+        d("dw3_pconv_030_s1", (6, 4), 104, (3, 3), pads=(0, 1, 0, 1), seed=301, **zoo),
+        d("dw3_pconv_110_s1x2_batch2", (3, 5), 108, (3, 3), (1, 2), (1, 1, 1, 1), seed=302,
+          batch=2),
+        d("dw3_pconv_120_s2", (5, 5), 120, (3, 3), (2, 2), (1, 1, 1, 1), seed=303, **zoo),
+        d("dw3_pconv_021_rows3", (5, 6), 110, (3, 3), pads=(0, 1, 0, 1), seed=304),
+        d("dw3_pconv_020_pad_top2", (4, 3), 112, (3, 3), pads=(2, 1, 0, 1), act=(0, 40),
+          zero_points=(-9, 12), seed=305),
+        d("dw3_pconv_011_w1", (3, 1), 116, (3, 3), pads=(0, 1, 1, 1), seed=306, **zoo),
+        d("dw3_pconv_010", (2, 4), 118, (3, 3), pads=(0, 1, 2, 1), seed=307),
+        d("dw3_pconv_111_s2", (4, 6), 124, (3, 3), (2, 2), (1, 1, 1, 1), seed=308),
+        d("dw3_pconv_101", (2, 3), 126, (3, 3), pads=(1, 1, 1, 1), seed=309, **zoo),
+        d("dw3_pconv_040", (8, 3), 128, (3, 3), pads=(0, 1, 0, 1), seed=310),
+        d("dw3_pconv_130_s2", (7, 5), 130, (3, 3), (2, 2), (1, 1, 1, 1), seed=311, **zoo),
+    ]
+
+
+def test_depthwise_plane_conv_cases_cover_the_column_pieces():
+    """Every case is a plane shape (at most eight padded columns, the plane in the scratch);
+    together they take each (top, full, bottom) of DW3_CCOL_ASM and three others."""
+    cases = _depthwise_plane_conv_cases()
+    for c in cases:
+        oh, ow, sh, sw = c.params[4], c.params[5], c.params[9], c.params[10]
+        assert (ow - 1) * sw + 3 <= 8, c.name
+        assert scratch.depthwise_bytes(c.params[3], 1, 3, 3, oh, sh, (1, 1), ow, sw) >= \
+            128 * (((oh - 1) * sh + 2) // 2 + 1), c.name
+        assert c.name.split("_")[2] == "".join(map(str, _dw3_plane_triple(c))), c.name
+    pieces = {(1, 2, 1), (0, 3, 0), (1, 1, 0), (1, 2, 0), (0, 2, 1), (0, 2, 0), (0, 1, 1),
+              (0, 1, 0), (1, 1, 1)}
+    assert {_dw3_plane_triple(c) for c in cases} == pieces | {(1, 0, 1), (0, 4, 0), (1, 3, 0)}
+    assert {c.params[13] for c in cases} == {0, 1, 2}  # pad_top
+    assert {c.params[9] for c in cases} == {1, 2} and any(c.params[0] == 2 for c in cases)
+
+
 def _avgpool_cases() -> list[kfw.KernelCase]:
     """mcs_avgpool2d_s8 (SXTAB16 lane sums): KWS's 25x5 and VWW's 3x3 global windows (8
     channels at a time, lanes straight to the output), channel counts 4, 12, 20 (a group of
@@ -655,6 +712,7 @@ _DEPTHWISE_SETS = {
     "rows4": _depthwise_rows4_cases,
     "wide": _depthwise_wide_cases,
     "wide2": _depthwise_wide2_cases,
+    "plane_conv": _depthwise_plane_conv_cases,
 }
 
 
