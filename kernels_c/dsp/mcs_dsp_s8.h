@@ -1662,6 +1662,253 @@ static inline void mcs_dsp_4col_asm(const int8_t *weights, const int32_t *wq, in
     (void)a0; (void)a1; (void)a2; (void)a3; (void)b0; (void)b1; (void)b2; (void)b3;
     (void)ea; (void)eb; (void)x0; (void)x1; (void)c; (void)wp;
 }
+
+/*
+ * ---- Three pixels x two channels over paired int8 rows (M4/M33) ----
+ *
+ * Three-column layout ("q15r3", 3k int16, k % 4 == 0): the q15r groups of three columns
+ * interleaved, group g of column j at [12g + 4j .. 12g + 4j + 3]. For the pixel counts the
+ * four-pixel passes leave a remainder of (mcs_pointwise_s8.c pointwise_tri): 9 pixels as
+ * three passes of 3 instead of two of 4 and a lone one (mcs_dsp_1col_quad extends every
+ * weight word for one use: 22 cycles per 16 MACs), a last pass of 3 (or 2, one column
+ * repeated) instead of 4 with repeats. Per group of 4 values: 2 weight loads, 4 SXTB16 (both
+ * halves of each word kept: with 6 accumulators the registers allow it, where the 4x2 group
+ * reloads), 6 column loads, 12 SMLAD: 24 instructions for 24 MACs, as the 4x2 group's 32
+ * for 32; no result is read by the next instruction (SXTB16 ROR 8 has a 2-cycle result on
+ * the M33, as a load). Per channel pair and pass about 64 cycles around the groups (M33:
+ * the first group's set-up 9, the requantization and stores 55, the end test 4 per 16
+ * groups). mcusim, M33, VWW's 3x3 pixels 256 -> 256: 665,280 -> 630,489 cycles.
+ */
+#define MCS_DSP_3X2_GROUP(mid)                                                             \
+    "ldr   %[wa], [%[wp]], #8\n\t"                                                         \
+    "ldr   %[wb], [%[wp], #-4]\n\t"                                                        \
+    "ldr   %[x0], [%[c]], #24\n\t"                                                         \
+    "sxtb16 %[ha], %[wa], ror #8\n\t"                                                      \
+    "sxtb16 %[wa], %[wa]\n\t"                                                              \
+    "ldr   %[x1], [%[c], #-16]\n\t"                                                        \
+    "sxtb16 %[hb], %[wb], ror #8\n\t"                                                      \
+    "sxtb16 %[wb], %[wb]\n\t"                                                              \
+    "smlad %[a0], %[x0], %[wa], %[a0]\n\t"                                                 \
+    "smlad %[b0], %[x0], %[wb], %[b0]\n\t"                                                 \
+    "ldr   %[x0], [%[c], #-8]\n\t"                                                         \
+    "smlad %[a1], %[x1], %[wa], %[a1]\n\t"                                                 \
+    "smlad %[b1], %[x1], %[wb], %[b1]\n\t"                                                 \
+    "ldr   %[x1], [%[c], #-20]\n\t"                                                        \
+    "smlad %[a2], %[x0], %[wa], %[a2]\n\t"                                                 \
+    "smlad %[b2], %[x0], %[wb], %[b2]\n\t"                                                 \
+    "ldr   %[x0], [%[c], #-12]\n\t"                                                        \
+    "smlad %[a0], %[x1], %[ha], %[a0]\n\t"                                                 \
+    "smlad %[b0], %[x1], %[hb], %[b0]\n\t"                                                 \
+    "ldr   %[x1], [%[c], #-4]\n\t"                                                         \
+    "smlad %[a1], %[x0], %[ha], %[a1]\n\t"                                                 \
+    "smlad %[b1], %[x0], %[hb], %[b1]\n\t"                                                 \
+    mid                                                                                \
+    "smlad %[a2], %[x1], %[ha], %[a2]\n\t"                                                 \
+    "smlad %[b2], %[x1], %[hb], %[b2]\n\t"
+
+/* The group's size in bytes (24 instructions of 4 bytes: post-indexed and negative-offset
+ * loads have no 16-bit encoding), checked by the assembler after the block. */
+#define MCS_DSP_3COL_GROUP_BYTES 96
+
+/* x = max(x, x0) or min(x, x0) for the six outputs (x0 holds the bound). */
+#define MCS_DSP_CLAMP6(cond)                                                               \
+    "cmp   %[a0], %[x0]\n\tit    " cond "\n\tmov" cond " %[a0], %[x0]\n\t"                  \
+    "cmp   %[a1], %[x0]\n\tit    " cond "\n\tmov" cond " %[a1], %[x0]\n\t"                  \
+    "cmp   %[a2], %[x0]\n\tit    " cond "\n\tmov" cond " %[a2], %[x0]\n\t"                  \
+    "cmp   %[b0], %[x0]\n\tit    " cond "\n\tmov" cond " %[b0], %[x0]\n\t"                  \
+    "cmp   %[b1], %[x0]\n\tit    " cond "\n\tmov" cond " %[b1], %[x0]\n\t"                  \
+    "cmp   %[b2], %[x0]\n\tit    " cond "\n\tmov" cond " %[b2], %[x0]\n\t"
+
+/* The 16-group block's end: its last group loads cend for the end test (one cycle less than
+ * a load just before the compare), 4 bytes longer; the assembler checks both. */
+#define MCS_DSP_3COL_END (16 * MCS_DSP_3COL_GROUP_BYTES + 4)
+
+/* A channel pair's first group, with its biases as the accumulator inputs (the columns 1
+ * and 2 first, from a0 / b0 still holding the bias: no MOVs), then the jump (st.entry, an
+ * address since the set-up) into the block for the other groups, with x0 = cend for a jump
+ * straight to the end test (k = 4). */
+#define MCS_DSP_3COL_FIRST                                                                 \
+    "ldr   %[x1], %[bias]\n\t"                                                             \
+    "ldr   %[c], %[cols]\n\t"                                                              \
+    "ldr   %[a0], [%[x1]], #4\n\t"                                                         \
+    "ldr   %[b0], [%[x1]], #4\n\t"                                                         \
+    "ldr   %[wa], [%[wp]], #8\n\t"                                                         \
+    "ldr   %[wb], [%[wp], #-4]\n\t"                                                        \
+    "str   %[x1], %[bias]\n\t"                                                             \
+    "ldr   %[x0], [%[c], #8]\n\t"                                                          \
+    "ldr   %[x1], [%[c], #16]\n\t"                                                         \
+    "sxtb16 %[ha], %[wa], ror #8\n\t"                                                      \
+    "sxtb16 %[wa], %[wa]\n\t"                                                              \
+    "sxtb16 %[hb], %[wb], ror #8\n\t"                                                      \
+    "sxtb16 %[wb], %[wb]\n\t"                                                              \
+    "smlad %[a1], %[x0], %[wa], %[a0]\n\t"                                                 \
+    "smlad %[b1], %[x0], %[wb], %[b0]\n\t"                                                 \
+    "ldr   %[x0], [%[c]], #24\n\t"                                                         \
+    "smlad %[a2], %[x1], %[wa], %[a0]\n\t"                                                 \
+    "smlad %[b2], %[x1], %[wb], %[b0]\n\t"                                                 \
+    "ldr   %[x1], [%[c], #-20]\n\t"                                                        \
+    "smlad %[a0], %[x0], %[wa], %[a0]\n\t"                                                 \
+    "smlad %[b0], %[x0], %[wb], %[b0]\n\t"                                                 \
+    "ldr   %[x0], [%[c], #-12]\n\t"                                                        \
+    "smlad %[a0], %[x1], %[ha], %[a0]\n\t"                                                 \
+    "smlad %[b0], %[x1], %[hb], %[b0]\n\t"                                                 \
+    "ldr   %[x1], [%[c], #-4]\n\t"                                                         \
+    "ldr   %[wa], %[entry]\n\t"                                                            \
+    "smlad %[a1], %[x0], %[ha], %[a1]\n\t"                                                 \
+    "smlad %[b1], %[x0], %[hb], %[b1]\n\t"                                                 \
+    "ldr   %[x0], %[cend]\n\t"                                                             \
+    "smlad %[a2], %[x1], %[ha], %[a2]\n\t"                                                 \
+    "smlad %[b2], %[x1], %[hb], %[b2]\n\t"                                                 \
+    "bx    %[wa]\n\t"
+
+/* Every channel pair of mcs_dsp_mat_3col in one asm statement (14 registers: 6 accumulators,
+ * 4 weight halves, 2 column registers, the weight and column pointers; the rest in the
+ * frame). Once: st.entry (an offset) becomes the jump's address. Per pair: the first group
+ * (MCS_DSP_3COL_FIRST), the jump into the block of 16 for the others (as MCS_DSP_4COL_JUMP:
+ * groups % 16 of them in the first pass), then the table requantization of
+ * MCS_DSP_4COL_ASM_ (SMMLAR of the doubled accumulator with r' - (acc < 0) added inside the
+ * multiply, ASR e, SSAT 8) with the table pointer in c (the weight pointer stays in its
+ * register: seven are free after the groups), the clamp, the six stores (register offsets
+ * from out0 and out0 + 1). */
+#define MCS_DSP_3COL_ASM(clamp)                                                            \
+    __asm__ volatile(                                                                      \
+        "adr.w %[x1], 3f\n\t"                                                              \
+        "ldr   %[x0], %[entry]\n\t"                                                        \
+        "ldr   %[wp], %[wpos]\n\t"                                                          \
+        "add   %[x0], %[x0], %[x1]\n\t"                                                    \
+        "str   %[x0], %[entry]\n\t"                                                        \
+        "1:\n\t"                                                                           \
+        MCS_DSP_3COL_FIRST                                                                 \
+        "3:\n\t"                                                                           \
+        MCS_DSP_3X2_GROUP("")                                                              \
+        "6:\n\t"                                                                           \
+        MCS_DSP_3X2_GROUP("") MCS_DSP_3X2_GROUP("") MCS_DSP_3X2_GROUP("")                  \
+        MCS_DSP_3X2_GROUP("") MCS_DSP_3X2_GROUP("") MCS_DSP_3X2_GROUP("")                  \
+        MCS_DSP_3X2_GROUP("") MCS_DSP_3X2_GROUP("") MCS_DSP_3X2_GROUP("")                  \
+        MCS_DSP_3X2_GROUP("") MCS_DSP_3X2_GROUP("") MCS_DSP_3X2_GROUP("")                  \
+        MCS_DSP_3X2_GROUP("") MCS_DSP_3X2_GROUP("")                                        \
+        MCS_DSP_3X2_GROUP("ldr.w %[x0], %[cend]\n\t")                                      \
+        "7:\n\t"                                                                           \
+        ".if (6b - 3b) - " MCS_DSP_STR(MCS_DSP_3COL_GROUP_BYTES) "\n\t"                    \
+        ".error \"mcs_dsp_s8.h: MCS_DSP_3COL_GROUP_BYTES is wrong\"\n\t"                    \
+        ".endif\n\t"                                                                       \
+        ".if (7b - 3b) - " MCS_DSP_STR(MCS_DSP_3COL_END) "\n\t"                            \
+        ".error \"mcs_dsp_s8.h: MCS_DSP_3COL_END is wrong\"\n\t"                            \
+        ".endif\n\t"                                                                       \
+        "cmp   %[c], %[x0]\n\t"                                                            \
+        "bne   3b\n\t"                                                                     \
+        "ldr   %[c], %[rq]\n\t"                                                            \
+        "lsl   %[a0], %[a0], #1\n\t"                                                       \
+        "lsl   %[a1], %[a1], #1\n\t"                                                       \
+        "ldr   %[x0], [%[c], #8]\n\t"      /* r' of channel a */                           \
+        "ldr   %[wa], [%[c]]\n\t"          /* m of channel a */                            \
+        "lsl   %[a2], %[a2], #1\n\t"                                                       \
+        "add   %[x1], %[x0], %[a0], asr #31\n\t"                                           \
+        "add   %[ha], %[x0], %[a1], asr #31\n\t"                                           \
+        "add   %[hb], %[x0], %[a2], asr #31\n\t"                                           \
+        "smmlar %[a0], %[a0], %[wa], %[x1]\n\t"                                            \
+        "ldr   %[wb], [%[c], #4]\n\t"      /* e of channel a */                            \
+        "smmlar %[a1], %[a1], %[wa], %[ha]\n\t"                                            \
+        "ldr   %[x0], [%[c], #20]\n\t"     /* r' of channel b */                           \
+        "smmlar %[a2], %[a2], %[wa], %[hb]\n\t"                                            \
+        "ldr   %[wa], [%[c], #12]\n\t"     /* m of channel b */                            \
+        "lsl   %[b0], %[b0], #1\n\t"                                                       \
+        "lsl   %[b1], %[b1], #1\n\t"                                                       \
+        "asr   %[a0], %[a0], %[wb]\n\t"                                                    \
+        "add   %[x1], %[x0], %[b0], asr #31\n\t"                                           \
+        "add   %[ha], %[x0], %[b1], asr #31\n\t"                                           \
+        "lsl   %[b2], %[b2], #1\n\t"                                                       \
+        "asr   %[a1], %[a1], %[wb]\n\t"                                                    \
+        "smmlar %[b0], %[b0], %[wa], %[x1]\n\t"                                            \
+        "add   %[hb], %[x0], %[b2], asr #31\n\t"                                           \
+        "smmlar %[b1], %[b1], %[wa], %[ha]\n\t"                                            \
+        "asr   %[a2], %[a2], %[wb]\n\t"                                                    \
+        "ldr   %[wb], [%[c], #16]\n\t"     /* e of channel b */                            \
+        "smmlar %[b2], %[b2], %[wa], %[hb]\n\t"                                            \
+        "add   %[c], %[c], #24\n\t"        /* the next pair's entries */                  \
+        "ssat  %[a0], #8, %[a0]\n\t"                                                       \
+        "str   %[c], %[rq]\n\t"                                                            \
+        "ssat  %[a1], #8, %[a1]\n\t"                                                       \
+        "asr   %[b0], %[b0], %[wb]\n\t"                                                    \
+        "ssat  %[a2], #8, %[a2]\n\t"                                                       \
+        "asr   %[b1], %[b1], %[wb]\n\t"                                                    \
+        "asr   %[b2], %[b2], %[wb]\n\t"                                                    \
+        "ssat  %[b0], #8, %[b0]\n\t"                                                       \
+        "ssat  %[b1], #8, %[b1]\n\t"                                                       \
+        "ssat  %[b2], #8, %[b2]\n\t"                                                       \
+        clamp                                                                              \
+        /* column j's pair at out0 + d_j (x1) and out0 + d_j + 1 (x0): register offsets */ \
+        "ldr   %[x1], %[out0]\n\t"                                                         \
+        "ldr   %[c], %[d1]\n\t"                                                            \
+        "ldr   %[ha], %[d2]\n\t"                                                           \
+        "add   %[x0], %[x1], #1\n\t"                                                       \
+        "strb  %[a0], [%[x1]]\n\t"                                                         \
+        "strb  %[b0], [%[x0]]\n\t"                                                         \
+        "strb  %[a1], [%[x1], %[c]]\n\t"                                                   \
+        "strb  %[b1], [%[x0], %[c]]\n\t"                                                   \
+        "strb  %[a2], [%[x1], %[ha]]\n\t"                                                  \
+        "strb  %[b2], [%[x0], %[ha]]\n\t"                                                  \
+        "add   %[x1], %[x1], #2\n\t"                                                       \
+        "ldr   %[x0], %[wend]\n\t"                                                         \
+        "str   %[x1], %[out0]\n\t"                                                         \
+        "cmp   %[wp], %[x0]\n\t"                                                           \
+        "bne   1b\n\t"                                                                     \
+        : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [b0] "=&r"(b0), [b1] "=&r"(b1), \
+          [b2] "=&r"(b2), [wa] "=&r"(wa), [wb] "=&r"(wb), [ha] "=&r"(ha), [hb] "=&r"(hb),  \
+          [x0] "=&r"(x0), [x1] "=&r"(x1), [wp] "=&r"(wp), [c] "=&r"(c),                  \
+          [out0] "+m"(st.out0), [bias] "+m"(st.bias), [rq] "+m"(st.rq),                  \
+          [entry] "+m"(st.entry)                                                           \
+        : [wpos] "m"(st.wpos), [cols] "m"(st.cols), [cend] "m"(st.cend), [d1] "m"(st.d1), \
+          [d2] "m"(st.d2), [wend] "m"(st.wend), [bounds] "m"(st.bounds)                   \
+        : "cc", "memory")
+
+/* All channel pairs of mcs_dsp_mat_3col in assembly (bias, table, k % 4 == 0, k >= 4,
+ * out_c >= 2; paired int8 rows). */
+static inline void mcs_dsp_3col_asm(const int8_t *weights, const int32_t *bias,
+                                    const int32_t *rq, const int16_t *cols, int32_t k,
+                                    int32_t out_c, int8_t *out0, const int32_t *d,
+                                    int32_t act_min, int32_t act_max)
+{
+    struct {
+        const int32_t *bias;
+        const int32_t *rq;
+        int8_t *out0;
+        const int8_t *wpos;
+        const int16_t *cols;
+        const int16_t *cend;
+        const int8_t *wend;
+        int32_t d1, d2, bounds;
+        int32_t entry; /* the jump's offset from the block (+ Thumb bit), then its address */
+    } st;
+    int32_t a0, a1, a2, b0, b1, b2, wa, wb, ha, hb, x0, x1;
+    const int8_t *wp;
+    const int16_t *c;
+    st.bias = bias;
+    st.rq = rq;
+    st.out0 = out0;
+    st.wpos = weights;
+    st.cols = cols;
+    st.cend = cols + 12 * (k >> 2);
+    st.wend = weights + (out_c & ~1) * k;
+    st.d1 = d[1];
+    st.d2 = d[2];
+    st.bounds = (int32_t)(((uint32_t)act_min & 0xFFFFu) | ((uint32_t)act_max << 16));
+    /* the first group runs before the jump; none left: straight to the end test */
+    st.entry = (k == 4) ? MCS_DSP_3COL_END + 1
+                        : mcs_dsp_4col_skip((k >> 2) - 1) * MCS_DSP_3COL_GROUP_BYTES + 1;
+#define MCS_DSP_3COL_BOUNDS                                                                \
+    "ldr   %[x1], %[bounds]\n\t"                                                           \
+    "sxth  %[x0], %[x1]\n\t" MCS_DSP_CLAMP6("lt") "asr   %[x0], %[x1], #16\n\t"             \
+    MCS_DSP_CLAMP6("gt")
+    if (act_min > -128 || act_max < 127) {
+        MCS_DSP_3COL_ASM(MCS_DSP_3COL_BOUNDS);
+    } else {
+        MCS_DSP_3COL_ASM("");
+    }
+#undef MCS_DSP_3COL_BOUNDS
+    (void)a0; (void)a1; (void)a2; (void)b0; (void)b1; (void)b2; (void)wa; (void)wb;
+    (void)ha; (void)hb; (void)x0; (void)x1; (void)wp; (void)c;
+}
 #endif
 
 #if MCS_DSP_ASM_M7
@@ -2095,6 +2342,77 @@ static inline void mcs_dsp_mat_4col(const int8_t *weights, const int32_t *wq, in
                        act_min, act_max);
     }
 }
+
+#if MCS_DSP_ASM_2X2
+/* Three contiguous int8 vectors (k values each, k % 4 == 0, + off) -> a q15r3 set of
+ * columns (see MCS_DSP_3X2_GROUP). A last pass of two pixels passes its last one again. */
+static inline void mcs_dsp_tri_to_q15r3(const int8_t *s0, const int8_t *s1, const int8_t *s2,
+                                        int16_t *cols, int32_t k, int32_t off)
+{
+    const int32_t off2 = (int32_t)(((uint32_t)off & 0xFFFFu) | ((uint32_t)off << 16));
+    int16_t *dst = cols;
+    int16_t *const end = cols + 3 * k;
+    for (; dst != end; dst += 12) {
+        const int32_t w0 = mcs_dsp_ld_s8x4(s0);
+        const int32_t w1 = mcs_dsp_ld_s8x4(s1);
+        const int32_t w2 = mcs_dsp_ld_s8x4(s2);
+        mcs_dsp_st_s16x2(dst, mcs_dsp_sxtab16(off2, w0));
+        mcs_dsp_st_s16x2(dst + 2, mcs_dsp_sxtab16_ror8(off2, w0));
+        mcs_dsp_st_s16x2(dst + 4, mcs_dsp_sxtab16(off2, w1));
+        mcs_dsp_st_s16x2(dst + 6, mcs_dsp_sxtab16_ror8(off2, w1));
+        mcs_dsp_st_s16x2(dst + 8, mcs_dsp_sxtab16(off2, w2));
+        mcs_dsp_st_s16x2(dst + 10, mcs_dsp_sxtab16_ror8(off2, w2));
+        s0 += 4;
+        s1 += 4;
+        s2 += 4;
+    }
+}
+
+/* Whether mcs_dsp_mat_3col can run: its assembly's conditions (bias, table, k % 4 == 0,
+ * k >= 4, out_c >= 2). */
+static inline int32_t mcs_dsp_3col_ok(const int32_t *bias, const int32_t *rq, int32_t k,
+                                      int32_t out_c)
+{
+    return bias != 0 && rq != 0 && (k & 3) == 0 && k >= 4 && out_c >= 2;
+}
+
+/*
+ * Three q15r3 columns (k values each) times all out_c channels, weights in paired int8 rows
+ * (when mcs_dsp_3col_ok): out0[d[j] + o] = requant(bias[o] + column j . w[o]) for j = 0..2
+ * (d[0] = 0; a repeated column has the same d). The channel pairs in assembly
+ * (mcs_dsp_3col_asm), the odd last channel's plain row in C.
+ */
+static inline void mcs_dsp_mat_3col(const int8_t *weights, const int32_t *bias,
+                                    const int32_t *rq, const int16_t *cols, int32_t k,
+                                    int32_t out_c, int8_t *out0, const int32_t *d,
+                                    int32_t act_min, int32_t act_max)
+{
+    mcs_dsp_3col_asm(weights, bias, rq, cols, k, out_c, out0, d, act_min, act_max);
+    if (out_c & 1) {
+        const int32_t o = out_c - 1;
+        const int8_t *w = weights + o * k;
+        const int16_t *c = cols;
+        int32_t a0 = bias[o], a1 = a0, a2 = a0;
+        int32_t g;
+        for (g = k >> 2; g > 0; --g) {
+            const int32_t wv = mcs_dsp_ld_s8x4(w);
+            const int32_t lo = (int32_t)__sxtb16(wv);
+            const int32_t hi = mcs_dsp_sxtb16_ror8(wv);
+            a0 = __smlad(mcs_dsp_ld_s16x2(c), lo, a0);
+            a0 = __smlad(mcs_dsp_ld_s16x2(c + 2), hi, a0);
+            a1 = __smlad(mcs_dsp_ld_s16x2(c + 4), lo, a1);
+            a1 = __smlad(mcs_dsp_ld_s16x2(c + 6), hi, a1);
+            a2 = __smlad(mcs_dsp_ld_s16x2(c + 8), lo, a2);
+            a2 = __smlad(mcs_dsp_ld_s16x2(c + 10), hi, a2);
+            c += 12;
+            w += 4;
+        }
+        out0[o] = mcs_dsp_rq_tab(a0, rq + 3 * o, act_min, act_max);
+        out0[d[1] + o] = mcs_dsp_rq_tab(a1, rq + 3 * o, act_min, act_max);
+        out0[d[2] + o] = mcs_dsp_rq_tab(a2, rq + 3 * o, act_min, act_max);
+    }
+}
+#endif
 
 /* One group of 4 values of a q15r column (x0 x2, x1 x3 at c) times a channel pair's paired
  * rows at w (4 values of row a, then 4 of row b), into *a and *b. */

@@ -452,8 +452,97 @@ static void pointwise_ws8(const int8_t *input, const int8_t *weights, const int3
 }
 #endif
 
+#if MCS_DSP_ASM_2X2
+/* The pixels of a batch item (of `pixels`) that the M4/M33 give to passes of three
+ * (mcs_dsp_mat_3col: 24 cycles per group of 4 values and channel pair, against 32 for a pass
+ * of four, 28 over the q15 cache), so that no pass of four repeats a pixel: 3 when
+ * pixels % 4 == 3; 6 when 2 (two passes of three in place of a pass of four and one of four
+ * with two repeats), or 2 below 6 (one pass, a column repeated); 9 when 1, instead of two
+ * passes of four and a lone pixel (mcs_dsp_1col_quad: 11 cycles per group and pair), except
+ * over the cache and below 9; 0 otherwise. mcusim, M33, cycles, four-pixel passes only ->
+ * with passes of three: 3x3 pixels, 256 -> 256 channels 665,280 -> 630,206; 128 -> 256
+ * 350,624 -> 330,398; 125 pixels, 64 -> 64 625,466 -> 620,603; 7 pixels 41,419 -> 36,453;
+ * 6 pixels 41,410 -> 31,512. Against the alternatives (64 -> 64): 5 pixels as 3 + 2 31,561,
+ * as 4 + a lone pixel 29,825; over the q15 cache, 13 pixels as 9 + 4 71,350, as 8 + 4 + a
+ * lone pixel 69,637; 10 pixels as 6 + 4 56,473, as 8 + 2 (a pass of three) 58,966, as 12
+ * with two repeats 61,451; 7 pixels 41,581 against 44,076. */
+static int32_t pointwise_tri(int32_t pixels, int32_t cached)
+{
+    switch (pixels & 3) {
+    case 3:
+        return 3;
+    case 2:
+        return (pixels >= 6) ? 6 : 2;
+    case 1:
+        return (pixels >= 9 && !cached) ? 9 : 0;
+    default:
+        return 0;
+    }
+}
+
+/* Paired weight rows on the M4/M33 when pointwise_tri gives passes of three: per batch item,
+ * the first `tri` pixels in passes of three (the last of two: its second pixel again in the
+ * third column), then the others in passes of four, all full. Apart from pointwise_4col's
+ * loop and not inlined: with the passes of three in that loop, GCC's registers changed over
+ * the whole function (VWW on the M33: 1,522 to 1,946 cycles more in the 24x24x16 -> 32
+ * layer, 287 to 316 in each 6x6x128 one, in three arrangements; 30 more per layer here).
+ * The checks before the call still move GCC's inlining in this file (mcs_dsp_pairs_asm in,
+ * mcs_dsp_mat_2col_q out): the plain-rows path the M4 takes, 25x5x64 -> 64, 907,308 ->
+ * 909,011 cycles; with the checks in here, 908,030 but 150 to 300 more per M33 layer. */
+static __attribute__((noinline)) void
+pointwise_43col(const int8_t *input, const int8_t *weights, const int32_t *wq, int32_t wq_dbl,
+                const int32_t *bias, const int32_t *rq, int16_t *scratch, int8_t *output,
+                int32_t tri, const mcs_conv2d_s8_params_t *p)
+{
+    const int32_t c = p->in_c;
+    const int32_t out_c = p->out_c;
+    const int32_t pixels = p->out_h * p->out_w;
+    const int32_t full[4] = {0, out_c, 2 * out_c, 3 * out_c};
+    int32_t n, px;
+
+    for (n = 0; n < p->batch; ++n) {
+        int8_t *out_n = output + n * pixels * out_c;
+        pointwise_walk_t w;
+        walk_start(&w, input, n, p);
+        for (px = 0; px < tri; px += 3) {
+            const int32_t d[3] = {0, out_c, (tri - px >= 3) ? 2 * out_c : out_c};
+            const int8_t *s0 = w.src, *s1, *s2;
+            walk_next(&w, p);
+            s1 = w.src;
+            s2 = s1;
+            walk_next(&w, p);
+            if (d[2] != d[1]) {
+                s2 = w.src;
+                walk_next(&w, p);
+            }
+            mcs_dsp_tri_to_q15r3(s0, s1, s2, scratch, c, -p->input_zp);
+            mcs_dsp_mat_3col(weights, bias, rq, scratch, c, out_c, out_n + px * out_c, d,
+                             p->act_min, p->act_max);
+        }
+        for (px = tri; px < pixels; px += 4) {
+            const int8_t *s0 = w.src, *s1, *s2;
+            walk_next(&w, p);
+            s1 = w.src;
+            walk_next(&w, p);
+            s2 = w.src;
+            walk_next(&w, p);
+            mcs_dsp_quad_to_q15r4(s0, s1, s2, w.src, scratch, c, -p->input_zp);
+            walk_next(&w, p);
+            mcs_dsp_4col_asm(weights, wq, wq_dbl, bias, rq, scratch, c, out_c,
+                             out_n + px * out_c, full, p->act_min, p->act_max);
+            if (out_c & 1) { /* the odd last row, plain (mcs_dsp_mat_4col) */
+                mcs_dsp_4col_c(weights + (out_c - 1) * c, 1, out_c - 1, bias, 0, 0, rq,
+                               scratch, c, out_n + px * out_c, full, p->output_zp, p->act_min,
+                               p->act_max);
+            }
+        }
+    }
+}
+#endif
+
 /* Paired weight rows: four pixels per pass; the last pass repeats its last pixel in the
- * unused columns and stores them over it (the same values). */
+ * unused columns and stores them over it (the same values). On the M4/M33,
+ * passes of three for pixel counts that are not multiples of 4 (pointwise_43col). */
 static void pointwise_4col(const int8_t *input, const int8_t *weights, const int32_t *bias,
                            const int32_t *multiplier, const int32_t *shift, int16_t *scratch,
                            int8_t *output, const mcs_conv2d_s8_params_t *p)
@@ -481,6 +570,11 @@ static void pointwise_4col(const int8_t *input, const int8_t *weights, const int
     if (pointwise_cols4(p) != MCS_DSP_COLS4_INT16(c) && bias != 0 && rq != 0 &&
         p->act_min == -128 && p->act_max == 127 && p->out_h * p->out_w >= ((c == 8) ? 8 : 64)) {
         pointwise_ws8(input, weights, bias, rq, scratch, output, p);
+        return;
+    }
+    if (mcs_dsp_3col_ok(bias, rq, c, p->out_c) && pointwise_tri(pixels, wq != 0) != 0) {
+        pointwise_43col(input, weights, wq, wq_dbl, bias, rq, scratch, output,
+                        pointwise_tri(pixels, wq != 0), p);
         return;
     }
 #endif

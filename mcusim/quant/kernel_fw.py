@@ -222,9 +222,10 @@ def conv2d_case(name: str, hw: tuple[int, int], cin: int, cout: int, k: tuple[in
 def pointwise_case(name: str, hw: tuple[int, int], cin: int, cout: int,
                    stride: int = 1, seed: int = 0, act: tuple[int, int] | None = None,
                    bias_range: int = 4000, shift: np.ndarray | None = None,
-                   paired: bool | int = False) -> KernelCase:
+                   paired: bool | int = False, batch: int = 1) -> KernelCase:
     """`mcs_pointwise_s8` (1x1, no padding); `paired`: weights in the paired-rows order
-    (`mcusim.quant.layouts.pair_rows`, the DSP four-pixel loop).
+    (`mcusim.quant.layouts.pair_rows`, the DSP four-pixel loop); `batch` > 1: the same weights
+    and requantization over a new input of `batch` items.
 
     `act`: fused clamp (act_min, act_max) relative to the output zero point, e.g. (0, 127)
     for ReLU (clipped to int8); `bias_range`: |bias| bound (>= 2^29 leaves the DSP kernel's
@@ -239,10 +240,12 @@ def pointwise_case(name: str, hw: tuple[int, int], cin: int, cout: int,
         shifts = np.asarray(shift, dtype=np.int32)
     izp, ozp = (int(v) for v in rng.integers(-128, 128, 2))
     lo, hi = (-128, 127) if act is None else (max(-128, ozp + act[0]), min(127, ozp + act[1]))
+    if batch > 1:
+        x = np.random.default_rng(seed).integers(-128, 128, (batch, *hw, cin)).astype(np.int8)
     xs = np.ascontiguousarray(x[:, ::stride, ::stride, :])
     y = ops.pointwise_s8(xs, w, bias, input_zp=izp, output_zp=ozp, multiplier=mult,
                          shift=shifts, act_min=lo, act_max=hi)
-    params = (1, hw[0], hw[1], cin, y.shape[1], y.shape[2], cout, 1, 1, stride, stride, 1, 1,
+    params = (batch, hw[0], hw[1], cin, y.shape[1], y.shape[2], cout, 1, 1, stride, stride, 1, 1,
               0, 0, izp, ozp, lo, hi, int(paired))
     stored = layouts.pair_rows(w) if paired else w
     return KernelCase(name, "mcs_pointwise_s8",

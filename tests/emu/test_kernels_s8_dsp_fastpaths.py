@@ -874,20 +874,9 @@ def test_dsp_pointwise_paired_bit_exact(tmp_path, board):
 
 def _pw8_batch(name: str, hw: tuple[int, int], cout: int, batch: int, seed: int,
                stride: int = 1, cin: int = 8) -> kfw.KernelCase:
-    """A paired-rows pointwise case with `batch` items (the generator makes batch 1): the same
-    weights and requantization, a new input."""
-    c = kfw.pointwise_case(name, hw, cin, cout, stride=stride, seed=seed, paired=True)
-    idx = layouts.pair_rows(np.arange(cout * cin).reshape(cout, cin))
-    w = np.empty(cout * cin, dtype=np.int8)
-    w[idx] = c.arrays["weights"]
-    x = np.random.default_rng(seed).integers(-128, 128, (batch, *hw, cin)).astype(np.int8)
-    izp, ozp, lo, hi = c.params[15:19]
-    y = ops.pointwise_s8(np.ascontiguousarray(x[:, ::stride, ::stride, :]), w.reshape(cout, cin),
-                         c.arrays["bias"], input_zp=izp, output_zp=ozp,
-                         multiplier=c.arrays["mult"], shift=c.arrays["shift"], act_min=lo,
-                         act_max=hi)
-    return dataclasses.replace(c, arrays={**c.arrays, "input": x}, params=(batch, *c.params[1:]),
-                               expected=y, macs=y.size * cin)
+    """A paired-rows pointwise case with `batch` items."""
+    return kfw.pointwise_case(name, hw, cin, cout, stride=stride, seed=seed, paired=True,
+                              batch=batch)
 
 
 def _pw8_cases() -> list[kfw.KernelCase]:
