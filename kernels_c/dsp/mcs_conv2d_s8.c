@@ -459,8 +459,8 @@ static __attribute__((noinline)) void conv_quad_3x9(conv_q3x9_t *q, int32_t sx, 
 }
 
 /*
- * The four q15r4 columns of the windows at *q with sx = 6 (stride 2 over 3 channels; then q
- * moves on by 24 bytes), conv_slot_3x9q order: window j's (b6 b8) word of a row is window
+ * The four q15r4 columns of the windows whose kernel rows start at r0, r1, r2 with sx = 6
+ * (stride 2 over 3 channels), conv_slot_3x9q order: window j's (b6 b8) word of a row is window
  * j + 1's (b0 b2), stored to both columns, so each window loads two words per kernel row (at
  * b1 and b5; window 0 also its b0) and extends them with three SXTAB16 (window 0 four), plus
  * two instructions for its b4 group: 27 loads, 51 extends or packs, 56 stores. Reads only
@@ -500,21 +500,18 @@ static __attribute__((noinline)) void conv_quad_3x9(conv_q3x9_t *q, int32_t sx, 
 #define CONV_Q3_NOFWD(e, at) ""
 #endif
 
-static inline __attribute__((always_inline)) void conv_quad_3x9s2(conv_q3x9_t *q,
-                                                                  int16_t *__restrict cols)
+static inline __attribute__((always_inline)) void
+conv_quad_3x9s2(const int8_t *__restrict r0, int32_t step, int32_t off2,
+                int16_t *__restrict cols)
 {
-    const int8_t *__restrict r0 = q->r0;
-    const int8_t *__restrict r1 = q->r1;
-    const int8_t *__restrict r2 = q->r2;
-    const int32_t off2 = q->off2;
-    q->r0 = r0 + 24;
-    q->r1 = r1 + 24;
-    q->r2 = r2 + 24;
 #if defined(__OPTIMIZE__)
     {
         int32_t a0, a1, a2, b, x;
+        const int8_t *r1, *r2;
         __asm__ volatile(
+            "add     %[r1], %[r0], %[step]\n\t"
             "ldr     %[a0], [%[r0]]\n\t"
+            "add     %[r2], %[r1], %[step]\n\t"
             "ldr     %[a1], [%[r1]]\n\t"
             "ldr     %[a2], [%[r2]]\n\t"
             "sxtab16 %[a0], %[off2], %[a0]\n\t"
@@ -527,12 +524,15 @@ static inline __attribute__((always_inline)) void conv_quad_3x9s2(conv_q3x9_t *q
             CONV_Q3_WIN(6, 8, CONV_Q3_ST)
             CONV_Q3_WIN(12, 16, CONV_Q3_ST)
             CONV_Q3_WIN(18, 24, CONV_Q3_NOFWD)
-            : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [b] "=&r"(b), [x] "=&r"(x)
-            : [r0] "r"(r0), [r1] "r"(r1), [r2] "r"(r2), [d] "r"(cols), [off2] "r"(off2)
+            : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [b] "=&r"(b), [x] "=&r"(x),
+              [r1] "=&r"(r1), [r2] "=&r"(r2)
+            : [r0] "r"(r0), [step] "r"(step), [d] "r"(cols), [off2] "r"(off2)
             : "memory");
     }
 #else
     {
+        const int8_t *r1 = r0 + step;
+        const int8_t *r2 = r1 + step;
         int16_t *d = cols;
         int32_t j;
         mcs_dsp_st_s16x2(d, mcs_dsp_sxtab16(off2, mcs_dsp_ld_s8x4(r0)));
@@ -1064,6 +1064,120 @@ static inline int32_t conv_rows_3x9q(conv_q3x9_t *q, const int8_t *in_n,
     return (uint32_t)iy0 < (uint32_t)g->y_hi;
 }
 
+/* conv_4col runs the passes of a 3x9 row in conv_run_3x9's loop (with the right-edge pass,
+ * cut_ok) where mcs_dsp_mat_4col's assembly is a call anyway (M4/M33: mcs_dsp_4col_asm, out
+ * of line). On the M7 a second call site made GCC put mcs_dsp_m7_4col out of line for every
+ * pass of conv_4col (IC's 3x3 layers, H723: 8,017,189 -> 8,088,294 cycles; with the cut
+ * pass in conv_4col's loop instead, its extra state still cost 8,065,332), so there the
+ * passes of a run stay in conv_4col's loop as before (and at -O0, where the assembly is C). */
+#define CONV_RUN_LOOP MCS_DSP_ASM_2X2
+
+/* The arguments of mcs_dsp_mat_4col that are the same for every pass of conv_4col. */
+typedef struct {
+    const int8_t *weights;
+    const int32_t *wq;
+    const int32_t *bias;
+    const int32_t *multiplier;
+    const int32_t *shift;
+    const int32_t *rq;
+    int16_t *cols;
+    const int32_t *d; /* {0, out_c, 2 out_c, 3 out_c}: four distinct pixels */
+    int32_t wq_dbl;
+    int32_t k;
+    int32_t out_c;
+    int32_t zp;
+    int32_t act_min;
+    int32_t act_max;
+} conv_mat_t;
+
+/* Window 3's (b5 b7) and (b6 b8) words of kernel row ky in q15r4 columns of the
+ * conv_slot_3x9q order (group 2 ky + 1 at 16 (2 ky + 1), column 3 at + 12): b7 and the word
+ * to 0, the value of taps in the padding (input_zp + off), for conv_run_3x9's cut. */
+static inline void conv_cut_3x9q(int16_t *cols)
+{
+    int32_t ky;
+    for (ky = 0; ky < 3; ++ky) {
+        cols[32 * ky + 29] = 0;
+        mcs_dsp_st_s16x2(cols + 32 * ky + 30, 0);
+    }
+}
+
+/*
+ * n four-window passes of one output row of 3x9 windows (sx input bytes apart) from *q, each
+ * converted (conv_quad_3x9s2, conv_quad_3x9) and multiplied into four consecutive outputs at
+ * out; the rows of q move on by 4 sx per pass (all inside the input when n > 1). cut: the
+ * last window of the last pass lies past the right edge by bytes 6..8 of its kernel rows
+ * (one tap column over 3 channels): the converters read those 3 bytes from the start of the
+ * next input row (the caller makes sure there is one: no read past the input), then
+ * conv_cut_3x9q sets their slots to 0.
+ *
+ * A loop of its own: in conv_4col's pass loop (positions, run and edge tests, every value on
+ * the stack) a pass of a run cost 66 cycles around the converter and the call on the M33, a
+ * right-edge pass about 850 (three windows inline, the cut one staged). The stride-2 loop
+ * keeps the row pointers, the count and the output in registers; K is 28 there (conv_k4) and
+ * the table, the bias and out_c >= 2 are tested once, so mcs_dsp_mat_4col's tests fold away
+ * and it goes straight to its assembly. M33, VWW's first layer (kernel case 96x96x3 -> 8,
+ * weight cache): see conv_4col.
+ */
+static __attribute__((noinline)) void conv_run_3x9(const conv_q3x9_t *q, int32_t sx, int32_t n,
+                                                   int32_t cut, int32_t step, int8_t *out,
+                                                   const conv_mat_t *m)
+{
+    const int8_t *r0 = q->r0, *r1 = q->r1, *r2 = q->r2;
+    const int32_t off2 = q->off2;
+    int16_t *const cols = m->cols;
+    const int8_t *const weights = m->weights;
+    const int32_t *const wq = m->wq;
+    const int32_t *const bias = m->bias;
+    const int32_t *const rq = m->rq;
+    const int32_t *const d = m->d;
+    const int32_t wq_dbl = m->wq_dbl;
+    const int32_t out_c = m->out_c;
+    const int32_t act_min = m->act_min;
+    const int32_t act_max = m->act_max;
+    const int32_t even = out_c & ~1;
+    if (sx == 6 && step != 0 && m->k == 28 && bias != 0 && rq != 0 && even >= 2 &&
+        even == out_c) {
+        /* one counter, 2 (passes left after this one) + cut: the cut pass is the one at 1 */
+        int32_t left = 2 * (n - 1) + (cut != 0);
+        for (;;) {
+            conv_quad_3x9s2(r0, step, off2, cols);
+            if (__builtin_expect(left == 1, 0)) {
+                conv_cut_3x9q(cols);
+            }
+            mcs_dsp_mat_4col(weights, wq, wq_dbl, bias, m->multiplier, m->shift, rq, cols, 28,
+                             even, out, d, m->zp, act_min, act_max);
+            if (left < 2) {
+                break;
+            }
+            left -= 2;
+            r0 += 24;
+            out += 4 * out_c;
+        }
+        return;
+    }
+    for (;;) {
+        conv_q3x9_t t;
+        t.r0 = r0;
+        t.r1 = r1;
+        t.r2 = r2;
+        t.off2 = off2;
+        conv_quad_3x9(&t, sx, cols);
+        if (n == cut) {
+            conv_cut_3x9q(cols);
+        }
+        mcs_dsp_mat_4col(weights, wq, wq_dbl, bias, m->multiplier, m->shift, rq, cols, m->k,
+                         out_c, out, d, m->zp, act_min, act_max);
+        if (--n == 0) {
+            break;
+        }
+        r0 += 4 * sx;
+        r1 += 4 * sx;
+        r2 += 4 * sx;
+        out += 4 * out_c;
+    }
+}
+
 /*
  * Paired weight rows: four pixels per pass (q15r4 columns, mcs_dsp_mat_4col). The last pass
  * of fewer than four pixels repeats its last pixel in the unused columns, whose outputs go to
@@ -1104,11 +1218,36 @@ conv_4col(const int8_t *in_n, const int8_t *weights, const int32_t *wq, int32_t 
     /* windows of output columns [0, ox_end) end before the right edge (x_hi < 0: none) */
     const int32_t x_end = (g != 0 && g->x_hi >= 0) ? (g->x_hi + p->pad_left) / stride_w + 1 : 0;
     const int32_t ox_end = (x_end < out_w) ? x_end : out_w;
+    /* 3x9: the last window of an output row lies past the right edge by bytes 6..8 of its
+     * kernel rows only, the three before it inside (conv_run_3x9's cut) */
+    const int32_t ix_last = (out_w - 1) * stride_w - p->pad_left;
+    const int32_t cut_ok = CONV_RUN_LOOP && g != 0 && g->kind == CONV_ROWS_3X9 &&
+                           ox_end == out_w - 1 &&
+                           out_w >= 4 && ix_last - 3 * stride_w >= 0 &&
+                           (p->in_w - ix_last) * in_c == 6;
+    const int32_t last_row = p->in_h - 1;
+    const int32_t dh = p->dilation_h;
     conv_pos_t pos, at[4];
     conv_q3x9_t q;
-    int32_t run = 0; /* 3x9: passes left of a run of four-window passes (q holds the next) */
+    conv_mat_t m;
+    int32_t run = 0;   /* 3x9 without CONV_RUN_LOOP: passes left of a run (q holds the next) */
+    int32_t qstep = 0; /* the input bytes between q's kernel rows, or 0 (the input_zp row) */
     int32_t px, j;
     q.off2 = (g != 0) ? g->off2 : 0;
+    m.weights = weights;
+    m.wq = wq;
+    m.bias = bias;
+    m.multiplier = multiplier;
+    m.shift = shift;
+    m.rq = rq;
+    m.cols = cols;
+    m.d = full;
+    m.wq_dbl = wq_dbl;
+    m.k = k;
+    m.out_c = out_c;
+    m.zp = zp;
+    m.act_min = act_min;
+    m.act_max = act_max;
     if (g != 0 && g->kind == CONV_ROWS_3X9) {
         for (j = 0; j < CONV_3X9Q_STAGE; j += 4) {
             st_s8x4((int8_t *)nat + j, g->zp4);
@@ -1123,11 +1262,27 @@ conv_4col(const int8_t *in_n, const int8_t *weights, const int32_t *wq, int32_t 
         const int8_t *src[4];
         int32_t part[4];
         int32_t inside = (g != 0);
-        int32_t quad = 0; /* 3x9: the four windows at q */
+        int32_t quad = 0; /* 3x9 without CONV_RUN_LOOP: the four windows at q */
+        /* 3x9, the right-edge pass of a row (cut_ok): its kernel rows read 3 bytes past the
+         * input row, which must not be the input's last one */
+        const int32_t cut_row = cut_ok && pos.iy != last_row && pos.iy + dh != last_row &&
+                                pos.iy + 2 * dh != last_row &&
+                                (rows_out || (uint32_t)pos.iy < (uint32_t)g->y_hi);
         if (run > 0) {
             /* the next four windows of a run (pos is already past the run) */
             --run;
             quad = 1;
+        } else if (cut_row && valid == 4 && pos.ox == out_w - 4) {
+            /* the right-edge pass alone (after a pass with a kernel row outside the input,
+             * or the row's only one) */
+            qstep = conv_rows_3x9q(&q, in_n, p, g, pos.iy, pos.ix, (const int8_t *)nat)
+                        ? g->step
+                        : 0;
+            conv_run_3x9(&q, sx, 1, 1, qstep, out_n + px * out_c, &m);
+            pos.ox = 0;
+            pos.ix = -p->pad_left;
+            pos.iy += p->stride_h;
+            continue;
         } else if (inside && valid == 4 && pos.ox + 4 <= ox_end && pos.ix >= 0 &&
                    (rows_out || (uint32_t)pos.iy < (uint32_t)g->y_hi)) {
             /* four windows of one output row, all inside horizontally (the first and the last
@@ -1144,12 +1299,26 @@ conv_4col(const int8_t *in_n, const int8_t *weights, const int32_t *wq, int32_t 
             } else {
                 /* a run: every four-window pass left in this output row before the right
                  * edge (one pass when a kernel row is outside the input: the input_zp row
-                 * does not move on), pos moved past it at once, each further pass of it
-                 * above without these tests (the 48x96 band on the M33: 465,795 -> 450,788) */
-                const int32_t n = conv_rows_3x9q(&q, in_n, p, g, pos.iy, pos.ix,
-                                                 (const int8_t *)nat)
-                                      ? (ox_end - pos.ox) >> 2
-                                      : 1;
+                 * does not move on), with the right-edge pass when it is cut_ok's, in
+                 * conv_run_3x9's loop; pos moved past it at once (the 48x96 band on the
+                 * M33: 465,795 -> 450,788 as passes of this loop) */
+                const int32_t all = conv_rows_3x9q(&q, in_n, p, g, pos.iy, pos.ix,
+                                                   (const int8_t *)nat);
+                const int32_t n = all ? (ox_end - pos.ox) >> 2 : 1;
+                const int32_t cut = all && cut_row && pos.ox + 4 * n == out_w - 4;
+                qstep = all ? g->step : 0;
+                if (CONV_RUN_LOOP) {
+                    conv_run_3x9(&q, sx, n + cut, cut, qstep, out_n + px * out_c, &m);
+                    px += 4 * (n + cut - 1);
+                    pos.ox += 4 * (n + cut);
+                    pos.ix += 4 * (n + cut) * stride_w;
+                    if (pos.ox == out_w) {
+                        pos.ox = 0;
+                        pos.ix = -p->pad_left;
+                        pos.iy += p->stride_h;
+                    }
+                    continue;
+                }
                 quad = 1;
                 run = n - 1;
                 pos.ox += 4 * run;
@@ -1193,8 +1362,9 @@ conv_4col(const int8_t *in_n, const int8_t *weights, const int32_t *wq, int32_t 
             }
         }
         if (quad) {
-            if (sx == 6) {
-                conv_quad_3x9s2(&q, cols);
+            if (sx == 6 && qstep != 0) {
+                conv_quad_3x9s2(q.r0, qstep, q.off2, cols);
+                q.r0 += 24;
             } else {
                 conv_quad_3x9(&q, sx, cols);
             }
