@@ -1253,6 +1253,67 @@ static inline void mcs_dsp_quad_to_q15r4(const int8_t *s0, const int8_t *s1, con
     }
 }
 
+#if MCS_DSP_ASM_2X2
+/* One group of mcs_dsp_quad_to_q15r4_g: 4 loads, 8 SXTAB16 (value + offset in each half),
+ * 8 stores (the first post-indexed, the others at negative offsets), the stores in runs of
+ * four (the Cortex-M4 pipelines a load or store that follows another: 5 cycles per four
+ * instead of 8), and no result read before it is ready on the M33 (load 2, SXTAB16 2). */
+#define MCS_DSP_QUAD_GROUP                                                                 \
+    "ldr    %[w0], [%[s0]], #4\n\t"                                                        \
+    "ldr    %[w1], [%[s1]], #4\n\t"                                                        \
+    "ldr    %[w2], [%[s2]], #4\n\t"                                                        \
+    "ldr    %[w3], [%[s3]], #4\n\t"                                                        \
+    "sxtab16 %[t0], %[off2], %[w0]\n\t"                                                    \
+    "sxtab16 %[w0], %[off2], %[w0], ror #8\n\t"                                            \
+    "sxtab16 %[t1], %[off2], %[w1]\n\t"                                                    \
+    "sxtab16 %[w1], %[off2], %[w1], ror #8\n\t"                                            \
+    "str    %[t0], [%[dst]], #32\n\t"                                                      \
+    "str    %[w0], [%[dst], #-28]\n\t"                                                     \
+    "str    %[t1], [%[dst], #-24]\n\t"                                                     \
+    "str    %[w1], [%[dst], #-20]\n\t"                                                     \
+    "sxtab16 %[t0], %[off2], %[w2]\n\t"                                                    \
+    "sxtab16 %[w2], %[off2], %[w2], ror #8\n\t"                                            \
+    "sxtab16 %[t1], %[off2], %[w3]\n\t"                                                    \
+    "sxtab16 %[w3], %[off2], %[w3], ror #8\n\t"                                            \
+    "str    %[t0], [%[dst], #-16]\n\t"                                                     \
+    "str    %[w2], [%[dst], #-12]\n\t"                                                     \
+    "str    %[t1], [%[dst], #-8]\n\t"                                                      \
+    "str    %[w3], [%[dst], #-4]\n\t"
+
+/* mcs_dsp_quad_to_q15r4 for k % 4 == 0 (k >= 4), the offset in both halves of off2 (once
+ * per layer), in assembly: two groups per loop pass (the end test and its branch once per
+ * 32 values), an odd group first. GCC's loop, in a function where the four-column kernel
+ * has taken every register, reloads its pointers from the frame: mcusim, M33, 23.7 cycles
+ * per 16 values, here 21.5 (24x24x32 -> 32: -3,700 cycles). */
+static inline void mcs_dsp_quad_to_q15r4_g(const int8_t *s0, const int8_t *s1,
+                                           const int8_t *s2, const int8_t *s3, int16_t *cols,
+                                           int32_t k, int32_t off2)
+{
+    int16_t *const end = cols + 4 * k;
+    int32_t w0, w1, w2, w3, t0, t1;
+    if (k & 4) {
+        __asm__ volatile(MCS_DSP_QUAD_GROUP
+                         : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3),
+                           [dst] "+r"(cols), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2),
+                           [w3] "=&r"(w3), [t0] "=&r"(t0), [t1] "=&r"(t1)
+                         : [off2] "r"(off2)
+                         : "memory");
+    }
+    if (cols != end) {
+        __asm__ volatile("1:\n\t" MCS_DSP_QUAD_GROUP MCS_DSP_QUAD_GROUP
+                         "cmp    %[dst], %[end]\n\t"
+                         "bne    1b\n\t"
+                         : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3),
+                           [dst] "+r"(cols), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2),
+                           [w3] "=&r"(w3), [t0] "=&r"(t0), [t1] "=&r"(t1)
+                         : [off2] "r"(off2), [end] "r"(end)
+                         : "cc", "memory");
+    }
+    (void)w0; (void)w1; (void)w2; (void)w3; (void)t0; (void)t1;
+}
+#undef MCS_DSP_QUAD_GROUP
+#endif
+
 /* One output of the four-column kernels: table-driven when rq, else the general path. */
 static inline int8_t mcs_dsp_4col_out(int32_t acc, int32_t o, const int32_t *rq,
                                       const int32_t *multiplier, const int32_t *shift,
@@ -1459,9 +1520,9 @@ static inline void mcs_dsp_4col_c(const int8_t *w, int32_t n, int32_t o0, const 
         : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [b0] "=&r"(b0), \
           [b1] "=&r"(b1), [b2] "=&r"(b2), [b3] "=&r"(b3), [ea] "=&r"(ea), [eb] "=&r"(eb),  \
           [x0] "=&r"(x0), [x1] "=&r"(x1), [wp] "=&r"(wp), [c] "=&r"(c),                  \
-          [out0] "+m"(st.out0), ops                                                        \
-        : [cols] "m"(st.cols), [cend] "m"(st.cend), [d1] "m"(st.d1), [d2] "m"(st.d2),     \
-          [d3] "m"(st.d3), [wend] "m"(st.wend), [bounds] "m"(st.bounds) iops              \
+          [out0] "+m"(st->out0), ops                                                       \
+        : [cols] "m"(st->cols), [cend] "m"(st->cend), [d1] "m"(st->d1), [d2] "m"(st->d2), \
+          [d3] "m"(st->d3), [wend] "m"(st->wend), [bounds] "m"(st->bounds) iops           \
         : "cc", "memory")
 
 /* The groups from c on: a jump (BX to the address in register `entry`) into a block of
@@ -1493,17 +1554,17 @@ static inline void mcs_dsp_4col_c(const int8_t *w, int32_t n, int32_t o0, const 
 #define MCS_DSP_STR_(x) #x
 #define MCS_DSP_STR(x) MCS_DSP_STR_(x)
 
-/* Once per call, before the pairs: st.entry (the groups the first pass skips) becomes the
- * address to jump to, Thumb bit set (the block's start plus that many times the size of
- * its first group, measured here from the labels). */
+/* The q15 cache's group: 28 instructions of 4 bytes (checked after the block, as
+ * MCS_DSP_4COL_GROUP8_BYTES). */
+#define MCS_DSP_4COL_GROUPQ_BYTES 112
+
+/* Once per call, before the pairs: st->entry becomes the address to jump to, the block's
+ * start plus st->eoff (the byte offset of the first group to run, plus the Thumb bit),
+ * so that st->eoff stays valid for the next pass over the same state. */
 #define MCS_DSP_4COL_ENTRY                                                                 \
+    "ldr   %[x1], %[eoff]\n\t"                                                             \
     "adr.w %[x0], 3f\n\t"                                                                  \
-    "adr.w %[x1], 6f\n\t"                                                                  \
-    "ldr   %[c], %[entry]\n\t"                                                             \
-    "sub   %[x1], %[x1], %[x0]\n\t"                                                        \
-    "mul   %[x1], %[x1], %[c]\n\t"                                                         \
     "add   %[x0], %[x0], %[x1]\n\t"                                                        \
-    "orr   %[x0], %[x0], #1\n\t"                                                           \
     "str   %[x0], %[entry]\n\t"
 
 /* The groups the first pass of MCS_DSP_4COL_JUMP skips for g groups after the set-up. */
@@ -1576,7 +1637,10 @@ static inline int32_t mcs_dsp_4col_skip(int32_t g)
     "ldr   %[x1], %[entry]\n\t"                                                            \
     "smlad %[a3], %[x0], %[ea], %[a3]\n\t"                                                 \
     "smlad %[b3], %[x0], %[eb], %[b3]\n\t"                                                 \
-    MCS_DSP_4COL_JUMP(MCS_DSP_4X2_GROUP_Q, "x1", "")
+    MCS_DSP_4COL_JUMP(MCS_DSP_4X2_GROUP_Q, "x1",                                           \
+                      ".if (6b - 3b) - " MCS_DSP_STR(MCS_DSP_4COL_GROUPQ_BYTES) "\n\t"     \
+                      ".error \"mcs_dsp_s8.h: MCS_DSP_4COL_GROUPQ_BYTES is wrong\"\n\t"     \
+                      ".endif\n\t")
 
 /* The requantization doubles each accumulator (SMMLAR takes 2 * acc), unless the weights
  * and biases already are (a doubled cache). */
@@ -1590,78 +1654,217 @@ static inline int32_t mcs_dsp_4col_skip(int32_t g)
     MCS_DSP_4COL_ASM_("", MCS_DSP_4COL_INIT8, MCS_DSP_DBL,                                 \
                       "str   %[wp], %[wpos]\n\tldr   %[wp], %[rq]\n\t",                     \
                       "str   %[wp], %[rq]\n\t", "ldr   %[wp], %[wpos]\n\t", clamp,          \
-                      [bias] "+m"(st.bias) MCS_DSP_COMMA [rq] "+m"(st.rq) MCS_DSP_COMMA    \
-                      [wpos] "+m"(st.wpos), MCS_DSP_COMMA [entry] "m"(st.entry))
+                      [bias] "+m"(st->bias) MCS_DSP_COMMA [rq] "+m"(st->rq) MCS_DSP_COMMA  \
+                      [wpos] "+m"(st->wpos), MCS_DSP_COMMA [entry] "m"(st->entry))
 #define MCS_DSP_4COL_ASM_Q(clamp)                                                          \
     MCS_DSP_4COL_ASM_(MCS_DSP_4COL_ENTRY, MCS_DSP_4COL_INITQ, MCS_DSP_DBL, "", "", "",     \
-                      clamp, [entry] "+m"(st.entry), MCS_DSP_COMMA [wpos] "m"(st.wpos))
+                      clamp, [entry] "=m"(st->entry),                                      \
+                      MCS_DSP_COMMA [wpos] "m"(st->wpos) MCS_DSP_COMMA [eoff] "m"(st->eoff))
 #define MCS_DSP_4COL_ASM_Q2(clamp)                                                         \
     MCS_DSP_4COL_ASM_(MCS_DSP_4COL_ENTRY, MCS_DSP_4COL_INITQ, MCS_DSP_NODBL, "", "", "",   \
-                      clamp, [entry] "+m"(st.entry), MCS_DSP_COMMA [wpos] "m"(st.wpos))
+                      clamp, [entry] "=m"(st->entry),                                      \
+                      MCS_DSP_COMMA [wpos] "m"(st->wpos) MCS_DSP_COMMA [eoff] "m"(st->eoff))
+
+/*
+ * The state of the four-column assembly for one layer (mcs_dsp_4col_init), so that a loop
+ * over passes only sets the pass's outputs (mcs_dsp_4col_run) instead of building it per
+ * pass (11 stores, the entry, the variant, the call: with the leaner pass loop this allows,
+ * mcusim, M33, VWW's 24x24x16 -> 32 pointwise layer 180 cycles fewer per pass). The asm
+ * reads its fields as memory operands: it must be a local of the function that runs the
+ * passes (sp-relative; no register is left for another base).
+ */
+typedef struct {
+    const int32_t *bias;  /* int8 rows: walks over the pairs (reset per pass from bias0) */
+    const int32_t *rq;    /* int8 rows: walks (reset from rq0) */
+    int8_t *out0;         /* the pass's first output, walks over the pairs */
+    const int8_t *wpos;   /* the weights (int8 rows: walks, reset from w0) */
+    const int16_t *cols;
+    const int16_t *cend;
+    const int8_t *wend;
+    int32_t d1, d2, d3, bounds;
+    int32_t entry;        /* int8 rows: the first group's byte offset + 1; cache: its address */
+    int32_t eoff;         /* cache: the first group's byte offset + 1 */
+    const int32_t *bias0;
+    const int32_t *rq0;
+    const int8_t *w0;
+    int32_t kind;         /* MCS_DSP_4COL_KIND: cache (doubled), clamp */
+} mcs_dsp_4col_t;
+
+#define MCS_DSP_4COL_CLAMP 1
+#define MCS_DSP_4COL_CACHE 2
+#define MCS_DSP_4COL_CACHE2 4
+
+/* The layer's state for mcs_dsp_4col_run (the conditions of mcs_dsp_4col_asm: bias, table,
+ * k % 4 == 0, k >= 4, out_c >= 2): weights in paired int8 rows, or (wq != NULL) their q15
+ * cache, doubled when wq_dbl (mcs_dsp_pairs_q15); q15r4 columns at cols; column j's outputs
+ * at out0 + d[j] (d[0] = 0). */
+static inline void mcs_dsp_4col_init(mcs_dsp_4col_t *st, const int8_t *weights,
+                                     const int32_t *wq, int32_t wq_dbl, const int32_t *bias,
+                                     const int32_t *rq, const int16_t *cols, int32_t k,
+                                     int32_t out_c, const int32_t *d, int32_t act_min,
+                                     int32_t act_max)
+{
+    const int8_t *wp = (wq != 0) ? (const int8_t *)(const void *)wq : weights;
+    st->bias = bias;
+    st->rq = rq;
+    st->out0 = 0;
+    st->wpos = wp;
+    st->cols = cols;
+    st->cend = cols + 16 * (k >> 2);
+    st->wend = (wq != 0) ? (const int8_t *)(const void *)(wq + (out_c >> 1) * (k + 8))
+                         : wp + (out_c & ~1) * k;
+    st->d1 = d[1];
+    st->d2 = d[2];
+    st->d3 = d[3];
+    /* the bounds as one word: act_min in the low halfword, act_max in the high one */
+    st->bounds = (int32_t)(((uint32_t)act_min & 0xFFFFu) | ((uint32_t)act_max << 16));
+    /* the q15 cache's set-up does the first group (MCS_DSP_4COL_INITQ) */
+    st->entry = mcs_dsp_4col_skip(k >> 2) * MCS_DSP_4COL_GROUP8_BYTES + 1;
+    st->eoff = mcs_dsp_4col_skip((k >> 2) - 1) * MCS_DSP_4COL_GROUPQ_BYTES + 1;
+    st->bias0 = bias;
+    st->rq0 = rq;
+    st->w0 = wp;
+    st->kind = ((act_min > -128 || act_max < 127) ? MCS_DSP_4COL_CLAMP : 0) |
+               ((wq != 0) ? (wq_dbl ? MCS_DSP_4COL_CACHE2 : MCS_DSP_4COL_CACHE) : 0);
+}
+
+/* The clamp of MCS_DSP_4COL_ASM_: the bounds as one word (act_min in the low halfword,
+ * act_max in the high one). */
+#define MCS_DSP_4COL_BOUNDS                                                                \
+    "ldr   %[x1], %[bounds]\n\t"                                                           \
+    "sxth  %[x0], %[x1]\n\t" MCS_DSP_CLAMP8("lt") "asr   %[x0], %[x1], #16\n\t"             \
+    MCS_DSP_CLAMP8("gt")
+
+/* One pass of four columns over every channel pair: the state of mcs_dsp_4col_init, the
+ * pass's outputs at out0. Inlined where the passes run (st: a local there). */
+static inline __attribute__((always_inline)) void mcs_dsp_4col_run(mcs_dsp_4col_t *st,
+                                                                   int8_t *out0)
+{
+    int32_t a0, a1, a2, a3, b0, b1, b2, b3, ea, eb, x0, x1;
+    const int8_t *wp;
+    const int16_t *c;
+    st->out0 = out0;
+    switch (st->kind) {
+    case MCS_DSP_4COL_CACHE2 | MCS_DSP_4COL_CLAMP:
+        MCS_DSP_4COL_ASM_Q2(MCS_DSP_4COL_BOUNDS);
+        break;
+    case MCS_DSP_4COL_CACHE2:
+        MCS_DSP_4COL_ASM_Q2("");
+        break;
+    case MCS_DSP_4COL_CACHE | MCS_DSP_4COL_CLAMP:
+        MCS_DSP_4COL_ASM_Q(MCS_DSP_4COL_BOUNDS);
+        break;
+    case MCS_DSP_4COL_CACHE:
+        MCS_DSP_4COL_ASM_Q("");
+        break;
+    case MCS_DSP_4COL_CLAMP:
+        st->bias = st->bias0;
+        st->rq = st->rq0;
+        st->wpos = st->w0;
+        MCS_DSP_4COL_ASM(MCS_DSP_4COL_BOUNDS);
+        break;
+    default:
+        st->bias = st->bias0;
+        st->rq = st->rq0;
+        st->wpos = st->w0;
+        MCS_DSP_4COL_ASM("");
+        break;
+    }
+    (void)a0; (void)a1; (void)a2; (void)a3; (void)b0; (void)b1; (void)b2; (void)b3;
+    (void)ea; (void)eb; (void)x0; (void)x1; (void)c; (void)wp;
+}
+
+/* The odd last channel o of a pass of mcs_dsp_4col_run or mcs_dsp_mat_3col (their
+ * conditions: bias, table, k % 4 == 0): its plain int8 row at w, ncols (3 or 4, a constant
+ * at each call) q15r columns at cols, the outputs at
+ * out0 + d[j] + o. As mcs_dsp_4col_c's sums and table requantization, without its general
+ * cases (mcs_dsp_4col_c there: 573 cycles per pass for k = 20; mcusim, M33, 15 pixels,
+ * 20 -> 13 channels, q15 cache, the layer 10,109 -> 8,993 cycles). */
+static inline void mcs_dsp_ncol_odd(const int8_t *w, int32_t o, const int32_t *bias,
+                                    const int32_t *rq, const int16_t *cols, int32_t k,
+                                    int32_t ncols, int8_t *out0, const int32_t *d,
+                                    int32_t act_min, int32_t act_max)
+{
+    const int16_t *c = cols;
+    int32_t a0 = bias[o], a1 = a0, a2 = a0, a3 = a0;
+    int32_t g;
+    for (g = k >> 2; g > 0; --g) {
+        const int32_t wv = mcs_dsp_ld_s8x4(w);
+        const int32_t lo = (int32_t)__sxtb16(wv);
+        const int32_t hi = mcs_dsp_sxtb16_ror8(wv);
+        a0 = __smlad(mcs_dsp_ld_s16x2(c), lo, a0);
+        a0 = __smlad(mcs_dsp_ld_s16x2(c + 2), hi, a0);
+        a1 = __smlad(mcs_dsp_ld_s16x2(c + 4), lo, a1);
+        a1 = __smlad(mcs_dsp_ld_s16x2(c + 6), hi, a1);
+        a2 = __smlad(mcs_dsp_ld_s16x2(c + 8), lo, a2);
+        a2 = __smlad(mcs_dsp_ld_s16x2(c + 10), hi, a2);
+        if (ncols == 4) {
+            a3 = __smlad(mcs_dsp_ld_s16x2(c + 12), lo, a3);
+            a3 = __smlad(mcs_dsp_ld_s16x2(c + 14), hi, a3);
+        }
+        c += 4 * ncols;
+        w += 4;
+    }
+    out0[o] = mcs_dsp_rq_tab(a0, rq + 3 * o, act_min, act_max);
+    out0[d[1] + o] = mcs_dsp_rq_tab(a1, rq + 3 * o, act_min, act_max);
+    out0[d[2] + o] = mcs_dsp_rq_tab(a2, rq + 3 * o, act_min, act_max);
+    if (ncols == 4) {
+        out0[d[3] + o] = mcs_dsp_rq_tab(a3, rq + 3 * o, act_min, act_max);
+    }
+}
 
 /* All channel pairs of mcs_dsp_mat_4col in assembly (bias, table, k % 4 == 0, k >= 4,
  * out_c >= 2): weights in paired int8 rows, or (wq != NULL) their q15 cache, doubled when
- * wq_dbl (mcs_dsp_pairs_q15). */
+ * wq_dbl (mcs_dsp_pairs_q15). One pass, its state built here (only the fields its variant
+ * reads): a loop of passes builds it once (mcs_dsp_4col_init, then mcs_dsp_4col_run per
+ * pass). */
 static inline void mcs_dsp_4col_asm(const int8_t *weights, const int32_t *wq, int32_t wq_dbl,
                                     const int32_t *bias, const int32_t *rq, const int16_t *cols,
                                     int32_t k, int32_t out_c, int8_t *out0, const int32_t *d,
                                     int32_t act_min, int32_t act_max)
 {
-    struct {
-        const int32_t *bias;
-        const int32_t *rq;
-        int8_t *out0;
-        const int8_t *wpos;
-        const int16_t *cols;
-        const int16_t *cend;
-        const int8_t *wend;
-        int32_t d1, d2, d3, bounds;
-        int32_t entry; /* MCS_DSP_4COL_ENTRY */
-    } st;
+    mcs_dsp_4col_t state;
+    mcs_dsp_4col_t *const st = &state;
     const int8_t *wp = (wq != 0) ? (const int8_t *)(const void *)wq : weights;
     int32_t a0, a1, a2, a3, b0, b1, b2, b3, ea, eb, x0, x1;
     const int16_t *c;
-    st.bias = bias;
-    st.rq = rq;
-    st.out0 = out0;
-    st.wpos = wp;
-    st.cols = cols;
-    st.cend = cols + 16 * (k >> 2);
-    st.wend = (wq != 0) ? (const int8_t *)(const void *)(wq + (out_c >> 1) * (k + 8))
-                        : wp + (out_c & ~1) * k;
-    st.d1 = d[1];
-    st.d2 = d[2];
-    st.d3 = d[3];
-    st.bounds = (int32_t)(((uint32_t)act_min & 0xFFFFu) | ((uint32_t)act_max << 16));
-    /* the q15 cache's set-up does the first group (MCS_DSP_4COL_INITQ) */
-    st.entry = (wq != 0) ? mcs_dsp_4col_skip((k >> 2) - 1)
-                         : mcs_dsp_4col_skip(k >> 2) * MCS_DSP_4COL_GROUP8_BYTES + 1;
-    /* the bounds as one word: act_min in the low halfword, act_max in the high one */
-#define MCS_DSP_4COL_BOUNDS                                                                \
-    "ldr   %[x1], %[bounds]\n\t"                                                           \
-    "sxth  %[x0], %[x1]\n\t" MCS_DSP_CLAMP8("lt") "asr   %[x0], %[x1], #16\n\t"             \
-    MCS_DSP_CLAMP8("gt")
-    if (wq != 0 && wq_dbl) {
-        if (act_min > -128 || act_max < 127) {
-            MCS_DSP_4COL_ASM_Q2(MCS_DSP_4COL_BOUNDS);
-        } else {
-            MCS_DSP_4COL_ASM_Q2("");
-        }
-    } else if (wq != 0) {
-        if (act_min > -128 || act_max < 127) {
+    st->bias = bias;
+    st->rq = rq;
+    st->out0 = out0;
+    st->wpos = wp;
+    st->cols = cols;
+    st->cend = cols + 16 * (k >> 2);
+    st->wend = (wq != 0) ? (const int8_t *)(const void *)(wq + (out_c >> 1) * (k + 8))
+                         : wp + (out_c & ~1) * k;
+    st->d1 = d[1];
+    st->d2 = d[2];
+    st->d3 = d[3];
+    st->bounds = (int32_t)(((uint32_t)act_min & 0xFFFFu) | ((uint32_t)act_max << 16));
+    if (wq != 0) { /* the q15 cache's set-up does the first group (MCS_DSP_4COL_INITQ) */
+        st->eoff = mcs_dsp_4col_skip((k >> 2) - 1) * MCS_DSP_4COL_GROUPQ_BYTES + 1;
+        if (wq_dbl) {
+            if (act_min > -128 || act_max < 127) {
+                MCS_DSP_4COL_ASM_Q2(MCS_DSP_4COL_BOUNDS);
+            } else {
+                MCS_DSP_4COL_ASM_Q2("");
+            }
+        } else if (act_min > -128 || act_max < 127) {
             MCS_DSP_4COL_ASM_Q(MCS_DSP_4COL_BOUNDS);
         } else {
             MCS_DSP_4COL_ASM_Q("");
         }
-    } else if (act_min > -128 || act_max < 127) {
-        MCS_DSP_4COL_ASM(MCS_DSP_4COL_BOUNDS);
     } else {
-        MCS_DSP_4COL_ASM("");
+        st->entry = mcs_dsp_4col_skip(k >> 2) * MCS_DSP_4COL_GROUP8_BYTES + 1;
+        if (act_min > -128 || act_max < 127) {
+            MCS_DSP_4COL_ASM(MCS_DSP_4COL_BOUNDS);
+        } else {
+            MCS_DSP_4COL_ASM("");
+        }
     }
-#undef MCS_DSP_4COL_BOUNDS
     (void)a0; (void)a1; (void)a2; (void)a3; (void)b0; (void)b1; (void)b2; (void)b3;
     (void)ea; (void)eb; (void)x0; (void)x1; (void)c; (void)wp;
 }
+#undef MCS_DSP_4COL_BOUNDS
 
 /*
  * ---- Three pixels x two channels over paired int8 rows (M4/M33) ----
@@ -2389,27 +2592,8 @@ static inline void mcs_dsp_mat_3col(const int8_t *weights, const int32_t *bias,
 {
     mcs_dsp_3col_asm(weights, bias, rq, cols, k, out_c, out0, d, act_min, act_max);
     if (out_c & 1) {
-        const int32_t o = out_c - 1;
-        const int8_t *w = weights + o * k;
-        const int16_t *c = cols;
-        int32_t a0 = bias[o], a1 = a0, a2 = a0;
-        int32_t g;
-        for (g = k >> 2; g > 0; --g) {
-            const int32_t wv = mcs_dsp_ld_s8x4(w);
-            const int32_t lo = (int32_t)__sxtb16(wv);
-            const int32_t hi = mcs_dsp_sxtb16_ror8(wv);
-            a0 = __smlad(mcs_dsp_ld_s16x2(c), lo, a0);
-            a0 = __smlad(mcs_dsp_ld_s16x2(c + 2), hi, a0);
-            a1 = __smlad(mcs_dsp_ld_s16x2(c + 4), lo, a1);
-            a1 = __smlad(mcs_dsp_ld_s16x2(c + 6), hi, a1);
-            a2 = __smlad(mcs_dsp_ld_s16x2(c + 8), lo, a2);
-            a2 = __smlad(mcs_dsp_ld_s16x2(c + 10), hi, a2);
-            c += 12;
-            w += 4;
-        }
-        out0[o] = mcs_dsp_rq_tab(a0, rq + 3 * o, act_min, act_max);
-        out0[d[1] + o] = mcs_dsp_rq_tab(a1, rq + 3 * o, act_min, act_max);
-        out0[d[2] + o] = mcs_dsp_rq_tab(a2, rq + 3 * o, act_min, act_max);
+        mcs_dsp_ncol_odd(weights + (out_c - 1) * k, out_c - 1, bias, rq, cols, k, 3, out0, d,
+                         act_min, act_max);
     }
 }
 #endif

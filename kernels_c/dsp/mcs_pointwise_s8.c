@@ -480,24 +480,29 @@ static int32_t pointwise_tri(int32_t pixels, int32_t cached)
     }
 }
 
+/* The walk of batch item n from its pixel px on. */
+static inline void walk_seek(pointwise_walk_t *w, const int8_t *input, int32_t n, int32_t px,
+                             const mcs_conv2d_s8_params_t *p)
+{
+    walk_start(w, input, n, p);
+    w->ox = px % p->out_w;
+    w->src += (px / p->out_w) * (p->stride_h * p->in_w * p->in_c) + w->ox * w->step_x;
+}
+
 /* Paired weight rows on the M4/M33 when pointwise_tri gives passes of three: per batch item,
  * the first `tri` pixels in passes of three (the last of two: its second pixel again in the
- * third column), then the others in passes of four, all full. Apart from pointwise_4col's
- * loop and not inlined: with the passes of three in that loop, GCC's registers changed over
- * the whole function (VWW on the M33: 1,522 to 1,946 cycles more in the 24x24x16 -> 32
- * layer, 287 to 316 in each 6x6x128 one, in three arrangements; 30 more per layer here).
- * The checks before the call still move GCC's inlining in this file (mcs_dsp_pairs_asm in,
- * mcs_dsp_mat_2col_q out): the plain-rows path the M4 takes, 25x5x64 -> 64, 907,308 ->
- * 909,011 cycles; with the checks in here, 908,030 but 150 to 300 more per M33 layer. */
+ * third column); pointwise_passes does the others. Apart from the four-pixel loop and not
+ * inlined: with the passes of three in that loop, GCC's registers changed over the whole
+ * function (VWW on the M33: 1,522 to 1,946 cycles more in the 24x24x16 -> 32 layer, 287 to
+ * 316 in each 6x6x128 one, in three arrangements; 30 more per layer here). */
 static __attribute__((noinline)) void
-pointwise_43col(const int8_t *input, const int8_t *weights, const int32_t *wq, int32_t wq_dbl,
-                const int32_t *bias, const int32_t *rq, int16_t *scratch, int8_t *output,
-                int32_t tri, const mcs_conv2d_s8_params_t *p)
+pointwise_43col(const int8_t *input, const int8_t *weights, const int32_t *bias,
+                const int32_t *rq, int16_t *scratch, int8_t *output, int32_t tri,
+                const mcs_conv2d_s8_params_t *p)
 {
     const int32_t c = p->in_c;
     const int32_t out_c = p->out_c;
     const int32_t pixels = p->out_h * p->out_w;
-    const int32_t full[4] = {0, out_c, 2 * out_c, 3 * out_c};
     int32_t n, px;
 
     for (n = 0; n < p->batch; ++n) {
@@ -519,20 +524,123 @@ pointwise_43col(const int8_t *input, const int8_t *weights, const int32_t *wq, i
             mcs_dsp_mat_3col(weights, bias, rq, scratch, c, out_c, out_n + px * out_c, d,
                              p->act_min, p->act_max);
         }
-        for (px = tri; px < pixels; px += 4) {
+    }
+}
+
+/*
+ * Paired weight rows on the M4/M33 (pointwise_4col there): the table, the q15 cache, the
+ * weights-stationary loop for k = 8 and 16, the passes of three (pointwise_43col), then the
+ * other pixels of every batch item in passes of four, the last of two or three with its
+ * last pixel repeated (the outputs of a repeated column go over the same bytes), a last one
+ * alone through pointwise_1col. With the assembly's conditions (mcs_dsp_3col_ok) its state
+ * is built once (mcs_dsp_4col_init): per pass only the conversion (mcs_dsp_quad_to_q15r4_g),
+ * the outputs' address and the run; otherwise mcs_dsp_mat_4col's C per channel pair. Evenly
+ * spaced pixels (no skip at the ends of rows: stride 1, or a stride over whole rows) take
+ * their four addresses from the first without the walk. mcusim, M33, VWW against a call of
+ * mcs_dsp_mat_4col per pass: 24x24x16 -> 32 463,827 -> 437,824 cycles (about 180 fewer per
+ * pass), 24x24x32 -> 32 736,690 -> 709,247, 12x12x64 -> 64 627,530 -> 620,121, 6x6x128 ->
+ * 128 601,474 -> 599,424. Not inlined (one copy of the assembly: mcs_dsp_mat_4col's is not
+ * reached here), and the table built here: in mcs_pointwise_s8, with this function's calls
+ * after it, GCC's table loop took 3 to 4 more cycles per channel.
+ */
+static __attribute__((noinline)) void
+pointwise_passes(const int8_t *input, const int8_t *weights, const int32_t *bias,
+                 const int32_t *multiplier, const int32_t *shift, int16_t *scratch,
+                 int8_t *output, const mcs_conv2d_s8_params_t *p)
+{
+    const int32_t c = p->in_c;
+    const int32_t out_c = p->out_c;
+    const int32_t pixels = p->out_h * p->out_w;
+    int32_t *rq = (int32_t *)(void *)(scratch + pointwise_cols4(p));
+    int32_t *wq = (pointwise_wq_bytes(p) != 0) ? rq + 3 * out_c : 0;
+    const int32_t wq_dbl = mcs_dsp_wq_dbl(p->batch * pixels, c);
+    const int32_t full[4] = {0, out_c, 2 * out_c, 3 * out_c};
+    const int32_t off = -p->input_zp;
+    const int32_t off2 = (int32_t)(((uint32_t)off & 0xFFFFu) | ((uint32_t)off << 16));
+    mcs_dsp_4col_t st;
+    int32_t from, quads, rem, run, n, q, o;
+
+    if (!mcs_dsp_rq_table(rq, multiplier, shift, bias, out_c, c, p->output_zp)) {
+        rq = 0;
+    }
+    if (wq != 0 && rq != 0 && bias != 0) {
+        mcs_dsp_pairs_q15(weights, bias, rq, wq, c, out_c >> 1, wq_dbl);
+    } else {
+        wq = 0;
+    }
+    /* k = 8 from 8 pixels on (4 pixels, 32 channels: 4,313 cycles against 3,626 for the
+     * four-pixel kernel; 9 pixels, 16 channels: 3,690 against 4,487); k = 16 from 64 (16
+     * pixels, 32 channels: 16,882 against 16,212; 24 x 24 pixels: 524,206 against 558,300) */
+    if (pointwise_cols4(p) != MCS_DSP_COLS4_INT16(c) && bias != 0 && rq != 0 &&
+        p->act_min == -128 && p->act_max == 127 && pixels >= ((c == 8) ? 8 : 64)) {
+        pointwise_ws8(input, weights, bias, rq, scratch, output, p);
+        return;
+    }
+    run = mcs_dsp_3col_ok(bias, rq, c, out_c);
+    from = run ? pointwise_tri(pixels, wq != 0) : 0;
+    if (from != 0) {
+        pointwise_43col(input, weights, bias, rq, scratch, output, from, p);
+    }
+    quads = (pixels - from) >> 2;
+    rem = (pixels - from) & 3;
+    mcs_dsp_4col_init(&st, weights, wq, wq_dbl, bias, rq, scratch, c, out_c, full,
+                      p->act_min, p->act_max);
+    for (n = 0; n < p->batch; ++n) {
+        int8_t *out = output + (n * pixels + from) * out_c;
+        pointwise_walk_t w;
+        walk_seek(&w, input, n, from, p);
+        for (q = quads; q > 0; --q) {
+            const int8_t *s0 = w.src, *s1, *s2, *s3;
+            if (w.row_skip == 0) {
+                s1 = s0 + w.step_x;
+                s2 = s1 + w.step_x;
+                s3 = s2 + w.step_x;
+                w.src = s3 + w.step_x;
+            } else {
+                walk_next(&w, p);
+                s1 = w.src;
+                walk_next(&w, p);
+                s2 = w.src;
+                walk_next(&w, p);
+                s3 = w.src;
+                walk_next(&w, p);
+            }
+            if (run) {
+                mcs_dsp_quad_to_q15r4_g(s0, s1, s2, s3, scratch, c, off2);
+                mcs_dsp_4col_run(&st, out);
+                if (out_c & 1) { /* the odd last row, plain */
+                    mcs_dsp_ncol_odd(weights + (out_c - 1) * c, out_c - 1, bias, rq, scratch,
+                                     c, 4, out, full, p->act_min, p->act_max);
+                }
+            } else { /* (mcs_dsp_mat_4col) */
+                mcs_dsp_quad_to_q15r4(s0, s1, s2, s3, scratch, c, off);
+                for (o = 0; o < out_c; o += 2) {
+                    mcs_dsp_4col_c(weights + o * c, (o + 1 < out_c) ? 2 : 1, o, bias,
+                                   multiplier, shift, rq, scratch, c, out, full, p->output_zp,
+                                   p->act_min, p->act_max);
+                }
+            }
+            out += 4 * out_c;
+        }
+        if (rem == 1) { /* a last pixel alone: one column, not four copies */
+            pointwise_1col(w.src, weights, bias, multiplier, shift, rq, scratch, out, p);
+        } else if (rem != 0) {
+            /* a last pass of two or three (not with the assembly: pointwise_tri), its last
+             * pixel again in the unused columns */
+            const int32_t part[4] = {0, out_c, (rem > 2) ? 2 * out_c : out_c,
+                                     (rem - 1) * out_c};
             const int8_t *s0 = w.src, *s1, *s2;
             walk_next(&w, p);
             s1 = w.src;
-            walk_next(&w, p);
-            s2 = w.src;
-            walk_next(&w, p);
-            mcs_dsp_quad_to_q15r4(s0, s1, s2, w.src, scratch, c, -p->input_zp);
-            walk_next(&w, p);
-            mcs_dsp_4col_asm(weights, wq, wq_dbl, bias, rq, scratch, c, out_c,
-                             out_n + px * out_c, full, p->act_min, p->act_max);
-            if (out_c & 1) { /* the odd last row, plain (mcs_dsp_mat_4col) */
-                mcs_dsp_4col_c(weights + (out_c - 1) * c, 1, out_c - 1, bias, 0, 0, rq,
-                               scratch, c, out_n + px * out_c, full, p->output_zp, p->act_min,
+            s2 = s1;
+            if (rem > 2) {
+                walk_next(&w, p);
+                s2 = w.src;
+            }
+            mcs_dsp_quad_to_q15r4(s0, s1, s2, s2, scratch, c, off);
+            for (o = 0; o < out_c; o += 2) {
+                mcs_dsp_4col_c(weights + o * c, (o + 1 < out_c) ? 2 : 1, o, bias, multiplier,
+                               shift, rq, scratch, c, out, part, p->output_zp, p->act_min,
                                p->act_max);
             }
         }
@@ -541,12 +649,15 @@ pointwise_43col(const int8_t *input, const int8_t *weights, const int32_t *wq, i
 #endif
 
 /* Paired weight rows: four pixels per pass; the last pass repeats its last pixel in the
- * unused columns and stores them over it (the same values). On the M4/M33,
- * passes of three for pixel counts that are not multiples of 4 (pointwise_43col). */
+ * unused columns and stores them over it (the same values). On the M4/M33 pointwise_passes
+ * (with passes of three for pixel counts that are not multiples of 4). */
 static void pointwise_4col(const int8_t *input, const int8_t *weights, const int32_t *bias,
                            const int32_t *multiplier, const int32_t *shift, int16_t *scratch,
                            int8_t *output, const mcs_conv2d_s8_params_t *p)
 {
+#if MCS_DSP_ASM_2X2
+    pointwise_passes(input, weights, bias, multiplier, shift, scratch, output, p);
+#else
     const int32_t c = p->in_c;
     const int32_t pixels = p->out_h * p->out_w;
     int32_t *rq = (int32_t *)(void *)(scratch + pointwise_cols4(p));
@@ -610,6 +721,7 @@ static void pointwise_4col(const int8_t *input, const int8_t *weights, const int
                              p->act_max);
         }
     }
+#endif
 }
 
 void mcs_pointwise_s8(const int8_t *input, const int8_t *weights, const int32_t *bias,
