@@ -144,12 +144,17 @@ def test_float_io_header_unchanged(both):
     assert "MCS_MODEL_INPUT_0" not in generate(qf, plan_memory(qf)).model_h
 
 
-def _graph(tmp_path, nodes, inits, name):
+def _save(tmp_path, nodes, inits, name):
+    """An ONNX file of `nodes` from input x [1, 8] to output y [1, 4]: its path."""
     g = helper.make_graph(nodes, name, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8])],
                           [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])], inits)
     path = tmp_path / f"{name}.onnx"
     onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), path)
-    return lower(import_onnx(path))
+    return path
+
+
+def _graph(tmp_path, nodes, inits, name):
+    return lower(import_onnx(_save(tmp_path, nodes, inits, name)))
 
 
 def _inits():
@@ -203,12 +208,7 @@ def test_npz_inputs_float_or_int8(tmp_path):
 
 
 def test_cli_io_needs_dtype_int8(tmp_path, capsys):
-    g_path = tmp_path / "m.onnx"
-    onnx.save(helper.make_model(helper.make_graph(
-        [helper.make_node("Gemm", ["x", "w", "b"], ["y"], transB=1)], "m",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])], _inits()[:2]),
-        opset_imports=[helper.make_opsetid("", 17)]), g_path)
+    g_path = _save(tmp_path, [helper.make_node("Gemm", ["x", "w", "b"], ["y"], transB=1)], _inits()[:2], "m")
     for cmd in ("analyze", "compile", "validate"):
         extra = ["-o", str(tmp_path / cmd)] if cmd == "compile" else []
         code, _out, err = run_cli([cmd, str(g_path), "-b", "nucleo-u545re-q", "--io", "int8", *extra], capsys)
@@ -222,12 +222,7 @@ def test_cli_io_needs_dtype_int8(tmp_path, capsys):
 def test_compile_lib_documents_int8_io(tmp_path, capsys):
     """`compile --lib --dtype int8 --io int8`: the README, model.h and the JSON report give
     each input's and output's dtype, shape, layout, scale and zero point."""
-    g_path = tmp_path / "m.onnx"
-    onnx.save(helper.make_model(helper.make_graph(
-        [helper.make_node("Gemm", ["x", "w", "b"], ["y"], transB=1)], "m",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])], _inits()[:2]),
-        opset_imports=[helper.make_opsetid("", 17)]), g_path)
+    g_path = _save(tmp_path, [helper.make_node("Gemm", ["x", "w", "b"], ["y"], transB=1)], _inits()[:2], "m")
     np.savez(tmp_path / "calib.npz", x=np.random.default_rng(0).standard_normal((16, 1, 8)).astype(np.float32))
     out = tmp_path / "lib"
     code, stdout, err = run_cli(["compile", str(g_path), "-b", "nucleo-u545re-q", "--dtype", "int8", "--io", "int8",
