@@ -336,6 +336,21 @@ def _run(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
 
 
+def local_includes(src: Path) -> list[Path]:
+    """The files of its own folder a source includes, and theirs: the DSP kernels' private
+    header (mcs_dsp_s8.h), the base file of a ``*_relu.c`` kernel (the same code compiled with
+    other macros). They travel with the source; only the source is compiled."""
+    found: list[Path] = []
+    todo = [src]
+    while todo:
+        for name in re.findall(r'^#include "([A-Za-z0-9_]+\.[ch])"', todo.pop().read_text(), re.MULTILINE):
+            f = src.parent / name
+            if f.is_file() and f not in found:
+                found.append(f)
+                todo.append(f)
+    return found
+
+
 def _check_inputs(sources: list[Path], kernels: list[Path], include_dirs: list[Path]) -> None:
     """One-line BuildError for a source or -I folder that cannot be used."""
     for sub, paths in (("app", sources), ("kernels", kernels)):
@@ -440,6 +455,8 @@ def build_firmware(
             app_dirs.append(f"-Isrc/{sub}")
         for header in path.parent.glob("*.h"):   # headers beside a source travel with it
             _copy(header, out / "src" / sub / header.name)
+        for body in local_includes(path):          # so do the .c files it includes
+            _copy(body, out / "src" / sub / body.name)
 
     for s in sources:
         add_source(s, "app")

@@ -194,6 +194,42 @@ static inline int32_t mcs_dsp_rq_level(const int32_t *shift, const int32_t *bias
 }
 
 /*
+ * The "ReLU" requantization (MCS_DSP_RQ_RELU 1: the _relu kernels, e.g.
+ * mcs_pointwise_s8_relu.c, which the compiler calls for layers whose act_min >= output_zp,
+ * i.e. whose clamp floor is at or above real zero: ReLU, ReLU6).
+ * The table requantization above is ((x + r' + (x >> 31)) >> e) with r' holding 2^(e-1) and
+ * the zero point: the (x >> 31) makes RoundingDivideByPOT round half away from zero. When
+ * act_min >= zp it changes nothing: for x >= 0 it is 0, and for x < 0 both
+ *   ((x + 2^(e-1) - 1) >> e) + zp   (the exact value: RoundingDivideByPOT(x) <= 0)
+ *   ((x + 2^(e-1)) >> e) + zp       (without the term: x + 2^(e-1) < 2^e, so also <= 0)
+ * are <= zp <= act_min, so the clamp makes both act_min. The asm epilogues then drop their
+ * "add t, r', acc, asr #31" (the sign of acc stands for that of x, see MCS_DSP_4COL_ASM_) and
+ * give SMMLAR r' itself: one instruction per output. MCS_DSP_RQ_SIGN(t, r, a) is that add
+ * (nothing in a _relu kernel), MCS_DSP_RQ_RA(t, r) the SMMLAR operand that follows it (t, or
+ * r). Operand names as strings: MCS_DSP_RQ_SIGN("x1", "x0", "a0"). MCS_DSP_RQ_SWAP(x, y): x y,
+ * or y x in a _relu kernel (the order of two instructions that keeps both without a stall).
+ * mcs_dsp_rq_relu_ok: whether a call may take those epilogues; a _relu kernel called with
+ * act_min < output_zp takes its exact C paths instead (slower, same bytes).
+ */
+#ifndef MCS_DSP_RQ_RELU
+#define MCS_DSP_RQ_RELU 0
+#endif
+#if MCS_DSP_RQ_RELU
+#define MCS_DSP_RQ_SIGN(t, r, a) ""
+#define MCS_DSP_RQ_RA(t, r) "%[" r "]"
+#define MCS_DSP_RQ_SWAP(x, y) y x
+#else
+#define MCS_DSP_RQ_SIGN(t, r, a) "add   %[" t "], %[" r "], %[" a "], asr #31\n\t"
+#define MCS_DSP_RQ_RA(t, r) "%[" t "]"
+#define MCS_DSP_RQ_SWAP(x, y) x y
+#endif
+
+static inline int32_t mcs_dsp_rq_relu_ok(int32_t act_min, int32_t output_zp)
+{
+    return !MCS_DSP_RQ_RELU || act_min >= output_zp;
+}
+
+/*
  * Per-channel table of the small requantization with the output zero point folded in:
  * {multiplier, e, r'} (int32 each, MCS_DSP_RQ_TABLE_BYTES(n) bytes, 4-byte aligned) with
  * e = -shift and r' = 2^(e-1) + zp * 2^e = (2zp + 1) << (e - 1), so that
@@ -201,19 +237,20 @@ static inline int32_t mcs_dsp_rq_level(const int32_t *shift, const int32_t *bias
  * exactly (zp * 2^e is a multiple of 2^e), one add fewer per output, and no per-channel
  * arithmetic in the kernels' inner loops. No overflow: |x| < 2^30 (mcs_dsp_rq_small_ok) and
  * e <= 22 give |r'| < 2^29. Returns 1 when built, 0 when the call does not qualify
- * (the kernel then uses its general requantization).
+ * (the kernel then uses its general requantization); in a _relu kernel a call qualifies
+ * only with act_min >= zp (mcs_dsp_rq_relu_ok).
  */
 #define MCS_DSP_RQ_TABLE_BYTES(n) (12 * (n))
 
 static inline int32_t mcs_dsp_rq_table(int32_t *tab, const int32_t *multiplier,
                                        const int32_t *shift, const int32_t *bias, int32_t n,
-                                       int32_t k, int32_t zp)
+                                       int32_t k, int32_t zp, int32_t act_min)
 {
     /* One pass (the conditions of mcs_dsp_rq_small_ok, and e <= 22, checked while the table
      * is written): the per-call cost counts in small layers (batch-1 fully connected on the
      * M33: 21 -> 10 cycles per output channel with the three passes it replaces). */
     int32_t i;
-    if (k > 16384) {
+    if (k > 16384 || !mcs_dsp_rq_relu_ok(act_min, zp)) {
         return 0;
     }
     for (i = 0; i < n; ++i) {
@@ -231,13 +268,17 @@ static inline int32_t mcs_dsp_rq_table(int32_t *tab, const int32_t *multiplier,
     return 1;
 }
 
+/* The table requantization's sign term (x >> 31), none in a _relu kernel (MCS_DSP_RQ_RELU:
+ * the table exists only for calls with act_min >= zp). */
+#define MCS_DSP_RQ_NEG(x) (MCS_DSP_RQ_RELU ? 0 : ((x) >> 31))
+
 /* mcs_dsp_rq_tab with the table entry already in registers. */
 static inline int8_t mcs_dsp_rq_val(int32_t acc, int32_t m, int32_t e, int32_t r,
                                     int32_t act_min, int32_t act_max)
 {
     int32_t x;
     __asm__("smmulr %0, %1, %2" : "=r"(x) : "r"(acc << 1), "r"(m));
-    x = __ssat((x + r + (x >> 31)) >> e, 8);
+    x = __ssat((x + r + MCS_DSP_RQ_NEG(x)) >> e, 8);
     x = (x < act_min) ? act_min : x;
     x = (x > act_max) ? act_max : x;
     return (int8_t)x;
@@ -250,7 +291,7 @@ static inline int8_t mcs_dsp_rq_tab(int32_t acc, const int32_t *t, int32_t act_m
 {
     int32_t x;
     __asm__("smmulr %0, %1, %2" : "=r"(x) : "r"(acc << 1), "r"(t[0]));
-    x = __ssat((x + t[2] + (x >> 31)) >> t[1], 8);
+    x = __ssat((x + t[2] + MCS_DSP_RQ_NEG(x)) >> t[1], 8);
     x = (x < act_min) ? act_min : x;
     x = (x > act_max) ? act_max : x;
     return (int8_t)x;
@@ -860,19 +901,19 @@ static inline void mcs_dsp_m7_pairs(const int8_t *weights, const int32_t *bias,
         "ldr   %[xb], [%[t], #4]\n\t"     /* e of channel a */                             \
         "ldr   %[c], [%[t], #16]\n\t"     /* e of channel b */                             \
         "add   %[t], %[t], #24\n\t"                                                        \
-        "add   %[n], %[wva], %[a0], asr #31\n\t"                                           \
+        MCS_DSP_RQ_SIGN("n", "wva", "a0")                                                  \
         "str   %[t], %[rq]\n\t"                                                            \
         "lsl   %[a1], %[a1], #1\n\t"                                                       \
-        "add   %[wva], %[wva], %[a1], asr #31\n\t"                                         \
-        "smmlar %[a0], %[a0], %[xa], %[n]\n\t"                                             \
+        MCS_DSP_RQ_SIGN("wva", "wva", "a1")                                                \
+        "smmlar %[a0], %[a0], %[xa], " MCS_DSP_RQ_RA("n", "wva") "\n\t"                    \
         "lsl   %[b0], %[b0], #1\n\t"                                                       \
-        "smmlar %[a1], %[a1], %[xa], %[wva]\n\t"                                           \
-        "add   %[n], %[k], %[b0], asr #31\n\t"                                             \
+        "smmlar %[a1], %[a1], %[xa], " MCS_DSP_RQ_RA("wva", "wva") "\n\t"                  \
+        MCS_DSP_RQ_SIGN("n", "k", "b0")                                                    \
         "lsl   %[b1], %[b1], #1\n\t"                                                       \
-        "add   %[xa], %[k], %[b1], asr #31\n\t"                                            \
-        "smmlar %[b0], %[b0], %[wvb], %[n]\n\t"                                            \
+        MCS_DSP_RQ_SIGN("xa", "k", "b1")                                                   \
+        "smmlar %[b0], %[b0], %[wvb], " MCS_DSP_RQ_RA("n", "k") "\n\t"                     \
         "asr   %[a0], %[a0], %[xb]\n\t"                                                    \
-        "smmlar %[b1], %[b1], %[wvb], %[xa]\n\t"                                           \
+        "smmlar %[b1], %[b1], %[wvb], " MCS_DSP_RQ_RA("xa", "k") "\n\t"                    \
         pre                                                                                \
         "asr   %[a1], %[a1], %[xb]\n\t"                                                    \
         "ssat  %[a0], #8, %[a0]\n\t"                                                       \
@@ -1439,8 +1480,10 @@ static inline void mcs_dsp_4col_c(const int8_t *w, int32_t n, int32_t o0, const 
  * with r' - (acc < 0) added inside the multiply, ASR e, SSAT: 6 cycles per output on the M33
  * against 7 with SMMULR then the add; 4 x 2 outputs 79 -> 72 cycles, no stall; the entries
  * through st.rq (`rqsrc`, `rqnext`, then `wback` restores wp) or, in the cache, at wp), the
- * clamp, the eight stores (register offsets from out0 and out0 + 1: 3 cycles fewer than
- * adding each column's offset). */
+ * clamp, the eight outputs as four halfwords (BFI of channel b's byte into channel a's,
+ * then STRH at register offsets from out0: one instruction fewer than eight STRBs from out0
+ * and out0 + 1, 3 fewer than adding each column's offset; a pair at an odd address, odd
+ * out_c, is an unaligned STRH, which ARMv7-M/v8-M allow). */
 #define MCS_DSP_4COL_ASM_(pro, init, dbl, rqsrc, rqnext, wback, clamp, ops, iops)          \
     __asm__ volatile(                                                                      \
         "ldr   %[wp], %[wpos]\n\t"                                                          \
@@ -1450,38 +1493,38 @@ static inline void mcs_dsp_4col_c(const int8_t *w, int32_t n, int32_t o0, const 
         rqsrc                                                                              \
         dbl(a0)                                                                            \
         dbl(a1)                                                                            \
-        "ldr   %[x0], [%[wp], #8]\n\t"     /* r' of channel a */                           \
-        "ldr   %[ea], [%[wp]]\n\t"         /* m of channel a */                            \
+        MCS_DSP_RQ_SWAP("ldr   %[x0], [%[wp], #8]\n\t",   /* r' of channel a */              \
+                        "ldr   %[ea], [%[wp]]\n\t")       /* m of channel a */               \
         dbl(a2)                                                                            \
-        "add   %[x1], %[x0], %[a0], asr #31\n\t"                                           \
-        "add   %[c], %[x0], %[a1], asr #31\n\t"                                            \
+        MCS_DSP_RQ_SIGN("x1", "x0", "a0")                                                  \
+        MCS_DSP_RQ_SIGN("c", "x0", "a1")                                                   \
         dbl(a3)                                                                            \
-        "smmlar %[a0], %[a0], %[ea], %[x1]\n\t"                                            \
-        "add   %[x1], %[x0], %[a2], asr #31\n\t"                                           \
-        "smmlar %[a1], %[a1], %[ea], %[c]\n\t"                                             \
-        "add   %[c], %[x0], %[a3], asr #31\n\t"                                            \
-        "ldr   %[eb], [%[wp], #4]\n\t"     /* e of channel a */                            \
-        "smmlar %[a2], %[a2], %[ea], %[x1]\n\t"                                            \
-        "ldr   %[x0], [%[wp], #20]\n\t"    /* r' of channel b */                           \
-        "smmlar %[a3], %[a3], %[ea], %[c]\n\t"                                             \
-        "ldr   %[ea], [%[wp], #12]\n\t"    /* m of channel b */                            \
+        "smmlar %[a0], %[a0], %[ea], " MCS_DSP_RQ_RA("x1", "x0") "\n\t"                    \
+        MCS_DSP_RQ_SIGN("x1", "x0", "a2")                                                  \
+        "smmlar %[a1], %[a1], %[ea], " MCS_DSP_RQ_RA("c", "x0") "\n\t"                     \
+        MCS_DSP_RQ_SIGN("c", "x0", "a3")                                                   \
+        "ldr   %[eb], [%[wp], #4]\n\t" /* e of channel a */                                \
+        "smmlar %[a2], %[a2], %[ea], " MCS_DSP_RQ_RA("x1", "x0") "\n\t"                    \
+        "smmlar %[a3], %[a3], %[ea], " MCS_DSP_RQ_RA("c", "x0") "\n\t"                     \
+        "ldr   %[x0], [%[wp], #20]\n\t" /* r' of channel b */                              \
+        "ldr   %[ea], [%[wp], #12]\n\t" /* m of channel b */                               \
         dbl(b0)                                                                            \
         dbl(b1)                                                                            \
         "asr   %[a0], %[a0], %[eb]\n\t"                                                    \
-        "add   %[x1], %[x0], %[b0], asr #31\n\t"                                           \
-        "add   %[c], %[x0], %[b1], asr #31\n\t"                                            \
+        MCS_DSP_RQ_SIGN("x1", "x0", "b0")                                                  \
+        MCS_DSP_RQ_SIGN("c", "x0", "b1")                                                   \
         "asr   %[a1], %[a1], %[eb]\n\t"                                                    \
         dbl(b2)                                                                            \
-        "smmlar %[b0], %[b0], %[ea], %[x1]\n\t"                                            \
-        "add   %[x1], %[x0], %[b2], asr #31\n\t"                                           \
-        "smmlar %[b1], %[b1], %[ea], %[c]\n\t"                                             \
+        "smmlar %[b0], %[b0], %[ea], " MCS_DSP_RQ_RA("x1", "x0") "\n\t"                    \
+        MCS_DSP_RQ_SIGN("x1", "x0", "b2")                                                  \
+        "smmlar %[b1], %[b1], %[ea], " MCS_DSP_RQ_RA("c", "x0") "\n\t"                     \
         dbl(b3)                                                                            \
         "asr   %[a2], %[a2], %[eb]\n\t"                                                    \
-        "add   %[c], %[x0], %[b3], asr #31\n\t"                                            \
-        "smmlar %[b2], %[b2], %[ea], %[x1]\n\t"                                            \
+        MCS_DSP_RQ_SIGN("c", "x0", "b3")                                                   \
+        "smmlar %[b2], %[b2], %[ea], " MCS_DSP_RQ_RA("x1", "x0") "\n\t"                    \
         "asr   %[a3], %[a3], %[eb]\n\t"                                                    \
-        "ldr   %[eb], [%[wp], #16]\n\t"    /* e of channel b */                            \
-        "smmlar %[b3], %[b3], %[ea], %[c]\n\t"                                             \
+        "ldr   %[eb], [%[wp], #16]\n\t" /* e of channel b */                               \
+        "smmlar %[b3], %[b3], %[ea], " MCS_DSP_RQ_RA("c", "x0") "\n\t"                     \
         "add   %[wp], %[wp], #24\n\t"      /* the next pair's entries */                  \
         "ssat  %[a0], #8, %[a0]\n\t"                                                       \
         "ssat  %[a1], #8, %[a1]\n\t"                                                       \
@@ -1497,21 +1540,21 @@ static inline void mcs_dsp_4col_c(const int8_t *w, int32_t n, int32_t o0, const 
         "ssat  %[b2], #8, %[b2]\n\t"                                                       \
         "ssat  %[b3], #8, %[b3]\n\t"                                                       \
         clamp                                                                              \
-        /* column j's pair at out0 + d_j (x1) and out0 + d_j + 1 (x0): register offsets */ \
+        /* column j's pair at out0 + d_j (x1): register offsets; b_j goes into byte 1 of a_j\
+         * (BFI: its low byte, the SSAT result), one STRH per pair */                      \
         "ldr   %[x1], %[out0]\n\t"                                                         \
+        "bfi   %[a0], %[b0], #8, #8\n\t"                                                   \
         "ldr   %[c], %[d1]\n\t"                                                            \
+        "bfi   %[a1], %[b1], #8, #8\n\t"                                                   \
         "ldr   %[ea], %[d2]\n\t"                                                           \
+        "bfi   %[a2], %[b2], #8, #8\n\t"                                                   \
         "ldr   %[eb], %[d3]\n\t"                                                           \
-        "add   %[x0], %[x1], #1\n\t"                                                       \
+        "bfi   %[a3], %[b3], #8, #8\n\t"                                                   \
         wback                                                                              \
-        "strb  %[a0], [%[x1]]\n\t"                                                         \
-        "strb  %[b0], [%[x0]]\n\t"                                                         \
-        "strb  %[a1], [%[x1], %[c]]\n\t"                                                   \
-        "strb  %[b1], [%[x0], %[c]]\n\t"                                                   \
-        "strb  %[a2], [%[x1], %[ea]]\n\t"                                                  \
-        "strb  %[b2], [%[x0], %[ea]]\n\t"                                                  \
-        "strb  %[a3], [%[x1], %[eb]]\n\t"                                                  \
-        "strb  %[b3], [%[x0], %[eb]]\n\t"                                                  \
+        "strh  %[a0], [%[x1]]\n\t"                                                         \
+        "strh  %[a1], [%[x1], %[c]]\n\t"                                                   \
+        "strh  %[a2], [%[x1], %[ea]]\n\t"                                                  \
+        "strh  %[a3], [%[x1], %[eb]]\n\t"                                                  \
         "add   %[x1], %[x1], #2\n\t"                                                       \
         "ldr   %[x0], %[wend]\n\t"                                                         \
         "str   %[x1], %[out0]\n\t"                                                         \
@@ -1527,23 +1570,35 @@ static inline void mcs_dsp_4col_c(const int8_t *w, int32_t n, int32_t o0, const 
 
 /* The groups from c on: a jump (BX to the address in register `entry`) into a block of
  * MCS_DSP_4COL_UNROLL groups, so that the first pass does groups % 16 of them (all 16 when
- * that is 0; none, straight to the end test, when there are none), then whole blocks while c
- * has not reached cend. Every instruction of a group has a 32-bit encoding, so the entry is
- * the block's start plus a multiple of the group's size. Against the dispatch it replaces (an
- * odd group, two, then four per iteration, each iteration with the end test and its taken
- * branch: about 8 cycles per pair plus 4 per four groups), 3 to 5 per pair and 4 per 16
- * groups. mcusim, M33: pointwise 6x6x128 -> 128 (q15 cache) 621,066 -> 607,456 cycles;
- * 24x24x32 -> 32 (cache) 743,877 -> 736,753; 3x3x256 -> 256 (int8 rows) 678,228 -> 665,278. */
+ * that is 0), then whole blocks while c has not reached cend; with no group at all, to the
+ * stub before the block (label 8, MCS_DSP_4COL_STUB bytes before it), which loads cend and
+ * goes to the end test. Every instruction of a group has a 32-bit encoding, so the entry is
+ * the block's start plus a multiple of the group's size (mcs_dsp_4col_entry). Against the
+ * dispatch it replaces (an odd group, two, then four per iteration, each iteration with the
+ * end test and its taken branch: about 8 cycles per pair plus 4 per four groups), 3 to 5
+ * per pair and 3 per 16 groups. mcusim, M33: pointwise 6x6x128 -> 128 (q15 cache) 621,066 ->
+ * 607,456 cycles; 24x24x32 -> 32 (cache) 743,877 -> 736,753; 3x3x256 -> 256 (int8 rows)
+ * 678,228 -> 665,278. The last group loads cend between its last column's use of x0 and
+ * its last two SMLADs, so that the end test's compare does not wait for the load (M33: one
+ * cycle per 16 groups, 15.5 K in VWW). */
 #define MCS_DSP_4COL_UNROLL 16
+#define MCS_DSP_4COL_STUB 8
 #define MCS_DSP_4COL_JUMP(group, entry, check)                                             \
     "bx    %[" entry "]\n\t"                                                               \
+    "8:\n\t"                                                                               \
+    "ldr.w %[x0], %[cend]\n\t"                                                             \
+    "b.w   7f\n\t"                                                                         \
     "3:\n\t"                                                                               \
     group("")                                                                              \
     "6:\n\t"                                                                               \
     group("") group("") group("") group("") group("") group("") group("")                  \
-    group("") group("") group("") group("") group("") group("") group("") group("")       \
+    group("") group("") group("") group("") group("") group("") group("")                  \
+    group("ldr.w %[x0], %[cend]\n\t")                                                      \
+    "7:\n\t"                                                                               \
     check                                                                                  \
-    "ldr   %[x0], %[cend]\n\t"                                                             \
+    ".if (3b - 8b) - " MCS_DSP_STR(MCS_DSP_4COL_STUB) "\n\t"                               \
+    ".error \"mcs_dsp_s8.h: MCS_DSP_4COL_STUB is wrong\"\n\t"                               \
+    ".endif\n\t"                                                                           \
     "cmp   %[c], %[x0]\n\t"                                                                \
     "bne   3b\n\t"
 
@@ -1572,6 +1627,14 @@ static inline int32_t mcs_dsp_4col_skip(int32_t g)
 {
     const int32_t r = g % MCS_DSP_4COL_UNROLL;
     return (r != 0) ? MCS_DSP_4COL_UNROLL - r : ((g == 0) ? MCS_DSP_4COL_UNROLL : 0);
+}
+
+/* MCS_DSP_4COL_JUMP's entry for g groups after the set-up, groups of `bytes`: the byte
+ * offset from the block's start of the first group to run, or of the stub before the block
+ * when there is none, plus the Thumb bit. */
+static inline int32_t mcs_dsp_4col_entry(int32_t g, int32_t bytes)
+{
+    return (g == 0) ? 1 - MCS_DSP_4COL_STUB : mcs_dsp_4col_skip(g) * bytes + 1;
 }
 
 /* int8 rows: the bias from its array into the eight accumulators, the jump into the groups
@@ -1719,8 +1782,8 @@ static inline void mcs_dsp_4col_init(mcs_dsp_4col_t *st, const int8_t *weights,
     /* the bounds as one word: act_min in the low halfword, act_max in the high one */
     st->bounds = (int32_t)(((uint32_t)act_min & 0xFFFFu) | ((uint32_t)act_max << 16));
     /* the q15 cache's set-up does the first group (MCS_DSP_4COL_INITQ) */
-    st->entry = mcs_dsp_4col_skip(k >> 2) * MCS_DSP_4COL_GROUP8_BYTES + 1;
-    st->eoff = mcs_dsp_4col_skip((k >> 2) - 1) * MCS_DSP_4COL_GROUPQ_BYTES + 1;
+    st->entry = mcs_dsp_4col_entry(k >> 2, MCS_DSP_4COL_GROUP8_BYTES);
+    st->eoff = mcs_dsp_4col_entry((k >> 2) - 1, MCS_DSP_4COL_GROUPQ_BYTES);
     st->bias0 = bias;
     st->rq0 = rq;
     st->w0 = wp;
@@ -1841,7 +1904,7 @@ static inline void mcs_dsp_4col_asm(const int8_t *weights, const int32_t *wq, in
     st->d3 = d[3];
     st->bounds = (int32_t)(((uint32_t)act_min & 0xFFFFu) | ((uint32_t)act_max << 16));
     if (wq != 0) { /* the q15 cache's set-up does the first group (MCS_DSP_4COL_INITQ) */
-        st->eoff = mcs_dsp_4col_skip((k >> 2) - 1) * MCS_DSP_4COL_GROUPQ_BYTES + 1;
+        st->eoff = mcs_dsp_4col_entry((k >> 2) - 1, MCS_DSP_4COL_GROUPQ_BYTES);
         if (wq_dbl) {
             if (act_min > -128 || act_max < 127) {
                 MCS_DSP_4COL_ASM_Q2(MCS_DSP_4COL_BOUNDS);
@@ -1854,7 +1917,7 @@ static inline void mcs_dsp_4col_asm(const int8_t *weights, const int32_t *wq, in
             MCS_DSP_4COL_ASM_Q("");
         }
     } else {
-        st->entry = mcs_dsp_4col_skip(k >> 2) * MCS_DSP_4COL_GROUP8_BYTES + 1;
+        st->entry = mcs_dsp_4col_entry(k >> 2, MCS_DSP_4COL_GROUP8_BYTES);
         if (act_min > -128 || act_max < 127) {
             MCS_DSP_4COL_ASM(MCS_DSP_4COL_BOUNDS);
         } else {
@@ -1971,8 +2034,8 @@ static inline void mcs_dsp_4col_asm(const int8_t *weights, const int32_t *wq, in
  * groups % 16 of them in the first pass), then the table requantization of
  * MCS_DSP_4COL_ASM_ (SMMLAR of the doubled accumulator with r' - (acc < 0) added inside the
  * multiply, ASR e, SSAT 8) with the table pointer in c (the weight pointer stays in its
- * register: seven are free after the groups), the clamp, the six stores (register offsets
- * from out0 and out0 + 1). */
+ * register: seven are free after the groups), the clamp, the six outputs as three
+ * halfwords (BFI and STRH at register offsets from out0, as MCS_DSP_4COL_ASM_). */
 #define MCS_DSP_3COL_ASM(clamp)                                                            \
     __asm__ volatile(                                                                      \
         "adr.w %[x1], 3f\n\t"                                                              \
@@ -2003,31 +2066,31 @@ static inline void mcs_dsp_4col_asm(const int8_t *weights, const int32_t *wq, in
         "ldr   %[c], %[rq]\n\t"                                                            \
         "lsl   %[a0], %[a0], #1\n\t"                                                       \
         "lsl   %[a1], %[a1], #1\n\t"                                                       \
-        "ldr   %[x0], [%[c], #8]\n\t"      /* r' of channel a */                           \
-        "ldr   %[wa], [%[c]]\n\t"          /* m of channel a */                            \
+        MCS_DSP_RQ_SWAP("ldr   %[x0], [%[c], #8]\n\t",   /* r' of channel a */             \
+                        "ldr   %[wa], [%[c]]\n\t")       /* m of channel a */              \
         "lsl   %[a2], %[a2], #1\n\t"                                                       \
-        "add   %[x1], %[x0], %[a0], asr #31\n\t"                                           \
-        "add   %[ha], %[x0], %[a1], asr #31\n\t"                                           \
-        "add   %[hb], %[x0], %[a2], asr #31\n\t"                                           \
-        "smmlar %[a0], %[a0], %[wa], %[x1]\n\t"                                            \
+        MCS_DSP_RQ_SIGN("x1", "x0", "a0")                                                  \
+        MCS_DSP_RQ_SIGN("ha", "x0", "a1")                                                  \
+        MCS_DSP_RQ_SIGN("hb", "x0", "a2")                                                  \
+        "smmlar %[a0], %[a0], %[wa], " MCS_DSP_RQ_RA("x1", "x0") "\n\t"                    \
         "ldr   %[wb], [%[c], #4]\n\t"      /* e of channel a */                            \
-        "smmlar %[a1], %[a1], %[wa], %[ha]\n\t"                                            \
+        "smmlar %[a1], %[a1], %[wa], " MCS_DSP_RQ_RA("ha", "x0") "\n\t"                    \
+        "smmlar %[a2], %[a2], %[wa], " MCS_DSP_RQ_RA("hb", "x0") "\n\t"                    \
         "ldr   %[x0], [%[c], #20]\n\t"     /* r' of channel b */                           \
-        "smmlar %[a2], %[a2], %[wa], %[hb]\n\t"                                            \
         "ldr   %[wa], [%[c], #12]\n\t"     /* m of channel b */                            \
         "lsl   %[b0], %[b0], #1\n\t"                                                       \
         "lsl   %[b1], %[b1], #1\n\t"                                                       \
         "asr   %[a0], %[a0], %[wb]\n\t"                                                    \
-        "add   %[x1], %[x0], %[b0], asr #31\n\t"                                           \
-        "add   %[ha], %[x0], %[b1], asr #31\n\t"                                           \
+        MCS_DSP_RQ_SIGN("x1", "x0", "b0")                                                  \
+        MCS_DSP_RQ_SIGN("ha", "x0", "b1")                                                  \
         "lsl   %[b2], %[b2], #1\n\t"                                                       \
         "asr   %[a1], %[a1], %[wb]\n\t"                                                    \
-        "smmlar %[b0], %[b0], %[wa], %[x1]\n\t"                                            \
-        "add   %[hb], %[x0], %[b2], asr #31\n\t"                                           \
-        "smmlar %[b1], %[b1], %[wa], %[ha]\n\t"                                            \
+        "smmlar %[b0], %[b0], %[wa], " MCS_DSP_RQ_RA("x1", "x0") "\n\t"                    \
+        MCS_DSP_RQ_SIGN("hb", "x0", "b2")                                                  \
+        "smmlar %[b1], %[b1], %[wa], " MCS_DSP_RQ_RA("ha", "x0") "\n\t"                    \
         "asr   %[a2], %[a2], %[wb]\n\t"                                                    \
         "ldr   %[wb], [%[c], #16]\n\t"     /* e of channel b */                            \
-        "smmlar %[b2], %[b2], %[wa], %[hb]\n\t"                                            \
+        "smmlar %[b2], %[b2], %[wa], " MCS_DSP_RQ_RA("hb", "x0") "\n\t"                    \
         "add   %[c], %[c], #24\n\t"        /* the next pair's entries */                  \
         "ssat  %[a0], #8, %[a0]\n\t"                                                       \
         "str   %[c], %[rq]\n\t"                                                            \
@@ -2040,17 +2103,16 @@ static inline void mcs_dsp_4col_asm(const int8_t *weights, const int32_t *wq, in
         "ssat  %[b1], #8, %[b1]\n\t"                                                       \
         "ssat  %[b2], #8, %[b2]\n\t"                                                       \
         clamp                                                                              \
-        /* column j's pair at out0 + d_j (x1) and out0 + d_j + 1 (x0): register offsets */ \
+        /* column j's pair at out0 + d_j (x1): as MCS_DSP_4COL_ASM_, BFI then STRH */       \
         "ldr   %[x1], %[out0]\n\t"                                                         \
+        "bfi   %[a0], %[b0], #8, #8\n\t"                                                   \
         "ldr   %[c], %[d1]\n\t"                                                            \
+        "bfi   %[a1], %[b1], #8, #8\n\t"                                                   \
         "ldr   %[ha], %[d2]\n\t"                                                           \
-        "add   %[x0], %[x1], #1\n\t"                                                       \
-        "strb  %[a0], [%[x1]]\n\t"                                                         \
-        "strb  %[b0], [%[x0]]\n\t"                                                         \
-        "strb  %[a1], [%[x1], %[c]]\n\t"                                                   \
-        "strb  %[b1], [%[x0], %[c]]\n\t"                                                   \
-        "strb  %[a2], [%[x1], %[ha]]\n\t"                                                  \
-        "strb  %[b2], [%[x0], %[ha]]\n\t"                                                  \
+        "bfi   %[a2], %[b2], #8, #8\n\t"                                                   \
+        "strh  %[a0], [%[x1]]\n\t"                                                         \
+        "strh  %[a1], [%[x1], %[c]]\n\t"                                                   \
+        "strh  %[a2], [%[x1], %[ha]]\n\t"                                                  \
         "add   %[x1], %[x1], #2\n\t"                                                       \
         "ldr   %[x0], %[wend]\n\t"                                                         \
         "str   %[x1], %[out0]\n\t"                                                         \
@@ -2413,24 +2475,30 @@ static inline void mcs_dsp_m7_4col(const int8_t *weights, const int32_t *bias,
     "sadd16 %[hb], %[hb], %[hb]\n\t"
 
 /* The groups of one channel pair into the q15 cache: `groups` >= 1 groups of paired int8
- * rows at w -> dst (layout of mcs_dsp_pairs_q15), two per iteration after an odd one. GCC's
- * loop for the same took 15 cycles per group on the M33 (pointer updates, the test and its
- * branch per group); this one 11.5 (13.5 doubled): VWW's 6x6x128 -> 128 pointwise layer
- * builds 2048 groups per call. Returns w past the groups. */
+ * rows at w -> dst (layout of mcs_dsp_pairs_q15), four per iteration after an odd one and
+ * an odd pair. GCC's loop for the same took 15 cycles per group on the M33 (pointer updates,
+ * the test and its branch per group); two per iteration 11.5 (13.5 doubled), four 10.75:
+ * VWW's 6x6x128 -> 128 pointwise layer builds 2048 groups per call (the whole layer on the
+ * M33, ReLU: 594,314 -> 591,945 cycles). Returns w past the groups. */
 static inline const int8_t *mcs_dsp_pairs_q15_groups(const int8_t *w, int32_t *dst,
                                                      int32_t groups, int32_t dbl)
 {
     int32_t a, b, ha, hb;
     int32_t *const end = dst + 4 * groups;
-    /* an odd group first, then two per iteration */
+    /* an odd group first, an odd pair, then four per iteration */
 #define MCS_DSP_Q15_LOOP(dbl)                                                              \
     __asm__ volatile("tst    %[n], #1\n\t"                                                  \
                      "beq    1f\n\t" MCS_DSP_Q15_GROUP(dbl)                                 \
+                     "1:\n\t"                                                               \
+                     "tst    %[n], #2\n\t"                                                  \
+                     "beq    3f\n\t" MCS_DSP_Q15_GROUP(dbl) MCS_DSP_Q15_GROUP(dbl)          \
+                     "3:\n\t"                                                               \
                      "cmp    %[d], %[end]\n\t"                                              \
                      "beq    2f\n"                                                          \
-                     "1:\n\t" MCS_DSP_Q15_GROUP(dbl) MCS_DSP_Q15_GROUP(dbl)                  \
+                     "4:\n\t" MCS_DSP_Q15_GROUP(dbl) MCS_DSP_Q15_GROUP(dbl)                  \
+                     MCS_DSP_Q15_GROUP(dbl) MCS_DSP_Q15_GROUP(dbl)                           \
                      "cmp    %[d], %[end]\n\t"                                              \
-                     "bne    1b\n"                                                          \
+                     "bne    4b\n"                                                          \
                      "2:"                                                                   \
                      : [w] "+r"(w), [d] "+r"(dst), [a] "=&r"(a), [b] "=&r"(b),              \
                        [ha] "=&r"(ha), [hb] "=&r"(hb)                                       \

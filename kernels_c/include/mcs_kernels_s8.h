@@ -181,6 +181,27 @@ void mcs_depthwise_conv2d_s8(const int8_t *input, const int8_t *weights, const i
                              int8_t *output, const mcs_conv2d_s8_params_t *p);
 int32_t mcs_depthwise_conv2d_s8_get_buffer_size(const mcs_conv2d_s8_params_t *p);
 
+/*
+ * The same three for layers whose clamp floor is at or above the output zero point
+ * (p->act_min >= p->output_zp: ReLU, ReLU6), which the compiler calls for such layers. Same
+ * arguments, scratch and bytes out; the DSP versions requantize with one instruction fewer
+ * per output (see MCS_DSP_RQ_RELU in kernels_c/dsp/mcs_dsp_s8.h). Called with
+ * act_min < output_zp they still give the exact bytes, through slower paths.
+ */
+void mcs_conv2d_s8_relu(const int8_t *input, const int8_t *weights, const int32_t *bias,
+                        const int32_t *multiplier, const int32_t *shift, int16_t *scratch,
+                        int8_t *output, const mcs_conv2d_s8_params_t *p);
+int32_t mcs_conv2d_s8_relu_get_buffer_size(const mcs_conv2d_s8_params_t *p);
+void mcs_pointwise_s8_relu(const int8_t *input, const int8_t *weights, const int32_t *bias,
+                           const int32_t *multiplier, const int32_t *shift, int16_t *scratch,
+                           int8_t *output, const mcs_conv2d_s8_params_t *p);
+int32_t mcs_pointwise_s8_relu_get_buffer_size(const mcs_conv2d_s8_params_t *p);
+void mcs_depthwise_conv2d_s8_relu(const int8_t *input, const int8_t *weights,
+                                  const int32_t *bias, const int32_t *multiplier,
+                                  const int32_t *shift, int16_t *scratch, int8_t *output,
+                                  const mcs_conv2d_s8_params_t *p);
+int32_t mcs_depthwise_conv2d_s8_relu_get_buffer_size(const mcs_conv2d_s8_params_t *p);
+
 /* ====================================================================================== */
 /* Matrix products                                                                        */
 /* ====================================================================================== */

@@ -73,6 +73,7 @@ def io_description(c) -> str:
 
 
 def write_library(c, out: Path) -> list[Path]:
+    from mcusim.build import local_includes
     from mcusim.compiler.codegen import generate, header_line, kernel_sources
     from mcusim.resources import firmware_dir, kernels_dir
 
@@ -81,8 +82,10 @@ def write_library(c, out: Path) -> list[Path]:
     kdir = out / "kernels"
     (kdir / "include").mkdir(parents=True, exist_ok=True)
     for src in kernel_sources(gen.kernels, c.target):
-        shutil.copy2(src, kdir / src.name)
-        files.append(kdir / src.name)
+        for f in (src, *local_includes(src)):  # a _relu kernel's base file, mcs_dsp_s8.h
+            if kdir / f.name not in files:
+                shutil.copy2(f, kdir / f.name)
+                files.append(kdir / f.name)
     for h in (kernels_dir() / "include").glob("*.h"):
         shutil.copy2(h, kdir / "include" / h.name)
     shutil.copy2(firmware_dir() / "include" / "mcs_model.h", out / "mcs_model.h")

@@ -1071,6 +1071,14 @@ def _scratch(ctx: Ctx) -> tuple[str, list[str]]:
         f"static int16_t mcs_s8_scratch[{(n + 1) // 2}] __attribute__((aligned(8)));"]
 
 
+#: Cores whose DSP kernels have _relu versions that differ (MCS_DSP_RQ_RELU in
+#: kernels_c/dsp/mcs_dsp_s8.h): for a layer whose clamp floor is at or above real zero (ReLU)
+#: their requantization epilogues drop a rounding term the clamp makes irrelevant, one
+#: instruction per output. The Cortex-M7's dual-issue loops keep it (their _relu build would
+#: be the same code, a second copy in a model with both kinds of layers).
+RELU_KERNEL_CORES = frozenset({"cortex-m4", "cortex-m33"})
+
+
 def _e_conv(ctx: Ctx, node: Node) -> Emit:
     bias = node.inputs[2] if len(node.inputs) > 2 else ""
     statics = _prelude(ctx)
@@ -1097,6 +1105,8 @@ def _e_conv(ctx: Ctx, node: Node) -> Emit:
         fn = "mcs_depthwise_conv2d_s8"
     else:
         fn = "mcs_pointwise_s8" if pointwise else "mcs_conv2d_s8"
+    if ctx.target.dsp and ctx.target.core in RELU_KERNEL_CORES and q[2] >= q[1]:
+        fn += "_relu"
     scr, sdecls = _scratch(ctx)
     statics += sdecls
     if ws is not None:

@@ -15,7 +15,7 @@ have DSP versions and for the benchmark shapes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -174,8 +174,29 @@ def model_source(cases: Sequence[KernelCase], model_name: str = "kernel_cases") 
 # case constructors
 # ---------------------------------------------------------------------------------------
 
+#: Kernels with a ``_relu`` version (kernels_c/dsp/*_relu.c) and the index of act_min in
+#: their parameter struct (mcs_conv2d_s8_params_t: ..., input_zp, output_zp, act_min, ...).
+RELU_KERNELS = ("mcs_conv2d_s8", "mcs_pointwise_s8", "mcs_depthwise_conv2d_s8")
+_ACT_MIN = 17
+
+
+def relu_eligible(case: KernelCase) -> bool:
+    """Whether `case` is a call the compiler would give the kernel's _relu version:
+    act_min >= output_zp (see MCS_DSP_RQ_RELU in kernels_c/dsp/mcs_dsp_s8.h)."""
+    return case.kernel in RELU_KERNELS and case.params[_ACT_MIN] >= case.params[_ACT_MIN - 1]
+
+
+def relu_version(case: KernelCase) -> KernelCase:
+    """The same call through the kernel's _relu version (any case of RELU_KERNELS: outside
+    its contract, act_min < output_zp, the _relu kernel must still give the same bytes)."""
+    if case.kernel not in RELU_KERNELS:
+        raise ValueError(f"{case.kernel} has no _relu version")
+    return replace(case, name=f"{case.name}_relu", kernel=f"{case.kernel}_relu")
+
+
 _WITH_SCRATCH = ("mcs_conv2d_s8", "mcs_pointwise_s8", "mcs_depthwise_conv2d_s8",
-                 "mcs_fully_connected_s8")
+                 "mcs_fully_connected_s8", "mcs_conv2d_s8_relu", "mcs_pointwise_s8_relu",
+                 "mcs_depthwise_conv2d_s8_relu")
 _CONV_ARGS = "{input}, {weights}, {bias}, {mult}, {shift}, {scratch}, {out}, {p}"
 
 
@@ -191,18 +212,21 @@ def _requant(rng: np.random.Generator, n: int, k: int) -> tuple[np.ndarray, np.n
 def conv2d_case(name: str, hw: tuple[int, int], cin: int, cout: int, k: tuple[int, int],
                 stride: tuple[int, int] = (1, 1), pads: ops.Pads = (0, 0, 0, 0),
                 dilation: tuple[int, int] = (1, 1), seed: int = 0,
-                paired: bool | int = False, act: tuple[int, int] | None = None) -> KernelCase:
+                paired: bool | int = False, act: tuple[int, int] | None = None,
+                zero_points: tuple[int, int] | None = None) -> KernelCase:
     """`mcs_conv2d_s8` on a random [1, h, w, cin] input; `paired`: weights in the paired-rows
     order (`mcusim.quant.layouts.pair_rows`, the DSP four-pixel loop), 2: and the kernel's
     q15 weight cache in the scratch (``weights_paired == 2``); `act`: fused clamp
     relative to the output zero point as in `pointwise_case` (default: ReLU, act_min = the
-    output zero point)."""
+    output zero point); `zero_points`: (input, output) instead of random ones."""
     rng = np.random.default_rng(seed)
     x = _s8(rng, (1, hw[0], hw[1], cin))
     w = _s8(rng, (cout, k[0], k[1], cin), -127, 127)
     bias = rng.integers(-4000, 4000, cout).astype(np.int32)
     mult, shift = _requant(rng, cout, k[0] * k[1] * cin)
     izp, ozp = (int(v) for v in rng.integers(-128, 128, 2))
+    if zero_points is not None:
+        izp, ozp = zero_points
     lo, hi = (ozp, 127) if act is None else (max(-128, ozp + act[0]), min(127, ozp + act[1]))
     y = ops.conv2d_s8(x, w, bias, stride=stride, pads=pads, dilation=dilation, input_zp=izp,
                       output_zp=ozp, multiplier=mult, shift=shift, act_min=lo, act_max=hi)
@@ -222,7 +246,8 @@ def conv2d_case(name: str, hw: tuple[int, int], cin: int, cout: int, k: tuple[in
 def pointwise_case(name: str, hw: tuple[int, int], cin: int, cout: int,
                    stride: int = 1, seed: int = 0, act: tuple[int, int] | None = None,
                    bias_range: int = 4000, shift: np.ndarray | None = None,
-                   paired: bool | int = False, batch: int = 1) -> KernelCase:
+                   paired: bool | int = False, batch: int = 1,
+                   zero_points: tuple[int, int] | None = None) -> KernelCase:
     """`mcs_pointwise_s8` (1x1, no padding); `paired`: weights in the paired-rows order
     (`mcusim.quant.layouts.pair_rows`, the DSP four-pixel loop); `batch` > 1: the same weights
     and requantization over a new input of `batch` items.
@@ -230,7 +255,7 @@ def pointwise_case(name: str, hw: tuple[int, int], cin: int, cout: int,
     `act`: fused clamp (act_min, act_max) relative to the output zero point, e.g. (0, 127)
     for ReLU (clipped to int8); `bias_range`: |bias| bound (>= 2^29 leaves the DSP kernel's
     small-accumulator requantization); `shift`: per-channel shifts replacing the random ones
-    (e.g. a left shift)."""
+    (e.g. a left shift); `zero_points`: (input, output) instead of random ones."""
     rng = np.random.default_rng(seed)
     x = _s8(rng, (1, hw[0], hw[1], cin))
     w = _s8(rng, (cout, cin), -127, 127)
@@ -239,6 +264,8 @@ def pointwise_case(name: str, hw: tuple[int, int], cin: int, cout: int,
     if shift is not None:
         shifts = np.asarray(shift, dtype=np.int32)
     izp, ozp = (int(v) for v in rng.integers(-128, 128, 2))
+    if zero_points is not None:
+        izp, ozp = zero_points
     lo, hi = (-128, 127) if act is None else (max(-128, ozp + act[0]), min(127, ozp + act[1]))
     if batch > 1:
         x = np.random.default_rng(seed).integers(-128, 128, (batch, *hw, cin)).astype(np.int8)

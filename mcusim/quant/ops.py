@@ -298,6 +298,10 @@ KERNELS: dict[str, Callable[..., np.ndarray]] = {
     "mcs_conv2d_s8": conv2d_s8,
     "mcs_pointwise_s8": pointwise_s8,
     "mcs_depthwise_conv2d_s8": depthwise_conv2d_s8,
+    # the same functions for layers with act_min >= output_zp (kernels_c/dsp/*_relu.c)
+    "mcs_conv2d_s8_relu": conv2d_s8,
+    "mcs_pointwise_s8_relu": pointwise_s8,
+    "mcs_depthwise_conv2d_s8_relu": depthwise_conv2d_s8,
     "mcs_fully_connected_s8": fully_connected_s8,
     "mcs_matmul_s8": matmul_s8,
     "mcs_maxpool2d_s8": maxpool2d_s8,

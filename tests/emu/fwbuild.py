@@ -60,7 +60,9 @@ def compare_cases(got: bytes, cases) -> None:
 
 def cases_bit_exact(cases, board: str, tmp_path: Path) -> dict:
     """Run kernel `cases` in a firmware of their own for `board`, DSP and reference kernels;
-    both must give the twin's bytes. Returns the two runs by folder."""
+    both must give the twin's bytes. The cases the compiler would give a _relu kernel
+    (act_min >= output_zp) run again through the DSP _relu kernels, in a third firmware
+    ("dsp_relu"). Returns the runs by name."""
     from mcusim.quant import kernel_fw as kfw
 
     need_toolchain()
@@ -69,4 +71,8 @@ def cases_bit_exact(cases, board: str, tmp_path: Path) -> dict:
     for run in runs.values():
         compare_cases(run.output, cases)
     assert runs["dsp"].output == runs["reference"].output == want
+    relu = [kfw.relu_version(c) for c in cases if kfw.relu_eligible(c)]
+    if relu:
+        runs["dsp_relu"] = kfw.run_cases(relu, board, "dsp", tmp_path / "dsp_relu")
+        compare_cases(runs["dsp_relu"].output, relu)
     return runs

@@ -79,3 +79,30 @@ def test_run_decodes_int8_outputs(builds, capsys):
     res = json.loads(out)["results"]
     assert res["status"] == 0 and len(res["outputs"]) == 3
     assert all(isinstance(v, int) and -128 <= v <= 127 for v in np.ravel(res["outputs"][0][0]).tolist())
+
+
+def test_dsp_library_compiles_for_its_board(builds, tmp_path, capsys):
+    """`compile --lib` for a DSP board: the library carries what its kernels include (the
+    DSP kernels' mcs_dsp_s8.h, the base file of each _relu kernel: the model has ReLU and
+    plain convolutions) and every .c of it compiles with the board's flags."""
+    import subprocess
+
+    from mcusim.boards import load_board
+
+    path, _reps = builds
+    out = tmp_path / "lib"
+    import onnx
+
+    name = onnx.load(str(path)).graph.input[0].name
+    np.savez(tmp_path / "calib.npz", **{name: np.random.default_rng(2).standard_normal((16, 1, 3, 16, 16)).astype(np.float32)})
+    code, _stdout, err = run_cli(["compile", str(path), "-b", BOARD, "--dtype", "int8", "--lib", "-o", str(out),
+                                  "--calib", str(tmp_path / "calib.npz"), "--calib-method", "minmax", "--json"], capsys)
+    assert code == 0, err
+    kernels = {p.name for p in (out / "kernels").iterdir()}
+    assert "mcs_dsp_s8.h" in kernels
+    assert {"mcs_conv2d_s8_relu.c", "mcs_conv2d_s8.c", "mcs_pointwise_s8.c"} <= kernels, kernels
+    flags = [*load_board(BOARD).gcc_flags, "-O2", "-std=gnu11", f"-I{out}", f"-I{out / 'kernels' / 'include'}"]
+    for src in [out / "model.c", *sorted((out / "kernels").glob("*.c"))]:
+        res = subprocess.run(["arm-none-eabi-gcc", *flags, "-c", str(src), "-o", str(tmp_path / "x.o")],
+                             capture_output=True, text=True, check=False)
+        assert res.returncode == 0, f"{src.name}: {res.stderr}"

@@ -412,3 +412,26 @@ def test_weight_cache_workspaces_use_free_arena_room_only(compiled):
         code = generate(qgraph, plan, target=target).model_c
         assert code.count("((int16_t *)(void *)(mcs_arena + 48))") == 1
         assert ", 2};" in code  # weights_paired, the params' last field
+
+
+def test_relu_layers_call_the_relu_kernels_on_dsp_targets(compiled):
+    """A Conv whose clamp floor is at or above its output zero point (a fused ReLU) calls the
+    _relu version of its kernel on a Cortex-M33/M4 DSP target (MCS_DSP_RQ_RELU), every other
+    Conv the plain one; the M7 (its loops keep the term) and a target without DSP call the
+    plain kernels only."""
+    import re
+
+    from mcusim.boards import load_board
+    from mcusim.compiler.codegen import Target
+
+    _name, _fgraph, qgraph = compiled
+    convs = [n for n in qgraph.nodes if n.op == Op.CONV and n.attr("int8")]
+    relu = sum(n.attr("qmin") >= n.attr("output_zp") for n in convs)
+    calls = r"mcs_(?:conv2d|pointwise|depthwise_conv2d)_s8(_relu)?\("
+    dsp = generate(qgraph, plan_memory(qgraph), target=Target.from_board(load_board("nucleo-u545re-q")))
+    found = re.findall(calls, dsp.model_c)
+    assert len(found) == len(convs)
+    assert sum(f == "_relu" for f in found) == relu
+    for other in (Target(), Target.from_board(load_board("nucleo-h723zg"))):
+        plain = re.findall(calls, generate(qgraph, plan_memory(qgraph), target=other).model_c)
+        assert len(plain) == len(convs) and not any(plain)
