@@ -24,6 +24,7 @@ from rich.progress import Progress
 
 from mcusim.boards import load_board
 from mcusim.compiler.codegen import Target
+from mcusim.compiler.quantize import RELU_KERNEL_CORES
 from mcusim.quant import kernel_fw as kfw
 from mcusim.quant import layouts
 
@@ -32,14 +33,24 @@ BOARDS = (("nucleo-u545re-q", "M33"), ("nucleo-h723zg", "M7"), ("nucleo-g474re",
 FOLDERS = ("reference", "dsp")
 
 
+def as_compiled(target: Target | None, cs: list[kfw.KernelCase]) -> list[kfw.KernelCase]:
+    """`cs` through the kernels the compiler calls on `target`: the _relu versions for the
+    ReLU layers (act_min >= output_zp) on the cores that have them (RELU_KERNEL_CORES)."""
+    if target is None or not target.dsp or target.core not in RELU_KERNEL_CORES:
+        return cs
+    return [kfw.relu_version(c, rename=False) if kfw.relu_eligible(c) else c for c in cs]
+
+
 def cases(target: Target | None = None) -> list[kfw.KernelCase]:
     """The benchmark layers (shapes after the MLPerf Tiny models: IC ResNet-8, VWW's first
     layer (TF 'same' padding), KWS DS-CNN, AD). `target`: the weights in the order the
-    compiler emits for its core (plain or paired rows, mcusim.quant.layouts); None: plain."""
+    compiler emits for its core (plain or paired rows, mcusim.quant.layouts), through the
+    kernels it calls there (as_compiled); None: plain. The convolutions and the depthwise
+    layer are ReLU layers, the pointwise one and the fully connected one are not."""
     pw_paired = target is not None and layouts.pointwise_paired(target, 25 * 5)
     conv_paired = target is not None and layouts.conv_paired(target, 32, 1, (3, 3))
     first_paired = target is not None and layouts.conv_paired(target, 3, 1, (3, 3))
-    return [
+    return as_compiled(target, [
         kfw.conv2d_case("conv3x3 16x16x32->32", (16, 16), 32, 32, (3, 3),
                         pads=(1, 1, 1, 1), seed=1, paired=conv_paired),
         # VWW's first layer on a 24-row band of its 96x96 input (the whole input and output
@@ -51,7 +62,7 @@ def cases(target: Target | None = None) -> list[kfw.KernelCase]:
         kfw.pointwise_case("pointwise1x1 25x5x64->64", (25, 5), 64, 64, seed=3,
                            paired=pw_paired),
         kfw.fully_connected_case("fully_connected 640->128", 1, 640, 128, seed=4),
-    ]
+    ])
 
 
 def cache_cases(target: Target | None = None) -> list[kfw.KernelCase]:
@@ -66,13 +77,13 @@ def cache_cases(target: Target | None = None) -> list[kfw.KernelCase]:
 
     conv, first, pw = ("conv3x3 16x16x32->32", "conv3x3 first layer 24x96x3->8 s2",
                        "pointwise1x1 25x5x64->64")
-    return [
+    return as_compiled(target, [
         kfw.conv2d_case(f"{conv}, weight cache", (16, 16), 32, 32, (3, 3), pads=(1, 1, 1, 1),
                         seed=1, paired=order(conv)),
         kfw.conv2d_case(f"{first}, weight cache", (24, 96), 3, 8, (3, 3), (2, 2),
                         pads=(0, 0, 1, 1), seed=5, paired=order(first)),
         kfw.pointwise_case(f"{pw}, weight cache", (25, 5), 64, 64, seed=3, paired=order(pw)),
-    ]
+    ])
 
 
 def run(boards=BOARDS, folders=FOLDERS) -> dict:
@@ -115,7 +126,9 @@ def markdown(result: dict) -> str:
     lines.append(f"cycles per MAC in the mcusim emulator ({boards}); every output checked "
                  "byte for byte against the numpy twin. \"weight cache\": the paired weights' "
                  "q15 cache the compiler adds where the arena has room (read on the M33; the "
-                 "other cores run those rows as above).")
+                 "other cores run those rows as above). Each core runs the kernels the "
+                 "compiler calls there: on the M33 and M4 the ReLU layers (the convolutions, "
+                 "the depthwise layer) go through the _relu versions.")
     return "\n".join(lines)
 
 

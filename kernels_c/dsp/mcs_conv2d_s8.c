@@ -1432,7 +1432,8 @@ void mcs_conv2d_s8(const int8_t *input, const int8_t *weights, const int32_t *bi
     const conv_rows_t *g = 0;
     int32_t n, px;
 
-    if (!mcs_dsp_rq_table(rq, multiplier, shift, bias, p->out_c, k, p->output_zp, p->act_min)) {
+    if (!mcs_dsp_rq_table_act(rq, multiplier, shift, bias, p->out_c, k, p->output_zp,
+                              p->act_min)) {
         rq = 0;
     }
     if (k4 != k) {

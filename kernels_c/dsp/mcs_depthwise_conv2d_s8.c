@@ -321,7 +321,8 @@ static void dw_general(const int8_t *input, const int8_t *weights, const int32_t
     int32_t n, oy, ox, c;
 
     if (c4 == 0 || dw3_shape_ok(p) ||
-        !mcs_dsp_rq_table(rq, multiplier, shift, bias, c4, taps, p->output_zp, p->act_min)) {
+        !mcs_dsp_rq_table_act(rq, multiplier, shift, bias, c4, taps, p->output_zp,
+                              p->act_min)) {
         rq = 0;
     }
     if (c4 > 0) {

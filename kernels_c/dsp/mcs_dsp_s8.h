@@ -237,20 +237,20 @@ static inline int32_t mcs_dsp_rq_relu_ok(int32_t act_min, int32_t output_zp)
  * exactly (zp * 2^e is a multiple of 2^e), one add fewer per output, and no per-channel
  * arithmetic in the kernels' inner loops. No overflow: |x| < 2^30 (mcs_dsp_rq_small_ok) and
  * e <= 22 give |r'| < 2^29. Returns 1 when built, 0 when the call does not qualify
- * (the kernel then uses its general requantization); in a _relu kernel a call qualifies
- * only with act_min >= zp (mcs_dsp_rq_relu_ok).
+ * (the kernel then uses its general requantization). The kernels with a _relu version
+ * call mcs_dsp_rq_table_act: in a _relu kernel a call qualifies only with act_min >= zp.
  */
 #define MCS_DSP_RQ_TABLE_BYTES(n) (12 * (n))
 
 static inline int32_t mcs_dsp_rq_table(int32_t *tab, const int32_t *multiplier,
                                        const int32_t *shift, const int32_t *bias, int32_t n,
-                                       int32_t k, int32_t zp, int32_t act_min)
+                                       int32_t k, int32_t zp)
 {
     /* One pass (the conditions of mcs_dsp_rq_small_ok, and e <= 22, checked while the table
      * is written): the per-call cost counts in small layers (batch-1 fully connected on the
      * M33: 21 -> 10 cycles per output channel with the three passes it replaces). */
     int32_t i;
-    if (k > 16384 || !mcs_dsp_rq_relu_ok(act_min, zp)) {
+    if (k > 16384) {
         return 0;
     }
     for (i = 0; i < n; ++i) {
@@ -266,6 +266,15 @@ static inline int32_t mcs_dsp_rq_table(int32_t *tab, const int32_t *multiplier,
         tab[3 * i + 2] = (int32_t)((uint32_t)(2 * zp + 1) << (e - 1));
     }
     return 1;
+}
+
+/* mcs_dsp_rq_table in the kernels with a _relu version (mcs_dsp_rq_relu_ok first). */
+static inline int32_t mcs_dsp_rq_table_act(int32_t *tab, const int32_t *multiplier,
+                                           const int32_t *shift, const int32_t *bias, int32_t n,
+                                           int32_t k, int32_t zp, int32_t act_min)
+{
+    return mcs_dsp_rq_relu_ok(act_min, zp) &&
+           mcs_dsp_rq_table(tab, multiplier, shift, bias, n, k, zp);
 }
 
 /* The table requantization's sign term (x >> 31), none in a _relu kernel (MCS_DSP_RQ_RELU:

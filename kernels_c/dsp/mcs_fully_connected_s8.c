@@ -410,7 +410,7 @@ void mcs_fully_connected_s8(const int8_t *input, const int8_t *weights, const in
     int32_t b;
 
     if (mcs_fc_table_bytes(p) == 0 ||
-        !mcs_dsp_rq_table(rq, multiplier, shift, bias, p->out_features, k, p->output_zp, p->act_min)) {
+        !mcs_dsp_rq_table(rq, multiplier, shift, bias, p->out_features, k, p->output_zp)) {
         rq = 0;
     }
     for (b = 0; b + 1 < p->batch; b += 2) {

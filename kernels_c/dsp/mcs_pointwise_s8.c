@@ -617,7 +617,7 @@ pointwise_passes(const int8_t *input, const int8_t *weights, const int32_t *bias
     mcs_dsp_4col_t st;
     int32_t from, quads, rem, run, n, q, o;
 
-    if (!mcs_dsp_rq_table(rq, multiplier, shift, bias, out_c, c, p->output_zp, p->act_min)) {
+    if (!mcs_dsp_rq_table_act(rq, multiplier, shift, bias, out_c, c, p->output_zp, p->act_min)) {
         rq = 0;
     }
     if (wq != 0 && rq != 0 && bias != 0) {
@@ -723,7 +723,8 @@ static void pointwise_4col(const int8_t *input, const int8_t *weights, const int
     const int32_t full[4] = {0, p->out_c, 2 * p->out_c, 3 * p->out_c};
     int32_t n, px, j;
 
-    if (!mcs_dsp_rq_table(rq, multiplier, shift, bias, p->out_c, c, p->output_zp, p->act_min)) {
+    if (!mcs_dsp_rq_table_act(rq, multiplier, shift, bias, p->out_c, c, p->output_zp,
+                              p->act_min)) {
         rq = 0;
     }
     if (wq != 0 && rq != 0 && bias != 0) {
@@ -796,7 +797,8 @@ void mcs_pointwise_s8(const int8_t *input, const int8_t *weights, const int32_t 
         pointwise_4col(input, weights, bias, multiplier, shift, scratch, output, p);
         return;
     }
-    if (!mcs_dsp_rq_table(rq, multiplier, shift, bias, p->out_c, c, p->output_zp, p->act_min)) {
+    if (!mcs_dsp_rq_table_act(rq, multiplier, shift, bias, p->out_c, c, p->output_zp,
+                              p->act_min)) {
         rq = 0;
         fast = mcs_dsp_rq_level(shift, bias, p->out_c, c);
     }

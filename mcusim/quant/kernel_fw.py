@@ -186,12 +186,14 @@ def relu_eligible(case: KernelCase) -> bool:
     return case.kernel in RELU_KERNELS and case.params[_ACT_MIN] >= case.params[_ACT_MIN - 1]
 
 
-def relu_version(case: KernelCase) -> KernelCase:
+def relu_version(case: KernelCase, rename: bool = True) -> KernelCase:
     """The same call through the kernel's _relu version (any case of RELU_KERNELS: outside
-    its contract, act_min < output_zp, the _relu kernel must still give the same bytes)."""
+    its contract, act_min < output_zp, the _relu kernel must still give the same bytes);
+    `rename`: its name gets a "_relu" suffix."""
     if case.kernel not in RELU_KERNELS:
         raise ValueError(f"{case.kernel} has no _relu version")
-    return replace(case, name=f"{case.name}_relu", kernel=f"{case.kernel}_relu")
+    return replace(case, name=f"{case.name}_relu" if rename else case.name,
+                   kernel=f"{case.kernel}_relu")
 
 
 _WITH_SCRATCH = ("mcs_conv2d_s8", "mcs_pointwise_s8", "mcs_depthwise_conv2d_s8",
