@@ -24,7 +24,7 @@ from rich.progress import Progress
 
 from mcusim.boards import load_board
 from mcusim.compiler.codegen import Target
-from mcusim.compiler.quantize import RELU_KERNEL_CORES
+from mcusim.compiler.quantize import relu_kernels
 from mcusim.quant import kernel_fw as kfw
 from mcusim.quant import layouts
 
@@ -35,8 +35,8 @@ FOLDERS = ("reference", "dsp")
 
 def as_compiled(target: Target | None, cs: list[kfw.KernelCase]) -> list[kfw.KernelCase]:
     """`cs` through the kernels the compiler calls on `target`: the _relu versions for the
-    ReLU layers (act_min >= output_zp) on the cores that have them (RELU_KERNEL_CORES)."""
-    if target is None or not target.dsp or target.core not in RELU_KERNEL_CORES:
+    ReLU layers (act_min >= output_zp) on the cores that have them."""
+    if target is None or not relu_kernels(target):
         return cs
     return [kfw.relu_version(c, rename=False) if kfw.relu_eligible(c) else c for c in cs]
 

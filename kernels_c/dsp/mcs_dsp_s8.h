@@ -1766,20 +1766,19 @@ typedef struct {
 #define MCS_DSP_4COL_CACHE 2
 #define MCS_DSP_4COL_CACHE2 4
 
-/* The layer's state for mcs_dsp_4col_run (the conditions of mcs_dsp_4col_asm: bias, table,
- * k % 4 == 0, k >= 4, out_c >= 2): weights in paired int8 rows, or (wq != NULL) their q15
- * cache, doubled when wq_dbl (mcs_dsp_pairs_q15); q15r4 columns at cols; column j's outputs
- * at out0 + d[j] (d[0] = 0). */
-static inline void mcs_dsp_4col_init(mcs_dsp_4col_t *st, const int8_t *weights,
-                                     const int32_t *wq, int32_t wq_dbl, const int32_t *bias,
-                                     const int32_t *rq, const int16_t *cols, int32_t k,
-                                     int32_t out_c, const int32_t *d, int32_t act_min,
-                                     int32_t act_max)
+/* The fields of the four-column state that every variant reads, for mcs_dsp_4col_init and
+ * mcs_dsp_4col_asm; returns the first weight word's address (the cache's, or the rows'). */
+static inline const int8_t *mcs_dsp_4col_fields(mcs_dsp_4col_t *st, const int8_t *weights,
+                                                const int32_t *wq, const int32_t *bias,
+                                                const int32_t *rq, const int16_t *cols,
+                                                int32_t k, int32_t out_c, int8_t *out0,
+                                                const int32_t *d, int32_t act_min,
+                                                int32_t act_max)
 {
     const int8_t *wp = (wq != 0) ? (const int8_t *)(const void *)wq : weights;
     st->bias = bias;
     st->rq = rq;
-    st->out0 = 0;
+    st->out0 = out0;
     st->wpos = wp;
     st->cols = cols;
     st->cend = cols + 16 * (k >> 2);
@@ -1790,6 +1789,21 @@ static inline void mcs_dsp_4col_init(mcs_dsp_4col_t *st, const int8_t *weights,
     st->d3 = d[3];
     /* the bounds as one word: act_min in the low halfword, act_max in the high one */
     st->bounds = (int32_t)(((uint32_t)act_min & 0xFFFFu) | ((uint32_t)act_max << 16));
+    return wp;
+}
+
+/* The layer's state for mcs_dsp_4col_run (the conditions of mcs_dsp_4col_asm: bias, table,
+ * k % 4 == 0, k >= 4, out_c >= 2): weights in paired int8 rows, or (wq != NULL) their q15
+ * cache, doubled when wq_dbl (mcs_dsp_pairs_q15); q15r4 columns at cols; column j's outputs
+ * at out0 + d[j] (d[0] = 0). */
+static inline void mcs_dsp_4col_init(mcs_dsp_4col_t *st, const int8_t *weights,
+                                     const int32_t *wq, int32_t wq_dbl, const int32_t *bias,
+                                     const int32_t *rq, const int16_t *cols, int32_t k,
+                                     int32_t out_c, const int32_t *d, int32_t act_min,
+                                     int32_t act_max)
+{
+    const int8_t *wp = mcs_dsp_4col_fields(st, weights, wq, bias, rq, cols, k, out_c, 0, d,
+                                           act_min, act_max);
     /* the q15 cache's set-up does the first group (MCS_DSP_4COL_INITQ) */
     st->entry = mcs_dsp_4col_entry(k >> 2, MCS_DSP_4COL_GROUP8_BYTES);
     st->eoff = mcs_dsp_4col_entry((k >> 2) - 1, MCS_DSP_4COL_GROUPQ_BYTES);
@@ -1897,21 +1911,10 @@ static inline void mcs_dsp_4col_asm(const int8_t *weights, const int32_t *wq, in
 {
     mcs_dsp_4col_t state;
     mcs_dsp_4col_t *const st = &state;
-    const int8_t *wp = (wq != 0) ? (const int8_t *)(const void *)wq : weights;
+    const int8_t *wp = mcs_dsp_4col_fields(st, weights, wq, bias, rq, cols, k, out_c, out0, d,
+                                           act_min, act_max);
     int32_t a0, a1, a2, a3, b0, b1, b2, b3, ea, eb, x0, x1;
     const int16_t *c;
-    st->bias = bias;
-    st->rq = rq;
-    st->out0 = out0;
-    st->wpos = wp;
-    st->cols = cols;
-    st->cend = cols + 16 * (k >> 2);
-    st->wend = (wq != 0) ? (const int8_t *)(const void *)(wq + (out_c >> 1) * (k + 8))
-                         : wp + (out_c & ~1) * k;
-    st->d1 = d[1];
-    st->d2 = d[2];
-    st->d3 = d[3];
-    st->bounds = (int32_t)(((uint32_t)act_min & 0xFFFFu) | ((uint32_t)act_max << 16));
     if (wq != 0) { /* the q15 cache's set-up does the first group (MCS_DSP_4COL_INITQ) */
         st->eoff = mcs_dsp_4col_entry((k >> 2) - 1, MCS_DSP_4COL_GROUPQ_BYTES);
         if (wq_dbl) {

@@ -1079,6 +1079,11 @@ def _scratch(ctx: Ctx) -> tuple[str, list[str]]:
 RELU_KERNEL_CORES = frozenset({"cortex-m4", "cortex-m33"})
 
 
+def relu_kernels(target: Target) -> bool:
+    """Whether `target` gets the _relu kernels for its ReLU layers (act_min >= output_zp)."""
+    return bool(target.dsp) and target.core in RELU_KERNEL_CORES
+
+
 def _e_conv(ctx: Ctx, node: Node) -> Emit:
     bias = node.inputs[2] if len(node.inputs) > 2 else ""
     statics = _prelude(ctx)
@@ -1105,7 +1110,7 @@ def _e_conv(ctx: Ctx, node: Node) -> Emit:
         fn = "mcs_depthwise_conv2d_s8"
     else:
         fn = "mcs_pointwise_s8" if pointwise else "mcs_conv2d_s8"
-    if ctx.target.dsp and ctx.target.core in RELU_KERNEL_CORES and q[2] >= q[1]:
+    if relu_kernels(ctx.target) and q[2] >= q[1]:
         fn += "_relu"
     scr, sdecls = _scratch(ctx)
     statics += sdecls
